@@ -1,0 +1,127 @@
+/**
+ * Who is calling: the auth service's rules for turning a Hawk id and `ext` into a key and a set
+ * of scopes (temporary/named certificates, authorizedScopes, the anonymous role). Used by every
+ * verifier in the gateway and by the test fakes of Taskcluster services, so both follow one rule.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { certificateShapeProblem, MAX_TEMPORARY_LIFETIME_MS, signCertificate, temporaryAccessToken, type Certificate } from './credentials.js';
+import { GatewayError } from './errors.js';
+import { satisfiesExpression, validScopeList } from './scopes.js';
+
+export interface ClientRecord {
+  clientId: string;
+  accessToken: string;
+  /** The client's scopes with roles already expanded. */
+  scopes: string[];
+  expires?: Date;
+  disabled?: boolean;
+}
+
+export interface ClientDirectory {
+  client(clientId: string): ClientRecord | undefined | Promise<ClientRecord | undefined>;
+  /** Expand roles (`assume:...`) in a scope set to a fixed point. */
+  expand(scopes: string[]): string[];
+}
+
+export interface Caller {
+  clientId: string;
+  /** Expanded scopes, including the anonymous role. */
+  scopes: string[];
+  expires?: Date;
+}
+
+/** The Hawk key and the caller behind a Hawk id and its ext. */
+export interface ResolvedCredentials extends Caller {
+  key: string;
+}
+
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const fail = (message: string) => new GatewayError('AuthenticationFailed', message);
+
+export function parseExt(ext: string | undefined): Record<string, unknown> {
+  if (!ext) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(ext, 'base64').toString('utf8'));
+  } catch {
+    throw fail('Failed to parse ext');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('ext must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function loadClient(directory: ClientDirectory, clientId: string, now: number): Promise<ClientRecord> {
+  const record = await directory.client(clientId);
+  if (!record || record.disabled) throw fail(`Client ID ${clientId} does not exist`);
+  if (record.expires && record.expires.getTime() < now) throw fail(`Client ID ${clientId} has expired`);
+  return record;
+}
+
+/** Step 3 of the auth service: check a certificate against its issuer, in the service's order. */
+function checkCertificate(cert: unknown, hawkId: string, issuer: ClientRecord, now: number): Certificate {
+  const problem = certificateShapeProblem(cert);
+  if (problem) throw fail(`ext.certificate ${problem}`);
+  const c = cert as Certificate & { clientId?: unknown };
+  if (c.start > now + CLOCK_SKEW_MS) throw fail('ext.certificate.start > now');
+  if (c.expiry < now - CLOCK_SKEW_MS) throw fail('ext.certificate.expiry < now');
+  if (c.expiry - c.start > MAX_TEMPORARY_LIFETIME_MS) throw fail('ext.certificate cannot last longer than 31 days');
+  if (c.issuer !== undefined) {
+    if (!satisfiesExpression(issuer.scopes, `auth:create-client:${hawkId}`)) {
+      throw fail(`ext.certificate issuer ${issuer.clientId} does not have scope auth:create-client:${hawkId}`);
+    }
+  } else if ('clientId' in c) {
+    throw fail('ext.certificate.clientId is not allowed without ext.certificate.issuer');
+  }
+  if (!satisfiesExpression(issuer.scopes, { AllOf: c.scopes })) throw fail('ext.certificate issuer does not have the scopes it grants');
+  const expected = signCertificate(c, hawkId, issuer.accessToken);
+  if (!constantTimeEqual(expected, c.signature)) throw fail('ext.certificate.signature is not valid');
+  return c;
+}
+
+/**
+ * Resolve a Hawk id and ext to the key the MAC must be checked with and the caller's scopes.
+ * Throws AuthenticationFailed with the auth service's reasons.
+ */
+export async function resolveCredentials(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): Promise<ResolvedCredentials> {
+  const parsed = parseExt(ext);
+  const cert = parsed.certificate as Record<string, unknown> | undefined;
+  let issuerId = hawkId;
+  if (cert && typeof cert === 'object' && 'issuer' in cert) {
+    if (typeof cert.issuer !== 'string') throw fail('ext.certificate.issuer must be a string');
+    if (cert.issuer === hawkId) throw fail('ext.certificate.issuer must differ from the supplied clientId');
+    issuerId = cert.issuer;
+  }
+  const record = await loadClient(directory, issuerId, now);
+  let key = record.accessToken;
+  let scopes = record.scopes;
+  let expires = record.expires;
+  if (parsed.certificate !== undefined) {
+    const checked = checkCertificate(parsed.certificate, hawkId, record, now);
+    key = temporaryAccessToken(record.accessToken, checked.seed);
+    scopes = checked.scopes;
+    const certExpiry = new Date(checked.expiry);
+    expires = expires && expires < certExpiry ? expires : certExpiry;
+  }
+  const anonymous = directory.expand(['assume:anonymous']);
+  if (parsed.authorizedScopes !== undefined) {
+    if (!validScopeList(parsed.authorizedScopes)) throw fail('ext.authorizedScopes must be an array of valid scopes');
+    const held = directory.expand([...scopes, ...anonymous]);
+    if (!satisfiesExpression(held, { AllOf: parsed.authorizedScopes })) {
+      throw fail('Supplied credentials do not satisfy authorizedScopes; credentials have scopes: ' + JSON.stringify(scopes));
+    }
+    scopes = parsed.authorizedScopes;
+  }
+  return { clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires };
+}
+
+/** The caller of a request without Authorization or bewit: the `anonymous` role's scopes. */
+export function anonymousCaller(directory: ClientDirectory): Caller {
+  return { clientId: 'anonymous', scopes: directory.expand(['assume:anonymous']) };
+}

@@ -1,0 +1,86 @@
+/**
+ * One error vocabulary for the whole gateway: a code names the failure, the table gives its
+ * HTTP status, as Taskcluster's services do (libraries/api middleware/errors.js).
+ */
+export const ERROR_STATUS = {
+  InputError: 400,
+  InputValidationError: 400,
+  MalformedPayload: 400,
+  AuthenticationFailed: 401,
+  InsufficientScopes: 403,
+  IPNotAllowed: 403,
+  ForbiddenRequest: 403,
+  ResourceNotFound: 404,
+  MethodNotAllowed: 405,
+  RequestConflict: 409,
+  ResourceExpired: 410,
+  PayloadTooLarge: 413,
+  TooManyRequests: 429,
+  InternalServerError: 500,
+  UpstreamError: 502,
+  ServiceUnavailable: 503,
+  UpstreamTimeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  /** Extra fields merged into the JSON body (e.g. the scope expression required). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.statusCode = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}
+
+export interface RequestInfo {
+  method: string;
+  params: Record<string, unknown>;
+  payload: unknown;
+  time: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  requestInfo: RequestInfo;
+  [key: string]: unknown;
+}
+
+/** Payload fields that never leave the gateway, even inside an error body. */
+const OMITTED_FIELDS = new Set(['secret', 'accessToken', 'token', 'certificate', 'data', 'password']);
+
+/** Copy of a request payload with secret values replaced, as Taskcluster's cleanPayload does. */
+export function cleanPayload(payload: unknown): unknown {
+  if (payload === null || typeof payload !== 'object') return payload;
+  if (Array.isArray(payload)) return payload.map(cleanPayload);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(payload as Record<string, unknown>)) {
+    out[key] = OMITTED_FIELDS.has(key) ? '(OMITTED)' : cleanPayload(value);
+  }
+  return out;
+}
+
+export function errorBody(err: GatewayError, request: { method: string; params?: unknown; payload?: unknown }): ErrorBody {
+  return {
+    ...(err.details ?? {}),
+    code: err.code,
+    message: err.message,
+    requestInfo: {
+      method: request.method,
+      params: (request.params && typeof request.params === 'object' ? request.params : {}) as Record<string, unknown>,
+      payload: cleanPayload(request.payload ?? {}),
+      time: new Date().toISOString(),
+    },
+  };
+}

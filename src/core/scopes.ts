@@ -1,0 +1,25 @@
+/**
+ * Scope satisfaction and expressions come from taskcluster-lib-scopes, the library Taskcluster
+ * itself uses, so our answers match the auth service's to the letter.
+ */
+import scopes from 'taskcluster-lib-scopes';
+
+export type ScopeExpression = string | { AnyOf: ScopeExpression[] } | { AllOf: ScopeExpression[] };
+
+export const validScope: (scope: string) => boolean = scopes.validScope;
+export const validExpression: (expr: unknown) => boolean = scopes.validExpression;
+export const satisfiesExpression: (held: string[], expr: ScopeExpression) => boolean = scopes.satisfiesExpression;
+export const normalizeScopeSet: (held: string[]) => string[] = scopes.normalizeScopeSet;
+export const scopeIntersection: (a: string[], b: string[]) => string[] = scopes.scopeIntersection;
+export const removeGivenScopes: (held: string[], expr: ScopeExpression) => ScopeExpression | null = scopes.removeGivenScopes;
+export const patternMatch: (pattern: string, scope: string) => boolean = scopes.patternMatch;
+
+/** Union of scope sets, normalized (the library's mergeScopeSets needs normalized, sorted input). */
+export function mergeScopes(...sets: string[][]): string[] {
+  return normalizeScopeSet(sets.flat());
+}
+
+/** Every element is a valid scope string. */
+export function validScopeList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((s) => typeof s === 'string' && validScope(s));
+}

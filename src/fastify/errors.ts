@@ -1,0 +1,54 @@
+/**
+ * The one error renderer: every thrown error leaves as Taskcluster's JSON error shape
+ * `{code, message, requestInfo}` with the status from the core's table. Registered with
+ * fastify-plugin so it governs the context of whichever plugin registers it.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_STATUS, errorBody, GatewayError, type ErrorCode } from '../core/errors.js';
+
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: 'InputError',
+  401: 'AuthenticationFailed',
+  403: 'ForbiddenRequest',
+  404: 'ResourceNotFound',
+  405: 'MethodNotAllowed',
+  409: 'RequestConflict',
+  410: 'ResourceExpired',
+  413: 'PayloadTooLarge',
+  415: 'InputError',
+  429: 'TooManyRequests',
+  502: 'UpstreamError',
+  503: 'ServiceUnavailable',
+  504: 'UpstreamTimeout',
+};
+
+/** Any error as a GatewayError: ours as they are, Fastify's by their status, others as 500. */
+export function toGatewayError(err: FastifyError | Error): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const fastifyError = err as FastifyError;
+  if (fastifyError.validation) {
+    return new GatewayError('InputValidationError', `Request input does not match its schema: ${err.message}`);
+  }
+  const code = fastifyError.statusCode !== undefined ? CODE_FOR_STATUS[fastifyError.statusCode] : undefined;
+  if (code && fastifyError.statusCode! < 500) return new GatewayError(code, err.message);
+  if (code) return new GatewayError(code, err.message, undefined, { cause: err });
+  return new GatewayError('InternalServerError', 'Internal Server Error', undefined, { cause: err });
+}
+
+export function renderError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = toGatewayError(err);
+  if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message);
+  const body = errorBody(error, { method: request.method, params: request.params, payload: request.body });
+  return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
+}
+
+export const errorRenderer = fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply));
+    app.setNotFoundHandler((request, reply) =>
+      renderError(new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    );
+  },
+  { name: 'taskcluster-gateway-errors', fastify: '5.x' },
+);

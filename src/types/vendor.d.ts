@@ -1,0 +1,40 @@
+// Libraries that ship no TypeScript types: only what the gateway uses is declared.
+declare module 'taskcluster-lib-scopes' {
+  const scopes: {
+    validScope(scope: string): boolean;
+    validExpression(expr: unknown): boolean;
+    satisfiesExpression(held: string[], expr: unknown): boolean;
+    normalizeScopeSet(held: string[]): string[];
+    scopeIntersection(a: string[], b: string[]): string[];
+    removeGivenScopes(held: string[], expr: unknown): any;
+    patternMatch(pattern: string, scope: string): boolean;
+  };
+  export default scopes;
+}
+
+declare module 'hawk' {
+  interface HawkCredentials { id: string; key: string; algorithm: 'sha256' | 'sha1' }
+  interface MacOptions {
+    ts: number | string; nonce: string; method: string; resource: string; host: string;
+    port: number | string; hash?: string; ext?: string;
+  }
+  const hawk: {
+    crypto: {
+      calculateMac(type: 'header' | 'bewit' | 'response', credentials: HawkCredentials, options: MacOptions): string;
+      calculatePayloadHash(payload: string | Buffer, algorithm: string, contentType: string): string;
+    };
+    client: {
+      header(uri: string, method: string, options: { credentials: HawkCredentials; ext?: string; payload?: string; contentType?: string; timestamp?: number; nonce?: string }): { header: string };
+      getBewit(uri: string, options: { credentials: HawkCredentials; ttlSec: number; ext?: string; localtimeOffsetMsec?: number }): string;
+    };
+    server: {
+      authenticate(req: unknown, credentialsFunc: (id: string) => unknown, options?: Record<string, unknown>): Promise<{ credentials: unknown; artifacts: Record<string, any> }>;
+      authenticateBewit(req: unknown, credentialsFunc: (id: string) => unknown, options?: Record<string, unknown>): Promise<{ credentials: unknown; attributes: Record<string, any> }>;
+      authenticatePayload(payload: string, credentials: unknown, artifacts: unknown, contentType: string): void;
+    };
+    utils: {
+      parseAuthorizationHeader(header: string, keys?: string[]): Record<string, string>;
+    };
+  };
+  export default hawk;
+}
