@@ -1,0 +1,87 @@
+/**
+ * The core convict schema: settings every deployment shape shares. Each plugin adds its own
+ * section (src/plugins/<name>/config.ts); src/config/load.ts composes them.
+ * Environment names are the ones the replaced tools used, so existing deployments work as they are.
+ */
+import type { SettingsOf } from './settings.js';
+
+export const coreSchema = {
+  plugins: {
+    doc: 'Plugins to enable, comma-separated (proxy, bewit, credentials, host-secrets, relengapi, secrets)',
+    format: Array,
+    default: [] as string[],
+    env: 'GATEWAY_PLUGINS',
+    arg: 'plugins',
+  },
+  port: {
+    doc: 'Port of the single listener (when no listeners are configured)',
+    format: 'port',
+    default: 8080,
+    env: 'PORT',
+    arg: 'port',
+  },
+  ipAddress: {
+    doc: 'Address of the single listener (when no listeners are configured); empty = all interfaces',
+    format: String,
+    default: '127.0.0.1',
+    env: 'GATEWAY_IP_ADDRESS',
+    arg: 'ip-address',
+  },
+  listeners: {
+    doc: 'Listeners as a JSON list of {name, host, port, plugins}; each serves the plugins it names (overrides port/ip-address)',
+    format: 'listener-list',
+    default: [] as ListenerSpec[],
+    env: 'GATEWAY_LISTENERS',
+    arg: 'listeners',
+  },
+  adminPort: {
+    doc: 'Port of the admin listener serving /metrics on adminIpAddress; 0 = none',
+    format: 'port',
+    default: 0,
+    env: 'GATEWAY_ADMIN_PORT',
+    arg: 'admin-port',
+  },
+  adminIpAddress: {
+    doc: 'Address of the admin listener',
+    format: String,
+    default: '127.0.0.1',
+    env: 'GATEWAY_ADMIN_IP_ADDRESS',
+    arg: 'admin-ip-address',
+  },
+  taskcluster: {
+    rootUrl: { doc: 'Taskcluster root URL', format: String, default: '', env: 'TASKCLUSTER_ROOT_URL', arg: 'root-url' },
+    clientId: { doc: 'Taskcluster clientId the gateway acts as', format: String, default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
+    accessToken: { doc: 'Access token of that client', format: String, default: '', env: 'TASKCLUSTER_ACCESS_TOKEN', arg: 'access-token', sensitive: true },
+    certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: String, default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
+  },
+  nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },
+  deployEnv: {
+    doc: 'Section of config/gateway.yml to apply (defaults, then this one), as host-secrets did',
+    format: String,
+    default: '',
+    env: 'DEPLOY_ENV',
+    arg: 'env',
+  },
+  configFiles: { doc: 'Extra config files (YAML or JSON), comma-separated, applied in order', format: Array, default: [] as string[], env: 'GATEWAY_CONFIG', arg: 'config' },
+  forceSsl: { doc: 'Redirect plain-http GET to https (other methods 403) and send HSTS', format: Boolean, default: false, env: 'FORCE_SSL', arg: 'force-ssl' },
+  trustProxy: { doc: 'Trust X-Forwarded-Proto from a front proxy (FORCE_SSL only)', format: Boolean, default: false, env: 'TRUST_PROXY', arg: 'trust-proxy' },
+  trustedProxies: {
+    doc: 'CIDRs of front proxies whose X-Forwarded-For/-Host/-Port are believed; empty = the TCP peer is the client',
+    format: Array,
+    default: [] as string[],
+    env: 'GATEWAY_TRUSTED_PROXIES',
+    arg: 'trusted-proxies',
+  },
+  dataDir: { doc: 'Directory for embedded state (SQLite database, generated keys and clients)', format: String, default: './data', env: 'GATEWAY_DATA_DIR', arg: 'data-dir' },
+  logLevel: { doc: 'Log level (fatal, error, warn, info, debug, trace, silent)', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'GATEWAY_LOG_LEVEL', arg: 'log-level' },
+  shutdownTimeoutMs: { doc: 'How long requests in flight may take to finish on SIGTERM/SIGINT', format: 'nat', default: 10_000, env: 'GATEWAY_SHUTDOWN_TIMEOUT_MS', arg: 'shutdown-timeout-ms' },
+};
+
+export interface ListenerSpec {
+  name: string;
+  host: string;
+  port: number;
+  plugins: string[];
+}
+
+export type CoreSettings = SettingsOf<typeof coreSchema>;
