@@ -1,0 +1,76 @@
+/**
+ * The contract between the secrets API and its storage. Two implementations (SQLite, PostgreSQL)
+ * satisfy it; the API never sees SQL, keys or ciphertext.
+ */
+
+export interface SecretRecord {
+  name: string;
+  secret: Record<string, unknown>;
+  expires: Date;
+}
+
+export type AuditAction = 'created' | 'updated' | 'deleted' | 'expired';
+
+export interface AuditEntry {
+  name: string;
+  clientId: string;
+  action: AuditAction;
+  time: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+export interface PageOptions {
+  limit: number;
+  continuationToken?: string;
+}
+
+export interface SecretStore {
+  /** Create or replace; writes the audit row in the same transaction. */
+  put(name: string, secret: Record<string, unknown>, expires: Date, clientId: string): Promise<'created' | 'updated'>;
+  /** Only a live (unexpired) secret; undefined when missing or expired. */
+  get(name: string, now?: Date): Promise<SecretRecord | undefined>;
+  /** True when it existed (then a 'deleted' audit row is written). */
+  remove(name: string, clientId: string): Promise<boolean>;
+  /** Names in a stable order; continuationToken is opaque. */
+  list(options: PageOptions): Promise<Page<string>>;
+  /** Oldest first, in the order the changes happened. */
+  auditHistory(name: string, options: PageOptions): Promise<Page<AuditEntry>>;
+  /**
+   * Delete expired secrets (audit 'expired' rows with clientId) and expired bootstrap entries;
+   * on PostgreSQL one replica at a time. Returns secrets deleted.
+   */
+  sweepExpired(clientId: string, now?: Date): Promise<number>;
+  /** Store data under a fresh unguessable token (only its hash is stored); returns the token. */
+  createBootstrap(data: Record<string, unknown>, expires: Date, clientId: string): Promise<string>;
+  /** Atomically read-and-delete; undefined when unknown, expired or already claimed (also across replicas). */
+  claimBootstrap(token: string, now?: Date): Promise<Record<string, unknown> | undefined>;
+  /** True when an entry was there to discard. */
+  discardBootstrap(token: string): Promise<boolean>;
+  /** Re-encrypt every row not under the newest key; returns rows rewritten. */
+  rotateKeys(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface EncryptionKey {
+  id: string;
+  /** 32 bytes (AES-256). */
+  key: Buffer;
+}
+
+/** Encryption keys: the last one encrypts, all of them decrypt. Never empty. */
+export interface KeyRing {
+  readonly keys: readonly EncryptionKey[];
+}
+
+/** Options for openSecretStore beyond the URL. */
+export interface OpenOptions {
+  /**
+   * PostgreSQL only: the schema holding the tables (created when missing). Default `public`.
+   * Tests use a fresh schema per run.
+   */
+  schema?: string;
+}
