@@ -38,3 +38,26 @@ declare module 'hawk' {
   };
   export default hawk;
 }
+
+// taskcluster-client ships JavaScript only; its API classes are generated from service references.
+declare module 'taskcluster-client' {
+  type ClientOptions = {
+    rootUrl: string;
+    credentials?: { clientId?: string; accessToken?: string; certificate?: string | object | null };
+    authorizedScopes?: string[];
+    retries?: number;
+    timeout?: number;
+  };
+  type ApiClient = { [method: string]: any; buildSignedUrl(method: unknown, ...args: unknown[]): string; buildUrl(method: unknown, ...args: unknown[]): string };
+  type ApiClientClass = new (options: ClientOptions) => ApiClient;
+  export const Queue: ApiClientClass;
+  export const Secrets: ApiClientClass;
+  export const Auth: ApiClientClass;
+  export function createTemporaryCredentials(options: {
+    clientId?: string; start?: Date; expiry: Date; scopes: string[];
+    credentials: { clientId: string; accessToken: string };
+  }): { clientId: string; accessToken: string; certificate: string };
+  export function fromNow(offset: string, reference?: Date): Date;
+  export function fromNowJSON(offset: string, reference?: Date): string;
+  export function slugid(): string;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * `taskcluster-gateway`: the general, configuration-driven front door.
+ *   taskcluster-gateway [flags]             start with config/gateway.yml, --config files, env, flags
+ *   taskcluster-gateway --quickstart        the self-contained `npm start` setup
+ *   taskcluster-gateway --print-config      the effective configuration, secrets masked
+ */
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/settings.js';
+import { versionInfo } from '../routes/dockerflow.js';
+import { fail, launch } from './launch.js';
+import { helpText } from './help.js';
+import { quickstartOverrides } from './quickstart.js';
+import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+const PROGRAM = 'taskcluster-gateway';
+const OWN_FLAGS: Array<[string, string]> = [
+  ['--quickstart', 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)'],
+  ['--print-config', 'Print the effective configuration (sensitive values masked) and exit'],
+  ['--version', 'Print the version and exit'],
+  ['-h, --help', 'Print this help and exit'],
+];
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(PROGRAM, OWN_FLAGS));
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${PROGRAM} ${versionInfo.version}\n`);
+    return;
+  }
+  const quickstart = argv.includes('--quickstart');
+  const printConfig = argv.includes('--print-config');
+  const flags = argv.filter((a) => a !== '--quickstart' && a !== '--print-config');
+  let overrides: Record<string, unknown> = {};
+  let notes: string[] = [];
+  try {
+    if (quickstart) {
+      const { core } = loadConfig({ argv: flags });
+      const dataDir = resolve(core.dataDir);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      ({ overrides, notes } = quickstartOverrides(core, dataDir));
+    }
+    if (printConfig) {
+      process.stdout.write(loadConfig({ argv: flags, overrides }).config.toString() + '\n');
+      return;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
+    throw err;
+  }
+  await launch(overrides, {
+    program: PROGRAM,
+    argv: flags,
+    quickstart,
+    onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')),
+  });
+}
+
+main(process.argv.slice(2)).catch((err) => fail(PROGRAM, (err as Error).message, 1));

@@ -1,0 +1,73 @@
+/**
+ * The one way every bin starts the gateway: load configuration (files, environment, flags,
+ * then the preset's overrides), compose, listen, and on SIGTERM/SIGINT close listeners, let
+ * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0.
+ * Exit codes: 2 for configuration errors (one line naming the setting), 1 for other start failures.
+ */
+import { buildGateway, type Gateway } from '../server.js';
+import { loadConfig, type LoadOptions } from '../config/load.js';
+import { ConfigError } from '../config/settings.js';
+import { createLogger } from '../log.js';
+
+export interface LaunchOptions {
+  /** Name used in error messages (the bin's name). */
+  program: string;
+  /** Flags for the schema; presets that parse their own flags pass none. */
+  argv?: string[];
+  configName?: LoadOptions['configName'];
+  quickstart?: boolean;
+  /** Called once listening, e.g. to print where things are. */
+  onListening?(urls: Record<string, string>, gateway: Gateway): void;
+}
+
+export function fail(program: string, message: string, code: number): never {
+  process.stderr.write(`${program}: ${message}\n`);
+  process.exit(code);
+}
+
+/** Close listeners on the first SIGTERM/SIGINT; connections still open after the timeout are cut. */
+function closeOnSignals(gateway: Gateway, timeoutMs: number, log: ReturnType<typeof createLogger>): void {
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'closing listeners; letting requests in flight finish');
+    const cut = setTimeout(() => {
+      log.warn({ timeoutMs }, 'shutdown timeout: closing remaining connections');
+      for (const { app } of gateway.listeners) app.server.closeAllConnections();
+    }, timeoutMs);
+    cut.unref();
+    await gateway.close();
+    clearTimeout(cut);
+    log.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+export async function launch(overrides: Record<string, unknown>, options: LaunchOptions): Promise<Gateway> {
+  let gateway: Gateway;
+  let log: ReturnType<typeof createLogger>;
+  let timeoutMs: number;
+  try {
+    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName });
+    log = createLogger(loaded.core.logLevel);
+    timeoutMs = loaded.core.shutdownTimeoutMs;
+    gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(options.program, err.message, 2);
+    throw err;
+  }
+  let urls: Record<string, string>;
+  try {
+    urls = await gateway.listen();
+  } catch (err) {
+    await gateway.close();
+    fail(options.program, `cannot listen: ${(err as Error).message}`, 1);
+  }
+  closeOnSignals(gateway, timeoutMs, log);
+  log.info({ listeners: urls }, 'taskcluster-gateway listening');
+  options.onListening?.(urls, gateway);
+  return gateway;
+}

@@ -1,0 +1,139 @@
+/**
+ * Loading configuration: one convict schema (core + every plugin module's section), with values
+ * from config/<name>.yml (its `defaults` section, then the DEPLOY_ENV section, as host-secrets
+ * did), extra --config files, the environment and flags, in increasing precedence, then the
+ * preset's overrides on top.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import convict from 'convict';
+import { load as parseYaml } from 'js-yaml';
+import { coreSchema, type CoreSettings } from './schema.js';
+import { ConfigError } from './settings.js';
+import { pluginModules } from '../plugins/registry.js';
+
+const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
+
+convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => parseYaml(text) });
+convict.addFormat({
+  name: 'listener-list',
+  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : []) : value),
+  validate: (value: unknown) => {
+    if (!Array.isArray(value)) throw new Error('must be a list of {name, host, port, plugins}');
+    for (const l of value as Array<Record<string, unknown>>) {
+      if (!l || typeof l.name !== 'string' || typeof l.host !== 'string' || !Number.isInteger(l.port) || !Array.isArray(l.plugins)) {
+        throw new Error(`listener ${JSON.stringify(l)} must have name, host, port and plugins`);
+      }
+    }
+  },
+});
+convict.addFormat({
+  name: 'string-map',
+  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : {}) : value),
+  validate: (value: unknown) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+      throw new Error('must be an object of strings');
+    }
+  },
+});
+
+/** The whole schema: core settings plus each plugin module's sections. */
+export function gatewaySchema(): Record<string, unknown> {
+  const schema: Record<string, unknown> = { ...coreSchema };
+  for (const module of pluginModules) {
+    for (const [section, fragment] of Object.entries(module.schema as Record<string, unknown>)) {
+      if (section in schema) throw new Error(`plugin ${module.name} redefines setting section ${section}`);
+      schema[section] = fragment;
+    }
+  }
+  return schema;
+}
+
+export interface LoadOptions {
+  /** Flags (without the program name). */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Convict dotted keys set last, by a preset's own flags. */
+  overrides?: Record<string, unknown>;
+  /** Name of the package's own config file under config/ (without .yml). */
+  configName?: string;
+}
+
+/** Untyped on purpose: each module reads its own typed section through SettingsOf. */
+export type GatewayConfig = { get(key: string): any; getProperties(): any; toString(): string };
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  core: CoreSettings;
+}
+
+function readFileSection(file: string, deployEnv: string): Record<string, unknown> {
+  const parsed = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const sectioned = 'defaults' in parsed;
+  if (!sectioned) return parsed as Record<string, unknown>;
+  return deepMerge(parsed.defaults ?? {}, (deployEnv && parsed[deployEnv]) || {});
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+/** Flags the schema knows, each with its convict path. */
+export function schemaFlags(schema = gatewaySchema()): Map<string, { path: string; spec: Record<string, unknown> }> {
+  const flags = new Map<string, { path: string; spec: Record<string, unknown> }>();
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const spec = value as Record<string, unknown>;
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (spec && typeof spec === 'object' && 'default' in spec) {
+        if (typeof spec.arg === 'string') flags.set(spec.arg, { path, spec });
+      } else if (spec && typeof spec === 'object') walk(spec, path);
+    }
+  };
+  walk(schema, '');
+  return flags;
+}
+
+/** Refuse flags the schema does not know, before convict silently ignores them. */
+function checkFlags(argv: string[], flags: Map<string, unknown>): void {
+  for (const token of argv) {
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const name = token.slice(2).split('=')[0]!;
+    if (!flags.has(name)) throw new ConfigError(`unknown flag --${name} (see --help)`);
+  }
+}
+
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const argv = options.argv ?? [];
+  const env = options.env ?? process.env;
+  const schema = gatewaySchema();
+  checkFlags(argv, schemaFlags(schema));
+  let config: GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
+  try {
+    config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
+    const deployEnv = config.get('deployEnv') as string;
+    const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);
+    const files = [...(existsSync(ownFile) ? [ownFile] : []), ...(config.get('configFiles') as string[])];
+    for (const file of files) {
+      if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
+      config.load(readFileSection(file, deployEnv));
+    }
+    for (const [key, value] of Object.entries(options.overrides ?? {})) {
+      if (value !== undefined) config.set(key, value);
+    }
+    config.validate({ allowed: 'strict' });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError((err as Error).message.split('\n')[0]!);
+  }
+  return { config, core: config.getProperties() as unknown as CoreSettings };
+}

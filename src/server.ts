@@ -1,0 +1,149 @@
+/**
+ * Composition: builds one Fastify app per listener from configuration, each serving the
+ * plugins it names plus the Dockerflow routes, and an optional admin listener for /metrics.
+ * Plugin modules are created once and shared by every listener that names them; the pieces
+ * two plugins share (the credential holder) are made here and handed to both.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CredentialHolder } from './core/holder.js';
+import type { Credentials } from './core/credentials.js';
+import { ConfigError } from './config/settings.js';
+import type { LoadedConfig } from './config/load.js';
+import type { ListenerSpec } from './config/schema.js';
+import { errorRenderer } from './fastify/errors.js';
+import { pluginModules } from './plugins/registry.js';
+import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
+import { dockerflowRoutes } from './routes/dockerflow.js';
+import { createMetrics, metricsRoute, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
+
+export interface GatewayListener {
+  spec: ListenerSpec;
+  app: FastifyInstance;
+}
+
+export interface Gateway {
+  listeners: GatewayListener[];
+  admin: FastifyInstance | undefined;
+  metrics: GatewayMetrics;
+  services: GatewayServices;
+  /** Listen on every configured address; returns the bound URLs by listener name. */
+  listen(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  log: Logger;
+  quickstart?: boolean;
+}
+
+function configuredCredentials(settings: LoadedConfig['core']): Credentials | undefined {
+  const { clientId, accessToken, certificate } = settings.taskcluster;
+  if (!clientId && !accessToken) return undefined;
+  return { clientId, accessToken, certificate: certificate || undefined };
+}
+
+export function gatewayServices(loaded: LoadedConfig, options: BuildOptions): GatewayServices {
+  const settings = loaded.core;
+  const credentials = configuredCredentials(settings);
+  let holder: CredentialHolder | undefined;
+  return {
+    settings,
+    log: options.log,
+    credentials,
+    quickstart: options.quickstart ?? false,
+    holder() {
+      if (!holder) {
+        if (!credentials?.clientId || !credentials.accessToken) {
+          throw new ConfigError('missing required setting taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)');
+        }
+        holder = new CredentialHolder(credentials);
+      }
+      return holder;
+    },
+    dataDir() {
+      const dir = resolve(settings.dataDir);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return dir;
+    },
+  };
+}
+
+/** The listeners to build: as configured, or one serving every enabled plugin. */
+export function listenerSpecs(settings: LoadedConfig['core']): ListenerSpec[] {
+  if (settings.listeners.length > 0) return settings.listeners;
+  return [{ name: 'main', host: settings.ipAddress, port: settings.port, plugins: settings.plugins }];
+}
+
+function moduleSettings(loaded: LoadedConfig, module: PluginModule<any>): any {
+  return Object.fromEntries(Object.keys(module.schema as object).map((section) => [section, loaded.config.get(section)]));
+}
+
+export async function buildGateway(loaded: LoadedConfig, options: BuildOptions): Promise<Gateway> {
+  const specs = listenerSpecs(loaded.core);
+  const known = new Map(pluginModules.map((m) => [m.name, m]));
+  const wanted = new Set(specs.flatMap((s) => s.plugins));
+  for (const name of wanted) {
+    if (!known.has(name)) throw new ConfigError(`unknown plugin ${name} in setting plugins (known: ${[...known.keys()].join(', ') || 'none'})`);
+  }
+  if (wanted.size === 0 && !options.quickstart) throw new ConfigError('no plugins enabled: set plugins (GATEWAY_PLUGINS, --plugins) or listeners');
+  const services = gatewayServices(loaded, options);
+  const created = new Map<string, CreatedPlugin>();
+  const metrics = createMetrics();
+  const listeners: GatewayListener[] = [];
+  let admin: FastifyInstance | undefined;
+  const close = async () => {
+    await Promise.allSettled([...listeners.map((l) => l.app.close()), admin?.close()]);
+    for (const plugin of created.values()) await plugin.close?.();
+  };
+  try {
+    for (const module of pluginModules) {
+      if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
+    }
+    const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
+    for (const spec of specs) {
+      const app = Fastify({ loggerInstance: options.log.child({ listener: spec.name }) as FastifyBaseLogger, trustProxy, return503OnClosing: true });
+      await app.register(errorRenderer);
+      await app.register(requestMetrics, { metrics, listener: spec.name });
+      await app.register(dockerflowRoutes);
+      for (const name of spec.plugins) {
+        const plugin = created.get(name)!;
+        await app.register(plugin.plugin, plugin.options);
+      }
+      listeners.push({ spec, app });
+      try {
+        await app.ready();
+      } catch (err) {
+        throw new ConfigError(`listener ${spec.name}: ${(err as Error).message}`);
+      }
+    }
+    if (loaded.core.adminPort > 0) {
+      const adminApp = Fastify({ loggerInstance: options.log.child({ listener: 'admin' }) as FastifyBaseLogger });
+      await adminApp.register(errorRenderer);
+      await adminApp.register(dockerflowRoutes);
+      await adminApp.register(metricsRoute, { metrics });
+      await adminApp.ready();
+      admin = adminApp;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    listeners,
+    admin,
+    metrics,
+    services,
+    async listen() {
+      const urls: Record<string, string> = {};
+      for (const { spec, app } of listeners) {
+        urls[spec.name] = await app.listen({ host: spec.host || '::', port: spec.port });
+      }
+      if (admin) urls.admin = await admin.listen({ host: loaded.core.adminIpAddress, port: loaded.core.adminPort });
+      return urls;
+    },
+    close,
+  };
+}
