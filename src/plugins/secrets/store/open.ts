@@ -1,0 +1,20 @@
+import { ConfigError } from '../../../config/settings.js';
+import { openPostgresRows } from './postgres.js';
+import { SealedSecretStore } from './sealed-store.js';
+import { openSqliteRows } from './sqlite.js';
+import type { KeyRing, OpenOptions, SecretStore } from './types.js';
+
+/** `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`. */
+export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<SecretStore> {
+  if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
+    return new SealedSecretStore(openSqliteRows(path), keys);
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return new SealedSecretStore(await openPostgresRows(url, options.schema ?? 'public'), keys);
+  }
+  // The URL may carry a password: name only its scheme.
+  throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);
+}

@@ -1,0 +1,116 @@
+/**
+ * PostgreSQL rows (pg Pool), safe with several gateway replicas on one database: migrations run
+ * under a transaction-scoped advisory lock, a put is one upsert plus its audit row in one
+ * transaction, a bootstrap claim is a single DELETE ... RETURNING (exactly one claimant gets the
+ * row), and the sweep runs only where pg_try_advisory_xact_lock succeeds.
+ */
+import pg from 'pg';
+import type { Sealed } from './cipher.js';
+import { migrateSchema } from './postgres-schema.js';
+import { inTransaction } from './postgres-transaction.js';
+import type { AuditRow, RowStore, SealedRow, SealedTable, StoredValue } from './rows.js';
+import type { AuditAction } from './types.js';
+
+const ID_COLUMN: Record<SealedTable, string> = { secrets: 'name', bootstrap: 'token_hash' };
+
+interface ValueRow { key_id: string; value: Buffer; expires: Date }
+
+function storedValue(row: ValueRow): StoredValue {
+  return { sealed: { keyId: row.key_id, value: row.value }, expires: row.expires };
+}
+
+/** `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema. */
+export async function openPostgresRows(url: string, schema: string): Promise<RowStore> {
+  const pool = new pg.Pool({ connectionString: url });
+  // An idle client losing its connection emits 'error' on the pool; the pool drops that client
+  // and the next query reports the outage, so there is nothing to do here but not crash.
+  pool.on('error', () => {});
+  try {
+    await migrateSchema(pool, schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  const t = (table: string) => `"${schema}".${table}`;
+  const audit = `INSERT INTO ${t('secret_audit')} (name, client_id, action, time) VALUES ($1, $2, $3, $4)`;
+  const writeAudit = (client: pg.PoolClient, name: string, clientId: string, action: AuditAction, now: Date) =>
+    client.query(audit, [name, clientId, action, now]);
+
+  return {
+    upsertSecret: (name, value, clientId, now) => inTransaction(pool, async (client) => {
+      // Locks an existing row so its expiry (live or not) is known for 'created' vs 'updated'.
+      const existing = await client.query<{ expires: Date }>(`SELECT expires FROM ${t('secrets')} WHERE name = $1 FOR UPDATE`, [name]);
+      const upserted = await client.query<{ inserted: boolean }>(
+        `INSERT INTO ${t('secrets')} (name, key_id, value, expires) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, value = excluded.value, expires = excluded.expires
+         RETURNING (xmax = 0) AS inserted`,
+        [name, value.sealed.keyId, value.sealed.value, value.expires],
+      );
+      const previous = existing.rows[0];
+      // No row seen but a conflict anyway: a concurrent put created it first.
+      const action = previous ? (previous.expires > now ? 'updated' : 'created') : (upserted.rows[0]!.inserted ? 'created' : 'updated');
+      await writeAudit(client, name, clientId, action, now);
+      return action;
+    }),
+    readSecret: async (name, now) => {
+      const { rows } = await pool.query<ValueRow>(`SELECT key_id, value, expires FROM ${t('secrets')} WHERE name = $1 AND expires > $2`, [name, now]);
+      return rows[0] && storedValue(rows[0]);
+    },
+    deleteSecret: (name, clientId, now) => inTransaction(pool, async (client) => {
+      const { rowCount } = await client.query(`DELETE FROM ${t('secrets')} WHERE name = $1`, [name]);
+      if (rowCount) await writeAudit(client, name, clientId, 'deleted', now);
+      return Boolean(rowCount);
+    }),
+    listNames: async (after, limit) => {
+      const { rows } = await pool.query<{ name: string }>(
+        `SELECT name FROM ${t('secrets')} WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2`, [after ?? null, limit]);
+      return rows.map((r) => r.name);
+    },
+    auditRows: async (name, afterId, limit) => {
+      const { rows } = await pool.query<{ id: string; name: string; client_id: string; action: AuditAction; time: Date }>(
+        `SELECT id, name, client_id, action, time FROM ${t('secret_audit')} WHERE name = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [name, afterId ?? 0, limit]);
+      // bigserial arrives as a string; ids stay far below 2^53.
+      return rows.map((r): AuditRow => ({ id: Number(r.id), name: r.name, clientId: r.client_id, action: r.action, time: r.time }));
+    },
+    deleteExpired: (clientId, now) => inTransaction(pool, async (client) => {
+      const { rows: [lock] } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`taskcluster-gateway secrets sweep ${schema}`]);
+      if (!lock?.locked) return 0;
+      const { rowCount } = await client.query(
+        `WITH gone AS (DELETE FROM ${t('secrets')} WHERE expires <= $1 RETURNING name)
+         INSERT INTO ${t('secret_audit')} (name, client_id, action, time) SELECT name, $2, 'expired', $1 FROM gone`,
+        [now, clientId]);
+      await client.query(`DELETE FROM ${t('bootstrap')} WHERE expires <= $1`, [now]);
+      return rowCount ?? 0;
+    }),
+    insertBootstrap: async (tokenHash, value, clientId, now) => {
+      await pool.query(
+        `INSERT INTO ${t('bootstrap')} (token_hash, key_id, value, expires, created_by, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [tokenHash, value.sealed.keyId, value.sealed.value, value.expires, clientId, now]);
+    },
+    takeBootstrap: async (tokenHash) => {
+      const { rows } = await pool.query<ValueRow>(
+        `DELETE FROM ${t('bootstrap')} WHERE token_hash = $1 RETURNING key_id, value, expires`, [tokenHash]);
+      return rows[0] && storedValue(rows[0]);
+    },
+    deleteBootstrap: async (tokenHash) => {
+      const { rowCount } = await pool.query(`DELETE FROM ${t('bootstrap')} WHERE token_hash = $1`, [tokenHash]);
+      return Boolean(rowCount);
+    },
+    rowsNotUnder: async (table, keyId, afterId, limit) => {
+      const id = ID_COLUMN[table];
+      const { rows } = await pool.query<{ id: string; key_id: string; value: Buffer }>(
+        `SELECT ${id} AS id, key_id, value FROM ${t(table)} WHERE key_id <> $1 AND ($2::text IS NULL OR ${id} > $2) ORDER BY ${id} LIMIT $3`,
+        [keyId, afterId ?? null, limit]);
+      return rows.map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } }));
+    },
+    reseal: async (table, id, from: Sealed, to: Sealed) => {
+      const { rowCount } = await pool.query(
+        `UPDATE ${t(table)} SET key_id = $1, value = $2 WHERE ${ID_COLUMN[table]} = $3 AND key_id = $4 AND value = $5`,
+        [to.keyId, to.value, id, from.keyId, from.value]);
+      return Boolean(rowCount);
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * What a database backend provides: rows holding only ciphertext (Sealed), names, times and
+ * audit rows. Encryption, tokens and paging live above it (SealedSecretStore), once for both
+ * databases. Every method that changes a secret writes its audit row in the same transaction.
+ */
+import type { Sealed } from './cipher.js';
+import type { AuditEntry } from './types.js';
+
+/** Tables holding encrypted values; a row's id is its name or its token hash. */
+export type SealedTable = 'secrets' | 'bootstrap';
+
+export interface StoredValue {
+  sealed: Sealed;
+  expires: Date;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+}
+
+export interface SealedRow {
+  id: string;
+  sealed: Sealed;
+}
+
+export interface RowStore {
+  /** 'created' when no live secret had the name (an expired, unswept one is replaced). */
+  upsertSecret(name: string, value: StoredValue, clientId: string, now: Date): Promise<'created' | 'updated'>;
+  /** Only when unexpired at `now`. */
+  readSecret(name: string, now: Date): Promise<StoredValue | undefined>;
+  deleteSecret(name: string, clientId: string, now: Date): Promise<boolean>;
+  /** Names after `after` in byte order. */
+  listNames(after: string | undefined, limit: number): Promise<string[]>;
+  /** A name's audit rows with id above `afterId`, oldest first. */
+  auditRows(name: string, afterId: number | undefined, limit: number): Promise<AuditRow[]>;
+  /** Deletes secrets expired at `now` (auditing each as 'expired') and expired bootstrap entries; returns secrets deleted. */
+  deleteExpired(clientId: string, now: Date): Promise<number>;
+  insertBootstrap(tokenHash: string, value: StoredValue, clientId: string, now: Date): Promise<void>;
+  /** Deletes the entry and returns what it held, to exactly one caller. */
+  takeBootstrap(tokenHash: string): Promise<StoredValue | undefined>;
+  deleteBootstrap(tokenHash: string): Promise<boolean>;
+  /** Rows of `table` not encrypted with `keyId`, ids after `afterId`, in id order. */
+  rowsNotUnder(table: SealedTable, keyId: string, afterId: string | undefined, limit: number): Promise<SealedRow[]>;
+  /** Replaces a row's ciphertext only if it still holds `from` (a concurrent write wins). */
+  reseal(table: SealedTable, id: string, from: Sealed, to: Sealed): Promise<boolean>;
+  close(): Promise<void>;
+}

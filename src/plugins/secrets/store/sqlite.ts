@@ -1,0 +1,125 @@
+/**
+ * SQLite rows (better-sqlite3): one file, WAL so readers never wait for the writer, a busy
+ * timeout so two processes on one file take turns. Calls are synchronous; the async RowStore
+ * methods simply return their results. Times are stored as epoch milliseconds.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Sealed } from './cipher.js';
+import type { AuditRow, RowStore, SealedRow, SealedTable, StoredValue } from './rows.js';
+import type { AuditAction } from './types.js';
+
+/** Applied in order, each once; schema_version records the last one applied. */
+const MIGRATIONS = [
+  `CREATE TABLE secrets (name TEXT PRIMARY KEY, key_id TEXT NOT NULL, value BLOB NOT NULL, expires INTEGER NOT NULL);
+   CREATE INDEX secrets_expires ON secrets (expires);
+   CREATE TABLE secret_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, client_id TEXT NOT NULL,
+     action TEXT NOT NULL, time INTEGER NOT NULL);
+   CREATE INDEX secret_audit_name ON secret_audit (name, id);
+   CREATE TABLE bootstrap (token_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, value BLOB NOT NULL, expires INTEGER NOT NULL,
+     created_by TEXT NOT NULL, created INTEGER NOT NULL);
+   CREATE INDEX bootstrap_expires ON bootstrap (expires);`,
+];
+
+/** The id column of each sealed table. */
+const ID_COLUMN: Record<SealedTable, string> = { secrets: 'name', bootstrap: 'token_hash' };
+
+interface ValueRow { key_id: string; value: Buffer; expires: number }
+
+function storedValue(row: ValueRow): StoredValue {
+  return { sealed: { keyId: row.key_id, value: row.value }, expires: new Date(row.expires) };
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const { version } = db.prepare('SELECT coalesce(max(version), 0) AS version FROM schema_version').get() as { version: number };
+    MIGRATIONS.slice(version).forEach((sql, index) => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version + index + 1);
+    });
+  }).immediate();
+}
+
+/** `path` is a file (its directory is created) or `:memory:`. */
+export function openSqliteRows(path: string): RowStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const audit = db.prepare('INSERT INTO secret_audit (name, client_id, action, time) VALUES (?, ?, ?, ?)');
+  const writeAudit = (name: string, clientId: string, action: AuditAction, now: Date) => audit.run(name, clientId, action, now.getTime());
+  const liveSecret = db.prepare('SELECT key_id, value, expires FROM secrets WHERE name = ? AND expires > ?');
+  const existingExpiry = db.prepare('SELECT expires FROM secrets WHERE name = ?');
+  const upsert = db.prepare(`INSERT INTO secrets (name, key_id, value, expires) VALUES (?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, value = excluded.value, expires = excluded.expires`);
+  const deleteSecret = db.prepare('DELETE FROM secrets WHERE name = ?');
+  const listNames = db.prepare('SELECT name FROM secrets WHERE name > ? ORDER BY name LIMIT ?');
+  const auditRows = db.prepare('SELECT id, name, client_id, action, time FROM secret_audit WHERE name = ? AND id > ? ORDER BY id LIMIT ?');
+  const deleteExpiredSecrets = db.prepare('DELETE FROM secrets WHERE expires <= ? RETURNING name');
+  const deleteExpiredBootstrap = db.prepare('DELETE FROM bootstrap WHERE expires <= ?');
+  const insertBootstrap = db.prepare('INSERT INTO bootstrap (token_hash, key_id, value, expires, created_by, created) VALUES (?, ?, ?, ?, ?, ?)');
+  const takeBootstrap = db.prepare('DELETE FROM bootstrap WHERE token_hash = ? RETURNING key_id, value, expires');
+  const deleteBootstrap = db.prepare('DELETE FROM bootstrap WHERE token_hash = ?');
+  const notUnder = Object.fromEntries((Object.keys(ID_COLUMN) as SealedTable[]).map((table) => [table, db.prepare(
+    `SELECT ${ID_COLUMN[table]} AS id, key_id, value FROM ${table} WHERE key_id <> ? AND ${ID_COLUMN[table]} > ? ORDER BY ${ID_COLUMN[table]} LIMIT ?`,
+  )])) as Record<SealedTable, Database.Statement>;
+  const reseal = Object.fromEntries((Object.keys(ID_COLUMN) as SealedTable[]).map((table) => [table, db.prepare(
+    `UPDATE ${table} SET key_id = ?, value = ? WHERE ${ID_COLUMN[table]} = ? AND key_id = ? AND value = ?`,
+  )])) as Record<SealedTable, Database.Statement>;
+
+  const upsertWithAudit = db.transaction((name: string, value: StoredValue, clientId: string, now: Date) => {
+    const existing = existingExpiry.get(name) as { expires: number } | undefined;
+    const action = existing && existing.expires > now.getTime() ? 'updated' : 'created';
+    upsert.run(name, value.sealed.keyId, value.sealed.value, value.expires.getTime());
+    writeAudit(name, clientId, action, now);
+    return action;
+  });
+  const deleteWithAudit = db.transaction((name: string, clientId: string, now: Date) => {
+    const existed = deleteSecret.run(name).changes > 0;
+    if (existed) writeAudit(name, clientId, 'deleted', now);
+    return existed;
+  });
+  const sweep = db.transaction((clientId: string, now: Date) => {
+    const names = deleteExpiredSecrets.all(now.getTime()) as Array<{ name: string }>;
+    for (const { name } of names) writeAudit(name, clientId, 'expired', now);
+    deleteExpiredBootstrap.run(now.getTime());
+    return names.length;
+  });
+
+  return {
+    // Immediate transactions take the write lock up front: a deferred one that reads first can
+    // fail with SQLITE_BUSY when another process writes in between.
+    upsertSecret: async (name, value, clientId, now) => upsertWithAudit.immediate(name, value, clientId, now),
+    readSecret: async (name, now) => {
+      const row = liveSecret.get(name, now.getTime()) as ValueRow | undefined;
+      return row && storedValue(row);
+    },
+    deleteSecret: async (name, clientId, now) => deleteWithAudit.immediate(name, clientId, now),
+    // '' sorts before every name, so it stands for "from the start".
+    listNames: async (after, limit) => (listNames.all(after ?? '', limit) as Array<{ name: string }>).map((r) => r.name),
+    auditRows: async (name, afterId, limit) =>
+      (auditRows.all(name, afterId ?? 0, limit) as Array<{ id: number; name: string; client_id: string; action: AuditAction; time: number }>)
+        .map((r): AuditRow => ({ id: r.id, name: r.name, clientId: r.client_id, action: r.action, time: new Date(r.time) })),
+    deleteExpired: async (clientId, now) => sweep.immediate(clientId, now),
+    insertBootstrap: async (tokenHash, value, clientId, now) => {
+      insertBootstrap.run(tokenHash, value.sealed.keyId, value.sealed.value, value.expires.getTime(), clientId, now.getTime());
+    },
+    takeBootstrap: async (tokenHash) => {
+      const row = takeBootstrap.get(tokenHash) as ValueRow | undefined;
+      return row && storedValue(row);
+    },
+    deleteBootstrap: async (tokenHash) => deleteBootstrap.run(tokenHash).changes > 0,
+    rowsNotUnder: async (table, keyId, afterId, limit) =>
+      (notUnder[table].all(keyId, afterId ?? '', limit) as Array<{ id: string; key_id: string; value: Buffer }>)
+        .map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } })),
+    reseal: async (table, id, from: Sealed, to: Sealed) =>
+      reseal[table].run(to.keyId, to.value, id, from.keyId, from.value).changes > 0,
+    close: async () => {
+      db.close();
+    },
+  };
+}
