@@ -39,7 +39,8 @@ declare module 'hawk' {
   export default hawk;
 }
 
-// taskcluster-client ships JavaScript only; its API classes are generated from service references.
+// taskcluster-client ships JavaScript only. Its API classes (Queue, Secrets, Auth...) exist only
+// on the default export: `import taskcluster from 'taskcluster-client'`.
 declare module 'taskcluster-client' {
   type ClientOptions = {
     rootUrl: string;
@@ -50,14 +51,22 @@ declare module 'taskcluster-client' {
   };
   type ApiClient = { [method: string]: any; buildSignedUrl(method: unknown, ...args: unknown[]): string; buildUrl(method: unknown, ...args: unknown[]): string };
   type ApiClientClass = new (options: ClientOptions) => ApiClient;
-  export const Queue: ApiClientClass;
-  export const Secrets: ApiClientClass;
-  export const Auth: ApiClientClass;
-  export function createTemporaryCredentials(options: {
+  type TemporaryCredentialsOptions = {
     clientId?: string; start?: Date; expiry: Date; scopes: string[];
     credentials: { clientId: string; accessToken: string };
-  }): { clientId: string; accessToken: string; certificate: string };
+  };
+  export function createTemporaryCredentials(options: TemporaryCredentialsOptions): { clientId: string; accessToken: string; certificate: string };
   export function fromNow(offset: string, reference?: Date): Date;
   export function fromNowJSON(offset: string, reference?: Date): string;
   export function slugid(): string;
+  const taskcluster: {
+    Queue: ApiClientClass;
+    Secrets: ApiClientClass;
+    Auth: ApiClientClass;
+    createTemporaryCredentials: typeof createTemporaryCredentials;
+    fromNow: typeof fromNow;
+    fromNowJSON: typeof fromNowJSON;
+    slugid: typeof slugid;
+  };
+  export default taskcluster;
 }

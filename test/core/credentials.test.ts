@@ -1,5 +1,5 @@
 import t from 'tap';
-import * as taskcluster from 'taskcluster-client';
+import taskcluster from 'taskcluster-client';
 import { createTemporaryCredentials, resolveCredentials, hawkExt } from '../../src/core/index.js';
 import { directoryOf } from '../helpers/directory.js';
 

@@ -1,0 +1,89 @@
+// Hawk both ways: what taskcluster-client signs, our verifier accepts; what we sign, a verifier
+// following the auth service's rules (the fake Taskcluster) accepts; and the refusals.
+import t from 'tap';
+import taskcluster from 'taskcluster-client';
+import { createTemporaryCredentials, HawkSigner, NonceCache, verifyRequest } from '../../src/core/index.js';
+import { directoryOf } from '../helpers/directory.js';
+import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
+
+const root = { clientId: 'project/root', accessToken: 'r'.repeat(44), scopes: ['secrets:*', 'auth:create-client:project/tmp*'] };
+const hour = 60 * 60 * 1000;
+
+t.test('requests signed by taskcluster-client verify in our verifier', async (t) => {
+  const tc = await startFakeTaskcluster({ clients: [root] });
+  t.teardown(() => tc.close());
+  const named = taskcluster.createTemporaryCredentials({
+    clientId: 'project/tmp/one', expiry: new Date(Date.now() + hour), scopes: ['secrets:get:a'], credentials: root,
+  });
+  const cases = [
+    { name: 'permanent', options: { credentials: root }, expect: 'project/root' },
+    { name: 'named temporary', options: { credentials: named }, expect: 'project/tmp/one' },
+    { name: 'authorizedScopes', options: { credentials: root, authorizedScopes: ['secrets:get:b'] }, expect: 'project/root' },
+  ];
+  for (const c of cases) {
+    const secrets = new taskcluster.Secrets({ rootUrl: tc.rootUrl, retries: 0, ...c.options });
+    const echo = await secrets.get('some/name');
+    t.equal(echo.clientId, c.expect, `${c.name}: authenticated as ${c.expect}`);
+    t.equal(echo.scheme, 'hawk');
+  }
+  const scoped = new taskcluster.Secrets({ rootUrl: tc.rootUrl, credentials: root, authorizedScopes: ['secrets:get:b'] });
+  t.same((await scoped.get('x')).scopes.filter((s: string) => s !== 'assume:anonymous'), ['secrets:get:b'], 'authorizedScopes narrow the scopes');
+  const signedUrl = new taskcluster.Secrets({ rootUrl: tc.rootUrl, credentials: named }).buildSignedUrl(scoped.get, 'a/b');
+  const res = await fetch(signedUrl);
+  t.equal(res.status, 200, 'taskcluster-client bewit accepted');
+  t.equal(((await res.json()) as { scheme: string }).scheme, 'bewit');
+});
+
+t.test('requests we sign pass the auth service rules', async (t) => {
+  const tc = await startFakeTaskcluster({ clients: [root] });
+  t.teardown(() => tc.close());
+  const temporary = createTemporaryCredentials({ start: new Date(), expiry: new Date(Date.now() + hour), scopes: ['secrets:get:x'], credentials: root });
+  for (const [name, signer, expected] of [
+    ['permanent', new HawkSigner(root), 'project/root'],
+    ['temporary', new HawkSigner(temporary), 'project/root'],
+    ['restricted', new HawkSigner(root, ['secrets:get:y']), 'project/root'],
+  ] as const) {
+    const url = `${tc.rootUrl}/api/secrets/v1/secret/a%2Fb?x=1`;
+    const res = await fetch(url, { headers: { authorization: signer.headerForUrl('GET', url) } });
+    t.equal(res.status, 200, `${name} header accepted`);
+    t.equal(((await res.json()) as { clientId: string }).clientId, expected);
+    const bewitRes = await fetch(signer.signedUrl(url, 60));
+    t.equal(bewitRes.status, 200, `${name} bewit accepted`);
+  }
+  const res = await fetch(`${tc.rootUrl}/x`, { headers: { authorization: new HawkSigner({ clientId: root.clientId, accessToken: 'wrong' }).headerForUrl('GET', `${tc.rootUrl}/x`) } });
+  t.equal(res.status, 401, 'wrong key refused');
+  t.match(await res.json(), { code: 'AuthenticationFailed', message: /Bad mac/ });
+});
+
+t.test('verifier refusals', async (t) => {
+  const directory = directoryOf(root, [{ roleId: 'anonymous', scopes: ['secrets:get:public/*'] }]);
+  const signer = new HawkSigner(root);
+  const target = { method: 'GET', host: 'gw.test', port: 443, resource: '/api/x' };
+  const request = (authorization: string | undefined, resource = '/api/x') => ({ method: 'GET', resource, host: 'gw.test', port: 443, authorization });
+
+  const anonymous = await verifyRequest(request(undefined), directory);
+  t.equal(anonymous.clientId, 'anonymous');
+  t.ok(anonymous.scopes.includes('secrets:get:public/*'), 'anonymous holds the anonymous role');
+
+  const cache = new NonceCache();
+  const header = signer.header(target);
+  t.equal((await verifyRequest(request(header), directory, { nonceCache: cache })).clientId, root.clientId);
+  await t.rejects(verifyRequest(request(header), directory, { nonceCache: cache }), { code: 'AuthenticationFailed', message: /nonce/ }, 'replay refused');
+
+  const stale = signer.header(target, Date.now() - 16 * 60 * 1000);
+  await t.rejects(verifyRequest(request(stale), directory), { code: 'AuthenticationFailed', message: /Stale timestamp/ }, '16 minutes of skew refused');
+  const skewed = signer.header(target, Date.now() - 14 * 60 * 1000);
+  t.equal((await verifyRequest(request(skewed), directory)).clientId, root.clientId, '14 minutes of skew accepted');
+
+  await t.rejects(verifyRequest({ ...request(header), port: 8443 }, directory), { code: 'AuthenticationFailed' }, 'port is part of the MAC');
+  const bewitUrl = new URL(signer.signedUrl('https://gw.test/api/x', 60));
+  const resource = bewitUrl.pathname + bewitUrl.search;
+  t.equal((await verifyRequest(request(undefined, resource), directory)).scheme, 'bewit');
+  t.equal((await verifyRequest(request(undefined, resource), directory)).scheme, 'bewit', 'a bewit is reusable until it expires');
+  await t.rejects(verifyRequest(request(header, resource), directory), { code: 'AuthenticationFailed', message: /both/ }, 'bewit plus header refused');
+  await t.rejects(verifyRequest(request(undefined, resource.replace('/api/x', '/api/y')), directory), { code: 'AuthenticationFailed' }, 'bewit for another path refused');
+  const expired = new URL(signer.signedUrl('https://gw.test/api/x', -1));
+  await t.rejects(verifyRequest(request(undefined, expired.pathname + expired.search), directory), { code: 'AuthenticationFailed', message: /expired/i }, 'expired bewit refused');
+  await t.rejects(verifyRequest(request('Hawk id="x"'), directory), { code: 'AuthenticationFailed' }, 'malformed header refused');
+  await t.rejects(verifyRequest(request(undefined, '/api/x?bewit=!!!'), directory), { code: 'AuthenticationFailed' }, 'garbage bewit refused');
+});
