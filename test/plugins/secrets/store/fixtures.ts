@@ -1,0 +1,20 @@
+import type { Test } from 'tap';
+import { generateKey, openSecretStore, type KeyRing, type SecretStore } from '../../../../src/plugins/secrets/store/index.js';
+import type { FreshDatabase, StoreBackend } from './backend.js';
+
+export const minute = 60_000;
+export const inMinutes = (n: number, from = new Date()) => new Date(from.getTime() + n * minute);
+
+/** A store on `db`, closed when `t` ends. */
+export async function storeOn(t: Test, db: FreshDatabase, keys: KeyRing): Promise<SecretStore> {
+  const store = await openSecretStore(db.url, keys, db.options);
+  t.teardown(() => store.close());
+  return store;
+}
+
+/** A fresh database with one store on it, under a new single-key ring. */
+export async function freshStore(t: Test, backend: StoreBackend) {
+  const db = await backend.fresh(t);
+  const keys: KeyRing = { keys: [generateKey()] };
+  return { db, keys, store: await storeOn(t, db, keys) };
+}
