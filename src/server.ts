@@ -108,14 +108,15 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       await app.register(errorRenderer);
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes);
-      for (const name of spec.plugins) {
-        const plugin = created.get(name)!;
-        await app.register(plugin.plugin, plugin.options);
-      }
       listeners.push({ spec, app });
       try {
+        for (const name of spec.plugins) {
+          const plugin = created.get(name)!;
+          await app.register(plugin.plugin, plugin.options);
+        }
         await app.ready();
       } catch (err) {
+        // duplicated routes and invalid plugin options surface here: a configuration problem
         throw new ConfigError(`listener ${spec.name}: ${(err as Error).message}`);
       }
     }

@@ -1,0 +1,58 @@
+import t from 'tap';
+import { Writable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import { buildGateway } from '../src/server.js';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/log.js';
+import { pluginModules } from '../src/plugins/registry.js';
+import type { PluginModule } from '../src/plugins/module.js';
+
+const silent = createLogger('silent');
+
+t.test('unknown plugins and empty configurations fail with a message naming the setting', async (t) => {
+  await t.rejects(buildGateway(loadConfig({ argv: ['--plugins', 'nope'] }), { log: silent }), { name: 'ConfigError', message: /unknown plugin nope in setting plugins/ });
+  await t.rejects(buildGateway(loadConfig({}), { log: silent }), { name: 'ConfigError', message: /no plugins enabled/ });
+});
+
+t.test('listeners serve Dockerflow, errors in Taskcluster shape, metrics on the admin listener', async (t) => {
+  const loaded = loadConfig({ argv: ['--listeners', JSON.stringify([{ name: 'one', host: '127.0.0.1', port: 0, plugins: [] }]), '--admin-port', '0'] });
+  loaded.core.adminPort = 0;
+  const gateway = await buildGateway(loaded, { log: silent, quickstart: true });
+  t.teardown(() => gateway.close());
+  const urls = await gateway.listen();
+  t.same(await (await fetch(`${urls.one}/__lbheartbeat__`)).json(), {});
+  t.match(await (await fetch(`${urls.one}/__version__`)).json(), { version: /^\d+\.\d+\.\d+/ });
+  t.match(await (await fetch(`${urls.one}/__heartbeat__`)).json(), { status: 'ok' });
+  const missing = await fetch(`${urls.one}/nowhere?x=1`);
+  t.equal(missing.status, 404);
+  t.match(await missing.json(), { code: 'ResourceNotFound', message: 'No route for GET /nowhere', requestInfo: { method: 'GET' } });
+  t.notOk(gateway.admin, 'no admin listener with adminPort 0');
+  t.ok((await gateway.metrics.registry.getSingleMetricAsString('gateway_requests_total')).includes('status="404"'), 'requests counted');
+});
+
+t.test('route conflicts between plugins on one listener fail at start', async (t) => {
+  const route: FastifyPluginAsync = async (app) => {
+    app.get('/same', async () => ({}));
+  };
+  const modules: PluginModule<object>[] = ['left', 'right'].map((name) => ({ name, schema: {}, create: async () => ({ plugin: route, options: {} }) }));
+  pluginModules.push(...modules);
+  t.teardown(() => {
+    pluginModules.splice(pluginModules.length - 2, 2);
+  });
+  await t.rejects(buildGateway(loadConfig({ argv: ['--plugins', 'left,right'] }), { log: silent }), { name: 'ConfigError', message: /listener main: .*GET.*\/same/ });
+});
+
+t.test('the admin listener serves /metrics', async (t) => {
+  const lines: string[] = [];
+  const log = createLogger('info', new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } }));
+  const loaded = loadConfig({ argv: ['--listeners', JSON.stringify([{ name: 'one', host: '127.0.0.1', port: 0, plugins: [] }])] });
+  loaded.core.adminPort = 1; // any non-zero port enables it; bind below on an ephemeral one
+  const gateway = await buildGateway(loaded, { log, quickstart: true });
+  t.teardown(() => gateway.close());
+  await gateway.listeners[0]!.app.listen({ host: '127.0.0.1', port: 0 });
+  const adminUrl = await gateway.admin!.listen({ host: '127.0.0.1', port: 0 });
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  t.match(metrics, /gateway_process_cpu_user_seconds_total/);
+  t.match(metrics, /# TYPE gateway_requests_total counter/);
+  t.ok(lines.some((l) => l.includes('"listener":"admin"')), 'admin requests are logged with their listener');
+});
