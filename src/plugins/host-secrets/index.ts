@@ -1,0 +1,35 @@
+/**
+ * The host-secrets capability: `GET /v1/credentials` gives a machine credentials for the host
+ * its address proves it is, and `GET /v1/ping` answers as the original's API did.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { errorRenderer } from '../../fastify/errors.js';
+import { clientKey, credentialsHandler, credentialsResponseSchema, type CredentialsRouteOptions } from './credentials-route.js';
+import { forceSslHook } from './force-ssl.js';
+
+export interface HostSecretsOptions extends CredentialsRouteOptions {
+  forceSsl: boolean;
+  trustProxy: boolean;
+  /** Credential requests per client address per minute; 0 = unlimited. */
+  rateLimitPerMinute: number;
+}
+
+export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (app, options) => {
+  await app.register(errorRenderer);
+  if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy }));
+  const limited = options.rateLimitPerMinute > 0;
+  if (limited) {
+    // Each request costs two DNS queries: without a limit a flood turns the gateway into an amplifier.
+    await app.register(rateLimit, { global: false, keyGenerator: (request) => clientKey(request, options.trustedProxies) });
+  }
+  app.get('/v1/ping', async () => ({ alive: true, uptime: process.uptime() }));
+  app.get(
+    '/v1/credentials',
+    {
+      schema: { response: credentialsResponseSchema },
+      config: limited ? { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } } : {},
+    },
+    credentialsHandler(options),
+  );
+};

@@ -1,0 +1,87 @@
+// The host-secrets plugin on a real dual-stack socket, configured through the real config
+// loader and module, with its log lines captured; and requests from chosen source addresses.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import type { Test } from 'tap';
+import { loadConfig } from '../../../src/config/load.js';
+import { createLogger } from '../../../src/log.js';
+import type { GatewayServices } from '../../../src/plugins/module.js';
+import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
+import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../src/core/index.js';
+import { directoryOf } from '../../helpers/directory.js';
+
+export const issuer = { clientId: 'project/releng/host-secrets', accessToken: 'hs'.repeat(22) };
+export const scopeBase = 'assume:project:releng:host:';
+export const clientIdBase = 'project/releng/host/';
+
+/** The auth service's view: the issuer may create clients under the base and holds the scopes. */
+export const directory = directoryOf({ ...issuer, scopes: [`auth:create-client:${clientIdBase}*`, `${scopeBase}*`] });
+
+export const baseEnv: NodeJS.ProcessEnv = {
+  TASKCLUSTER_CLIENT_ID: issuer.clientId,
+  TASKCLUSTER_ACCESS_TOKEN: issuer.accessToken,
+  TASKCLUSTER_SCOPE_BASE: scopeBase,
+  TASKCLUSTER_CLIENT_ID_BASE: clientIdBase,
+  TASKCLUSTER_ALLOWED_IPS: '127.0.0.0/8 ::1',
+};
+
+export function servicesFor(env: NodeJS.ProcessEnv) {
+  const loaded = loadConfig({ env, argv: [] });
+  const { clientId, accessToken, certificate } = loaded.core.taskcluster;
+  const services = {
+    settings: loaded.core,
+    log: createLogger('silent'),
+    credentials: clientId || accessToken ? { clientId, accessToken, certificate: certificate || undefined } : undefined,
+    quickstart: false,
+    holder: () => { throw new Error('host-secrets needs no holder'); },
+    dataDir: () => { throw new Error('host-secrets needs no data directory'); },
+  } satisfies GatewayServices;
+  return { settings: { hostSecrets: loaded.config.get('hostSecrets') }, services };
+}
+
+export interface RunningHostSecrets {
+  /** `http://127.0.0.1:<port>` and `http://[::1]:<port>`: one dual-stack listener. */
+  url: string;
+  url6: string;
+  logs: Array<Record<string, any>>;
+}
+
+export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv): Promise<RunningHostSecrets> {
+  const { settings, services } = servicesFor({ ...baseEnv, ...env });
+  const created = await hostSecretsModule.create(settings, services);
+  const logs: Array<Record<string, any>> = [];
+  const sink = new Writable({ write(chunk, _encoding, done) { logs.push(JSON.parse(String(chunk))); done(); } });
+  const app = Fastify({ loggerInstance: createLogger('info', sink) });
+  await app.register(created.plugin, created.options);
+  await app.listen({ host: '::', port: 0 });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, url6: `http://[::1]:${port}`, logs };
+}
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: any;
+}
+
+export function get(url: string, options: { localAddress?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', localAddress: options.localAddress, headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode!, headers: res.headers, body: text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Issued credentials as the auth service would see them when they sign a request. */
+export function validate(credentials: { clientId: string; accessToken: string; certificate: string }): Promise<ResolvedCredentials> {
+  return resolveCredentials(directory, credentials.clientId, hawkExt(credentials));
+}
