@@ -1,0 +1,65 @@
+/**
+ * One request to a RelengAPI service: the client's method, headers and streamed body, with its
+ * Authorization replaced by the temporary token. Plain undici, no Fastify.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../../core/errors.js';
+import type { UpstreamTarget } from './routes.js';
+
+/** Headers about one hop (RFC 9110 §7.6.1), never forwarded in either direction. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
+/** True when the client sends a body (so the request cannot be replayed once sent). */
+export function requestHasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+export interface ForwardOptions {
+  dispatcher: Dispatcher;
+  target: UpstreamTarget;
+  request: IncomingMessage;
+  token: string;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export async function forwardToService({ dispatcher, target, request, token, signal }: ForwardOptions): Promise<Dispatcher.ResponseData> {
+  const headers = withoutHopByHop(request.headers);
+  delete headers.host;
+  headers.authorization = `Bearer ${token}`;
+  try {
+    return await dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: request.method as Dispatcher.HttpMethod,
+      headers,
+      body: requestHasBody(request) ? request : null,
+      signal,
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? (err as Error).message;
+    throw new GatewayError('UpstreamError', `RelengAPI service ${target.route.prefix} (${target.origin}) failed: ${code}`, undefined, { cause: err });
+  }
+}
+
+/** The service's answer headers as the client gets them. */
+export function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  return withoutHopByHop(headers);
+}

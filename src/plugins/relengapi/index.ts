@@ -1,0 +1,32 @@
+/**
+ * The relengapi Fastify plugin: one route per service prefix, answered by the token-attaching
+ * proxy, or by a 403 when the gateway was started for a task that grants no RelengAPI permission.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { GatewayError } from '../../core/errors.js';
+import { errorRenderer } from '../../fastify/errors.js';
+import type { ServiceRoute } from './routes.js';
+import { serviceProxyHandler, type ServiceProxyOptions } from './service-proxy.js';
+
+export type RelengapiPluginOptions =
+  | ({ refusal?: undefined } & ServiceProxyOptions)
+  | { refusal: string; routes: ServiceRoute[] };
+
+export const relengapiPlugin: FastifyPluginAsync<RelengapiPluginOptions> = async (app, options) => {
+  await app.register(errorRenderer);
+  // bodies stream to the service untouched: leave them unread here
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  const { refusal } = options;
+  const handler =
+    refusal === undefined
+      ? serviceProxyHandler(options)
+      : async () => {
+          throw new GatewayError('ForbiddenRequest', refusal);
+        };
+  for (const { prefix } of options.routes) {
+    app.all(prefix, handler);
+    app.all(`${prefix}/*`, handler);
+  }
+};

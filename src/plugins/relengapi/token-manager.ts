@@ -1,0 +1,120 @@
+/**
+ * Temporary RelengAPI tokens for the task's permissions, issued with the permanent token the
+ * gateway holds. One token is shared by all requests; it is renewed ahead of its expiry (so
+ * requests already sent with it finish with a valid token) and once when a service rejects it,
+ * and concurrent requests needing a renewal share one token request.
+ */
+import { GatewayError } from '../../core/errors.js';
+
+export interface TokenManagerOptions {
+  /** RelengAPI tokens endpoint (POST issues a token). */
+  tokenUrl: string;
+  /** Permanent token allowed to issue temporary tokens; never logged nor echoed. */
+  permanentToken: string;
+  permissions: string[];
+  /** Lifetime asked for each temporary token. */
+  lifetimeMs: number;
+  /** A token is replaced this long before it expires. */
+  renewBeforeMs: number;
+  /** Give up on a token request after this long. */
+  requestTimeoutMs?: number;
+  now?: () => number;
+}
+
+interface IssuedToken {
+  value: string;
+  renewAt: number;
+}
+
+/** Longest piece of a RelengAPI error answer quoted in our own error message. */
+const MAX_QUOTED_ERROR = 500;
+
+export class TemporaryTokenManager {
+  readonly #options: Required<TokenManagerOptions>;
+  #current: IssuedToken | undefined;
+  #renewal: Promise<IssuedToken> | undefined;
+
+  constructor(options: TokenManagerOptions) {
+    this.#options = { requestTimeoutMs: 30_000, now: Date.now, ...options };
+  }
+
+  /** A token valid for at least `renewBeforeMs` more, issuing a new one when needed. */
+  async token(): Promise<string> {
+    const current = this.#current;
+    if (current && this.#options.now() < current.renewAt) return current.value;
+    return (await this.#renew()).value;
+  }
+
+  /**
+   * A service answered 401 to `rejected`: replace it unless it was replaced already (by a
+   * renewal another rejected request started), so a burst of 401s costs one token request.
+   */
+  async tokenAfterRejection(rejected: string): Promise<string> {
+    const current = this.#current;
+    if (current && current.value !== rejected) return current.value;
+    if (current) this.#current = undefined;
+    return (await this.#renew()).value;
+  }
+
+  #renew(): Promise<IssuedToken> {
+    this.#renewal ??= this.#issue().finally(() => {
+      this.#renewal = undefined;
+    });
+    return this.#renewal;
+  }
+
+  async #issue(): Promise<IssuedToken> {
+    const { tokenUrl, permanentToken, permissions, lifetimeMs, renewBeforeMs, requestTimeoutMs, now } = this.#options;
+    const expires = now() + lifetimeMs;
+    let response: Response;
+    try {
+      response = await fetch(tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${permanentToken}` },
+        body: JSON.stringify({ typ: 'tmp', expires: new Date(expires).toISOString(), permissions, metadata: {} }),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+    } catch (err) {
+      throw new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} is unreachable: ${describeFetchFailure(err)}`, undefined, { cause: err });
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status !== 200) {
+      const quoted = relengapiMessage(text).replaceAll(permanentToken, '[REDACTED]').slice(0, MAX_QUOTED_ERROR);
+      throw new GatewayError('UpstreamError', `RelengAPI refused a temporary token (${response.status}): ${quoted}`);
+    }
+    const value = tokenOf(text);
+    if (value === undefined) throw new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} answered without result.token`);
+    const issued = { value, renewAt: expires - renewBeforeMs };
+    this.#current = issued;
+    return issued;
+  }
+}
+
+function tokenOf(text: string): string | undefined {
+  try {
+    const token = (JSON.parse(text) as { result?: { token?: unknown } }).result?.token;
+    return typeof token === 'string' && token !== '' ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The human part of a RelengAPI error: `{error: {description}}` (RelengAPI), `{detail}` (problem+json), else the text. */
+function relengapiMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { description?: unknown; name?: unknown }; detail?: unknown; message?: unknown };
+    for (const candidate of [body.error?.description, body.detail, body.message, body.error?.name]) {
+      if (typeof candidate === 'string' && candidate !== '') return candidate;
+    }
+  } catch {
+    // not JSON: quote it as it is
+  }
+  return text.trim() || '(empty answer)';
+}
+
+/** fetch hides the socket error in `cause`; its code (ECONNREFUSED, ENOTFOUND...) is what helps. */
+function describeFetchFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if ((err as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
