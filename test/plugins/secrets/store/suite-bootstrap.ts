@@ -1,5 +1,6 @@
 /** Bootstrap secrets: created under a token, claimed exactly once, discarded, expired; races. */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { KeyRing } from '../../../../src/plugins/secrets/store/index.js';
@@ -8,16 +9,24 @@ import { freshStore, inMinutes, storeOn } from './fixtures.js';
 
 const childScript = fileURLToPath(new URL('./claim-child.ts', import.meta.url));
 
-/** Runs claim-child.ts in its own Node process; resolves with the tokens it claimed. */
-function claimInChild(db: FreshDatabase, keys: KeyRing, tokens: string[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', childScript], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`claim child failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as string[]);
-    });
-    const keyFile = { keys: keys.keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) };
-    child.stdin!.end(JSON.stringify({ url: db.url, options: db.options, keys: keyFile, tokens }));
-  });
+/** A claim-child.ts process, opened and waiting: `go()` starts its claims, resolving with the tokens it got. */
+async function claimantProcess(db: FreshDatabase, keys: KeyRing, tokens: string[]): Promise<{ go(): Promise<string[]> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript], { stdio: ['pipe', 'pipe', 'inherit'], timeout: 60_000 });
+  const replies = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextReply = async () => {
+    const { value, done } = await replies.next();
+    if (done) throw new Error(`claim child exited early (code ${child.exitCode})`);
+    return JSON.parse(value as string) as unknown;
+  };
+  const keyFile = { keys: keys.keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) };
+  child.stdin!.write(`${JSON.stringify({ url: db.url, options: db.options, keys: keyFile, tokens })}\n`);
+  await nextReply();
+  return {
+    async go() {
+      child.stdin!.end('"go"\n');
+      return (await nextReply()) as string[];
+    },
+  };
 }
 
 /** Every token was claimed by exactly one of the claimants. */
@@ -64,8 +73,9 @@ export function bootstrapSuite(t: Test, backend: StoreBackend): void {
 
   t.test('bootstrap: concurrent claims from three processes give each entry to exactly one', async (t) => {
     const { db, keys, store } = await freshStore(t, backend);
-    const tokens = await Promise.all(Array.from({ length: 60 }, (_, i) => store.createBootstrap({ i }, inMinutes(5), 'p')));
-    const claimed = await Promise.all([1, 2, 3].map(() => claimInChild(db, keys, tokens)));
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => store.createBootstrap({ i }, inMinutes(5), 'p')));
+    const claimants = await Promise.all([1, 2, 3].map(() => claimantProcess(db, keys, tokens)));
+    const claimed = await Promise.all(claimants.map((c) => c.go()));
     t.comment(`claims per process: ${claimed.map((c) => c.length).join(', ')}`);
     assertEachClaimedOnce(t, tokens, claimed);
   });
