@@ -3,5 +3,8 @@ import type { PluginModule } from './module.js';
 import { hostSecretsModule } from './host-secrets/config.js';
 import { relengapiModule } from './relengapi/config.js';
 import { secretsModule } from './secrets/config.js';
+import { proxyModule } from './proxy/config.js';
+import { bewitModule } from './bewit/config.js';
+import { credentialsModule } from './credentials/config.js';
 
-export const pluginModules: PluginModule<any>[] = [hostSecretsModule, relengapiModule, secretsModule];
+export const pluginModules: PluginModule<any>[] = [hostSecretsModule, relengapiModule, secretsModule, proxyModule, bewitModule, credentialsModule];

@@ -1,0 +1,21 @@
+/** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
+import { definePluginModule } from '../module.js';
+import { bewitPlugin, type BewitPluginOptions } from './index.js';
+
+export const bewitSchema = {
+  bewit: {
+    ttlSec: {
+      doc: 'Lifetime of the URLs signed by /bewit, in seconds (taskcluster-proxy: 1 hour)',
+      format: 'nat', default: 3600, env: 'GATEWAY_BEWIT_TTL_SEC', arg: 'bewit-ttl-sec',
+    },
+  },
+};
+
+export const bewitModule = definePluginModule({
+  name: 'bewit',
+  schema: bewitSchema,
+  async create({ bewit: settings }, services) {
+    const options: BewitPluginOptions = { holder: services.holder(), ttlSec: settings.ttlSec };
+    return { plugin: bewitPlugin, options: options as unknown as Record<string, unknown> };
+  },
+});

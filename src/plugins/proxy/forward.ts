@@ -1,0 +1,79 @@
+/**
+ * One proxied request: sent upstream with undici, each attempt signed with the credentials
+ * current at that moment (a swap between attempts is picked up; an attempt already sent keeps
+ * its signature), retried while the body can be replayed, cancelled when the client goes away.
+ */
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { GatewayError } from '../../core/errors.js';
+import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
+import { upstreamRequestHeaders } from './hop-headers.js';
+import { prepareBody } from './request-body.js';
+import { retryableError, retryableStatus, retryDelay, type RetryPolicy } from './retry.js';
+import type { Target } from './target.js';
+
+export interface Forwarder {
+  dispatcher: Dispatcher;
+  holder: CredentialHolder;
+  retry: RetryPolicy;
+  /** Bodies up to this many bytes are held for replay; larger ones stream once. */
+  bufferLimit: number;
+  /** Longest wait for the upstream's response headers, then for each body chunk. */
+  timeoutMs: number;
+  log: Pick<Logger, 'warn'>;
+}
+
+export interface UpstreamAnswer {
+  /** The credentials the answered attempt was signed with. */
+  identity: SigningIdentity;
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body'];
+}
+
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function upstreamFailure(err: unknown, target: Target): GatewayError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof code === 'string' && TIMEOUTS.has(code)) return new GatewayError('UpstreamTimeout', `Upstream ${target.origin} did not answer in time: ${message}`, undefined, { cause: err });
+  if (code === 'UND_ERR_INVALID_ARG') return new GatewayError('InputError', `Request cannot be forwarded: ${message}`);
+  return new GatewayError('UpstreamError', `Failed during proxy request to ${target.origin}: ${message}`, undefined, { cause: err });
+}
+
+export async function forward(forwarder: Forwarder, req: IncomingMessage, target: Target, signal: AbortSignal): Promise<UpstreamAnswer> {
+  const method = req.method ?? 'GET';
+  const body = await prepareBody(req, forwarder.bufferLimit);
+  const headers = upstreamRequestHeaders(req.headers, body.replayable ? undefined : body.length, body.replayable ? body.data !== undefined : true);
+  const started = Date.now();
+  for (let retry = 0; ; retry++) {
+    const identity = forwarder.holder.current;
+    headers.authorization = identity.signer.header({ method, host: target.host, port: target.port, resource: target.path });
+    let delay: number | undefined;
+    try {
+      const answer = await forwarder.dispatcher.request({
+        origin: target.origin,
+        path: target.path,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body.replayable ? body.data : body.stream,
+        signal,
+        headersTimeout: forwarder.timeoutMs,
+        bodyTimeout: forwarder.timeoutMs,
+      });
+      if (!body.replayable || !retryableStatus(answer.statusCode)) return { identity, ...answer };
+      delay = retryDelay(forwarder.retry, retry, Date.now() - started);
+      if (delay === undefined) return { identity, ...answer };
+      answer.body.dump().catch(() => undefined);
+      forwarder.log.warn({ upstream: target.origin, statusCode: answer.statusCode, retry: retry + 1, delayMs: Math.round(delay) }, 'upstream answered with a retryable status; retrying');
+    } catch (err) {
+      if (signal.aborted) throw new GatewayError('InputError', 'client went away', undefined, { cause: err });
+      delay = body.replayable && retryableError(err) ? retryDelay(forwarder.retry, retry, Date.now() - started) : undefined;
+      if (delay === undefined) throw upstreamFailure(err, target);
+      forwarder.log.warn({ upstream: target.origin, error: (err as Error).message, retry: retry + 1, delayMs: Math.round(delay) }, 'upstream unreachable; retrying');
+    }
+    await sleep(delay, undefined, { signal });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The Hawk-signing proxy: every request no other route claims is forwarded to its Taskcluster
+ * target, signed with the gateway's current credentials, bodies streaming both ways.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { Agent, type Dispatcher } from 'undici';
+import type { CredentialHolder } from '../../core/holder.js';
+import { identityHeaders } from '../../core/identity-headers.js';
+import { errorRenderer } from '../../fastify/errors.js';
+import { versionInfo } from '../../routes/dockerflow.js';
+import { forward, type Forwarder } from './forward.js';
+import { clientResponseHeaders } from './hop-headers.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { TargetResolver } from './target.js';
+
+export interface ProxyPluginOptions {
+  holder: CredentialHolder;
+  rootUrl: string;
+  /** Hosts the hostname form may reach (exact or `*.suffix`); [] = any, as taskcluster-proxy. */
+  allowedHosts?: string[];
+  retry?: Partial<RetryPolicy>;
+  /** Request bodies up to this size are buffered and replayed on retry (default 1 MiB). */
+  bufferLimit?: number;
+  /** Upstream response-header and body-idle timeout (default 5 minutes). */
+  timeoutMs?: number;
+  /** Connections per upstream origin (default 128). */
+  connections?: number;
+  /** Send through this dispatcher instead of the plugin's own pool (tests route hostnames with it). */
+  dispatcher?: Dispatcher;
+}
+
+export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, options) => {
+  if (!app.hasPlugin('taskcluster-gateway-errors')) await app.register(errorRenderer);
+  const resolver = new TargetResolver(options.rootUrl, options.allowedHosts);
+  const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  if (!options.dispatcher) app.addHook('onClose', () => dispatcher.destroy());
+  const forwarder: Forwarder = {
+    dispatcher,
+    holder: options.holder,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    bufferLimit: options.bufferLimit ?? 1024 * 1024,
+    timeoutMs,
+    log: app.log,
+  };
+
+  // bodies are forwarded as they arrive, whatever their type: nothing here parses them
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.all('/*', async (request, reply) => {
+    const cancel = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) cancel.abort();
+    });
+    let endpoint: string | undefined;
+    try {
+      const target = resolver.resolve(request.raw.url ?? '/');
+      endpoint = target.url;
+      const answer = await forward(forwarder, request.raw, target, cancel.signal);
+      reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers)).headers(headersFor(answer.identity)).header('x-taskcluster-endpoint', endpoint);
+      return reply.send(answer.body);
+    } catch (err) {
+      reply.headers(headersFor(options.holder.current));
+      if (endpoint) reply.header('x-taskcluster-endpoint', endpoint);
+      throw err;
+    }
+  });
+};
