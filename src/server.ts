@@ -5,6 +5,8 @@
  * two plugins share (the credential holder) are made here and handed to both.
  */
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,6 +18,7 @@ import type { ListenerSpec } from './config/schema.js';
 import { errorRenderer } from './fastify/errors.js';
 import { pluginModules } from './plugins/registry.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
+import { connectionVerifierFor } from './net/connection-verifier.js';
 import { dockerflowRoutes } from './routes/dockerflow.js';
 import { createMetrics, metricsRoute, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
@@ -81,6 +84,10 @@ function moduleSettings(loaded: LoadedConfig, module: PluginModule<any>): any {
   return Object.fromEntries(Object.keys(module.schema as object).map((section) => [section, loaded.config.get(section)]));
 }
 
+function isLoopbackOrAny(host: string): boolean {
+  return ['', '::', '0.0.0.0', '127.0.0.1', 'localhost'].includes(host);
+}
+
 export async function buildGateway(loaded: LoadedConfig, options: BuildOptions): Promise<Gateway> {
   const specs = listenerSpecs(loaded.core);
   const known = new Map(pluginModules.map((m) => [m.name, m]));
@@ -94,7 +101,10 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
   const metrics = createMetrics();
   const listeners: GatewayListener[] = [];
   let admin: FastifyInstance | undefined;
+  /** Extra loopback servers for listeners with allowedNetwork, sharing their app's routing. */
+  const loopbackServers: Server[] = [];
   const close = async () => {
+    for (const server of loopbackServers) server.close();
     await Promise.allSettled([...listeners.map((l) => l.app.close()), admin?.close()]);
     for (const plugin of created.values()) await plugin.close?.();
   };
@@ -103,11 +113,13 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
+    const verifier = connectionVerifierFor(loaded.core);
     for (const spec of specs) {
       const app = Fastify({ loggerInstance: options.log.child({ listener: spec.name }) as FastifyBaseLogger, trustProxy, return503OnClosing: true });
       await app.register(errorRenderer);
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes);
+      verifier?.attach(app.server, options.log);
       listeners.push({ spec, app });
       try {
         for (const name of spec.plugins) {
@@ -141,6 +153,17 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {
         urls[spec.name] = await app.listen({ host: spec.host || '::', port: spec.port });
+        if (loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host)) {
+          // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
+          const server = createServer((req, res) => app.routing(req, res));
+          connectionVerifierFor(loaded.core)!.attach(server, options.log);
+          loopbackServers.push(server);
+          const { port } = app.server.address() as AddressInfo;
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(port, '127.0.0.1', () => resolve());
+          });
+        }
       }
       if (admin) urls.admin = await admin.listen({ host: loaded.core.adminIpAddress, port: loaded.core.adminPort });
       return urls;

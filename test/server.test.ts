@@ -56,3 +56,15 @@ t.test('the admin listener serves /metrics', async (t) => {
   t.match(metrics, /# TYPE gateway_requests_total counter/);
   t.ok(lines.some((l) => l.includes('"listener":"admin"')), 'admin requests are logged with their listener');
 });
+
+t.test('connection verification settings: refused at start when wrong; 127.0.0.1 served too with allowedNetwork', async (t) => {
+  const listeners = (host: string) => ['--listeners', JSON.stringify([{ name: 'one', host, port: 0, plugins: [] }])];
+  await t.rejects(buildGateway(loadConfig({ argv: [...listeners('127.0.0.1'), '--allowed-network', '10.0.0.0/8'] }), { log: silent, quickstart: true }), { name: 'ConfigError', message: /requires allowedUser/ });
+  await t.rejects(buildGateway(loadConfig({ argv: [...listeners('127.0.0.1'), '--allowed-user', 'root', '--allowed-network', '0.0.0.0/0'] }), { log: silent, quickstart: true }), { name: 'ConfigError' });
+  const gateway = await buildGateway(loadConfig({ argv: [...listeners('127.0.0.2'), '--allowed-user', 'root', '--allowed-network', '10.0.0.0/8'] }), { log: silent, quickstart: true });
+  t.teardown(() => gateway.close());
+  const urls = await gateway.listen();
+  const port = new URL(urls.one!).port;
+  t.equal((await fetch(`http://127.0.0.2:${port}/__lbheartbeat__`)).status, 200, 'the configured address serves a root-owned peer');
+  t.equal((await fetch(`http://127.0.0.1:${port}/__lbheartbeat__`)).status, 200, '127.0.0.1 at the same port serves too');
+});
