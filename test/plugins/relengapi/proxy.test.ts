@@ -1,0 +1,135 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deadUrl, PERMANENT_TOKEN, setup, TASK_PERMISSIONS } from './gateway-setup.js';
+
+t.test('requests reach the service with the temporary token, paths, queries and bodies intact', async (t) => {
+  const { relengapi, start } = await setup(t);
+  const { url, logs } = await start();
+
+  const res = await fetch(`${url}/tooltool/sha512/ab%2Fcd//e?x=%2F&y`, { headers: { authorization: 'Bearer the-clients-own', 'x-custom': 'kept' } });
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /^application\/json/, 'service headers come back');
+  const echo = await res.json();
+  t.equal(relengapi.tokenRequests.length, 1, 'one token issued');
+  t.same(JSON.parse(relengapi.tokenRequests[0]!.body).permissions, TASK_PERMISSIONS, 'permissions from the task scopes');
+  t.equal(echo.headers.authorization, `Bearer ${relengapi.issued[0]!.token}`, "the client's Authorization replaced by the temporary token");
+  t.equal(echo.headers['x-custom'], 'kept');
+  t.equal(echo.headers.host, new URL(relengapi.url).host, 'Host is the service');
+  t.equal(echo.path, '/sha512/ab%2Fcd//e', 'prefix stripped, rest kept byte for byte');
+  t.equal(echo.query, 'x=%2F&y');
+
+  const mapped = await (await fetch(`${url}/mapper/gecko-dev/rev/git/abc`)).json();
+  t.equal(mapped.path, '/mapper-base/gecko-dev/rev/git/abc', 'base path kept');
+  t.equal(mapped.headers.authorization, echo.headers.authorization, 'the token is reused');
+  t.equal(relengapi.tokenRequests.length, 1);
+
+  const big = Buffer.alloc(3 * 1024 * 1024, 'relengapi');
+  const posted = await (await fetch(`${url}/tooltool/upload`, { method: 'POST', body: big, headers: { 'content-type': 'application/octet-stream' } })).json();
+  t.equal(posted.method, 'POST');
+  t.ok(posted.body === big.toString(), 'a 3 MiB body arrives whole');
+  const chunked = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"a":'));
+      controller.enqueue(new TextEncoder().encode('1}'));
+      controller.close();
+    },
+  });
+  const streamed = await (await fetch(`${url}/tooltool/upload`, { method: 'PUT', body: chunked, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit)).json();
+  t.equal(streamed.body, '{"a":1}', 'a chunked body streams through unparsed');
+
+  const text = logs();
+  t.match(text, /proxying to RelengAPI with the task permissions/, 'logs were captured');
+  for (const { token } of relengapi.issued) t.notOk(text.includes(token), 'no temporary token in the logs');
+  t.notOk(text.includes(PERMANENT_TOKEN), 'no permanent token in the logs');
+});
+
+t.test('a path under no configured prefix is a 404, and asks for no token', async (t) => {
+  const { relengapi, start } = await setup(t);
+  const { url } = await start();
+  for (const path of ['/treestatus/trees', '/tooltoolx/y', '/']) {
+    const res = await fetch(`${url}${path}`);
+    t.equal(res.status, 404, path);
+    t.equal((await res.json()).code, 'ResourceNotFound');
+  }
+  t.equal(relengapi.tokenRequests.length, 0);
+});
+
+t.test('a 401 from a service renews the token once and replays a body-less request', async (t) => {
+  const { relengapi, start } = await setup(t);
+  const { url, logs } = await start();
+  t.equal((await fetch(`${url}/tooltool/a`)).status, 200);
+  relengapi.revokeAll();
+
+  const res = await fetch(`${url}/tooltool/b`);
+  t.equal(res.status, 200, 'the client never sees the 401');
+  t.equal((await res.json()).headers.authorization, `Bearer ${relengapi.issued[1]!.token}`, 'replayed with a new token');
+  t.same(relengapi.rejected.map((r) => r.path), ['/b'], 'one 401');
+  t.equal(relengapi.tokenRequests.length, 2);
+
+  relengapi.revokeAll();
+  const upload = await fetch(`${url}/tooltool/upload`, { method: 'POST', body: 'data', headers: { 'content-type': 'text/plain' } });
+  t.equal(upload.status, 401, 'a spent body cannot be replayed: the 401 is passed on');
+  const after = await fetch(`${url}/tooltool/c`);
+  t.equal(after.status, 200);
+  t.equal((await after.json()).headers.authorization, `Bearer ${relengapi.issued[2]!.token}`, 'the next request has the renewed token');
+  t.equal(relengapi.rejected.length, 2, 'no 401 for it');
+  t.equal(relengapi.tokenRequests.length, 3);
+
+  relengapi.revokeAll();
+  const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${url}/tooltool/burst/${i}`)));
+  t.same(burst.map((r) => r.status), Array(10).fill(200), 'a burst of 401s all replayed');
+  t.equal(relengapi.tokenRequests.length, 4, 'with one renewal');
+  const text = logs();
+  for (const { token } of relengapi.issued) t.notOk(text.includes(token), 'no temporary token in the logs');
+});
+
+t.test('concurrent requests share one token request', async (t) => {
+  const { relengapi, start } = await setup(t, { issueDelayMs: 150 });
+  const { url } = await start();
+  const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => fetch(`${url}/tooltool/${i}`)));
+  t.same(answers.map((r) => r.status), Array(30).fill(200));
+  t.equal(relengapi.tokenRequests.length, 1);
+});
+
+t.test('tokens are renewed before they expire and no request fails across renewals', async (t) => {
+  const { relengapi, start } = await setup(t);
+  const { url } = await start({ 'relengapi.tokenLifetimeMs': 600, 'relengapi.renewBeforeMs': 300 });
+  const answers: Array<Promise<number>> = [];
+  const until = Date.now() + 1600;
+  let i = 0;
+  while (Date.now() < until) {
+    // some requests are still at the service when the token they carry is replaced
+    answers.push(fetch(`${url}/tooltool/${i++}?delayMs=${i % 4 === 0 ? 250 : 0}`).then((r) => r.status));
+    await sleep(20);
+  }
+  const statuses = await Promise.all(answers);
+  t.same(statuses.filter((s) => s !== 200), [], `all ${statuses.length} requests answered 200`);
+  t.same(relengapi.rejected, [], 'the service never saw an expired token');
+  t.ok(relengapi.tokenRequests.length >= 4, `renewed along the way (${relengapi.tokenRequests.length} tokens)`);
+  const expiries = relengapi.issued.map((token) => Date.parse(token.requestedExpires));
+  t.ok(expiries.every((expires, n) => n === 0 || expires > expiries[n - 1]!), 'each token asked for later than the last');
+});
+
+t.test('RelengAPI failures are 502s', async (t) => {
+  const dead = await deadUrl();
+  const { relengapi, start } = await setup(t);
+
+  const unreachableService = await start({ 'relengapi.routes': [`/tooltool=${dead}`] });
+  const res = await fetch(`${unreachableService.url}/tooltool/x`);
+  t.equal(res.status, 502);
+  t.match(await res.json(), { code: 'UpstreamError', message: /RelengAPI service \/tooltool .* failed: ECONNREFUSED/ });
+
+  const unreachableTokens = await start({ 'relengapi.tokenUrl': `${dead}/tokens` });
+  const noToken = await fetch(`${unreachableTokens.url}/tooltool/x`);
+  t.equal(noToken.status, 502);
+  t.match(await noToken.json(), { code: 'UpstreamError', message: /token service .* is unreachable: ECONNREFUSED/ });
+
+  const refused = await start({ 'relengapi.token': 'a-wrong-permanent-token' });
+  const denied = await fetch(`${refused.url}/tooltool/x`);
+  t.equal(denied.status, 502);
+  const body = await denied.text();
+  t.match(JSON.parse(body), { code: 'UpstreamError', message: 'RelengAPI refused a temporary token (401): The issuing token is not valid' });
+  t.notOk(body.includes('a-wrong-permanent-token'), 'the permanent token is not in the answer');
+  t.notOk(refused.logs().includes('a-wrong-permanent-token'), 'nor in the logs');
+  t.equal(relengapi.served.length, 0, 'nothing reached the service');
+});
