@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL schema and its migrations. Several replicas may start at once: each migrates
  * inside one transaction holding an advisory lock for the schema, so one applies what is
- * missing and the others then find schema_version current and apply nothing.
+ * missing and the others then find secrets_schema_version current and apply nothing.
  */
 import type pg from 'pg';
 import { ConfigError } from '../../../config/settings.js';
@@ -14,12 +14,12 @@ const MIGRATIONS = [
   `CREATE TABLE %s.secrets (name TEXT COLLATE "C" PRIMARY KEY, key_id TEXT NOT NULL, value BYTEA NOT NULL,
      expires TIMESTAMPTZ NOT NULL);
    CREATE INDEX secrets_expires ON %s.secrets (expires);
-   CREATE TABLE %s.secret_audit (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, client_id TEXT NOT NULL,
+   CREATE TABLE %s.secrets_audit (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, client_id TEXT NOT NULL,
      action TEXT NOT NULL CHECK (action IN ('created', 'updated', 'deleted', 'expired')), time TIMESTAMPTZ NOT NULL);
-   CREATE INDEX secret_audit_name ON %s.secret_audit (name, id);
-   CREATE TABLE %s.bootstrap (token_hash TEXT COLLATE "C" PRIMARY KEY, key_id TEXT NOT NULL, value BYTEA NOT NULL,
+   CREATE INDEX secrets_audit_name ON %s.secrets_audit (name, id);
+   CREATE TABLE %s.secrets_bootstrap (token_hash TEXT COLLATE "C" PRIMARY KEY, key_id TEXT NOT NULL, value BYTEA NOT NULL,
      expires TIMESTAMPTZ NOT NULL, created_by TEXT NOT NULL, created TIMESTAMPTZ NOT NULL);
-   CREATE INDEX bootstrap_expires ON %s.bootstrap (expires);`,
+   CREATE INDEX secrets_bootstrap_expires ON %s.secrets_bootstrap (expires);`,
 ];
 
 /** Schema names are interpolated into SQL, so only plain identifiers are accepted. */
@@ -31,12 +31,12 @@ export async function migrateSchema(pool: pg.Pool, schema: string): Promise<void
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskcluster-gateway secrets migrate ${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_version (version INTEGER NOT NULL)`);
-    const { rows: [current] } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM ${quoted}.schema_version`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.secrets_schema_version (version INTEGER NOT NULL)`);
+    const { rows: [current] } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM ${quoted}.secrets_schema_version`);
     const from = current?.version ?? 0;
     for (const [index, sql] of MIGRATIONS.slice(from).entries()) {
       await client.query(sql.replaceAll('%s', quoted));
-      await client.query(`INSERT INTO ${quoted}.schema_version (version) VALUES ($1)`, [from + index + 1]);
+      await client.query(`INSERT INTO ${quoted}.secrets_schema_version (version) VALUES ($1)`, [from + index + 1]);
     }
   });
 }

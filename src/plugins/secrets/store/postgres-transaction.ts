@@ -12,7 +12,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   } catch (err) {
     // A client whose ROLLBACK fails is in an unknown state: destroy it rather than reuse it.
     const rollbackFailure = await client.query('ROLLBACK').then(() => undefined, (e: Error) => e);
-    client.release(rollbackFailure ?? undefined);
+    client.release(rollbackFailure);
     throw err;
   }
 }

@@ -8,10 +8,8 @@ import pg from 'pg';
 import type { Sealed } from './cipher.js';
 import { migrateSchema } from './postgres-schema.js';
 import { inTransaction } from './postgres-transaction.js';
-import type { AuditRow, RowStore, SealedRow, SealedTable, StoredValue } from './rows.js';
+import { SEALED_TABLES, type AuditRow, type RowStore, type SealedRow, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
-
-const ID_COLUMN: Record<SealedTable, string> = { secrets: 'name', bootstrap: 'token_hash' };
 
 interface ValueRow { key_id: string; value: Buffer; expires: Date }
 
@@ -32,7 +30,7 @@ export async function openPostgresRows(url: string, schema: string): Promise<Row
     throw err;
   }
   const t = (table: string) => `"${schema}".${table}`;
-  const audit = `INSERT INTO ${t('secret_audit')} (name, client_id, action, time) VALUES ($1, $2, $3, $4)`;
+  const audit = `INSERT INTO ${t('secrets_audit')} (name, client_id, action, time) VALUES ($1, $2, $3, $4)`;
   const writeAudit = (client: pg.PoolClient, name: string, clientId: string, action: AuditAction, now: Date) =>
     client.query(audit, [name, clientId, action, now]);
 
@@ -68,7 +66,7 @@ export async function openPostgresRows(url: string, schema: string): Promise<Row
     },
     auditRows: async (name, afterId, limit) => {
       const { rows } = await pool.query<{ id: string; name: string; client_id: string; action: AuditAction; time: Date }>(
-        `SELECT id, name, client_id, action, time FROM ${t('secret_audit')} WHERE name = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        `SELECT id, name, client_id, action, time FROM ${t('secrets_audit')} WHERE name = $1 AND id > $2 ORDER BY id LIMIT $3`,
         [name, afterId ?? 0, limit]);
       // bigserial arrives as a string; ids stay far below 2^53.
       return rows.map((r): AuditRow => ({ id: Number(r.id), name: r.name, clientId: r.client_id, action: r.action, time: r.time }));
@@ -79,35 +77,36 @@ export async function openPostgresRows(url: string, schema: string): Promise<Row
       if (!lock?.locked) return 0;
       const { rowCount } = await client.query(
         `WITH gone AS (DELETE FROM ${t('secrets')} WHERE expires <= $1 RETURNING name)
-         INSERT INTO ${t('secret_audit')} (name, client_id, action, time) SELECT name, $2, 'expired', $1 FROM gone`,
+         INSERT INTO ${t('secrets_audit')} (name, client_id, action, time) SELECT name, $2, 'expired', $1 FROM gone`,
         [now, clientId]);
-      await client.query(`DELETE FROM ${t('bootstrap')} WHERE expires <= $1`, [now]);
+      await client.query(`DELETE FROM ${t('secrets_bootstrap')} WHERE expires <= $1`, [now]);
       return rowCount ?? 0;
     }),
     insertBootstrap: async (tokenHash, value, clientId, now) => {
       await pool.query(
-        `INSERT INTO ${t('bootstrap')} (token_hash, key_id, value, expires, created_by, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO ${t('secrets_bootstrap')} (token_hash, key_id, value, expires, created_by, created) VALUES ($1, $2, $3, $4, $5, $6)`,
         [tokenHash, value.sealed.keyId, value.sealed.value, value.expires, clientId, now]);
     },
     takeBootstrap: async (tokenHash) => {
       const { rows } = await pool.query<ValueRow>(
-        `DELETE FROM ${t('bootstrap')} WHERE token_hash = $1 RETURNING key_id, value, expires`, [tokenHash]);
+        `DELETE FROM ${t('secrets_bootstrap')} WHERE token_hash = $1 RETURNING key_id, value, expires`, [tokenHash]);
       return rows[0] && storedValue(rows[0]);
     },
     deleteBootstrap: async (tokenHash) => {
-      const { rowCount } = await pool.query(`DELETE FROM ${t('bootstrap')} WHERE token_hash = $1`, [tokenHash]);
+      const { rowCount } = await pool.query(`DELETE FROM ${t('secrets_bootstrap')} WHERE token_hash = $1`, [tokenHash]);
       return Boolean(rowCount);
     },
     rowsNotUnder: async (table, keyId, afterId, limit) => {
-      const id = ID_COLUMN[table];
+      const { table: name, idColumn: id } = SEALED_TABLES[table];
       const { rows } = await pool.query<{ id: string; key_id: string; value: Buffer }>(
-        `SELECT ${id} AS id, key_id, value FROM ${t(table)} WHERE key_id <> $1 AND ($2::text IS NULL OR ${id} > $2) ORDER BY ${id} LIMIT $3`,
+        `SELECT ${id} AS id, key_id, value FROM ${t(name)} WHERE key_id <> $1 AND ($2::text IS NULL OR ${id} > $2) ORDER BY ${id} LIMIT $3`,
         [keyId, afterId ?? null, limit]);
       return rows.map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } }));
     },
     reseal: async (table, id, from: Sealed, to: Sealed) => {
+      const { table: name, idColumn } = SEALED_TABLES[table];
       const { rowCount } = await pool.query(
-        `UPDATE ${t(table)} SET key_id = $1, value = $2 WHERE ${ID_COLUMN[table]} = $3 AND key_id = $4 AND value = $5`,
+        `UPDATE ${t(name)} SET key_id = $1, value = $2 WHERE ${idColumn} = $3 AND key_id = $4 AND value = $5`,
         [to.keyId, to.value, id, from.keyId, from.value]);
       return Boolean(rowCount);
     },

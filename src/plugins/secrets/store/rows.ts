@@ -9,6 +9,15 @@ import type { AuditEntry } from './types.js';
 /** Tables holding encrypted values; a row's id is its name or its token hash. */
 export type SealedTable = 'secrets' | 'bootstrap';
 
+/**
+ * Where each sealed table lives, the same in both databases. Every table name starts with
+ * `secrets` so the store can share a database (or PostgreSQL schema) with others.
+ */
+export const SEALED_TABLES: Record<SealedTable, { table: string; idColumn: string }> = {
+  secrets: { table: 'secrets', idColumn: 'name' },
+  bootstrap: { table: 'secrets_bootstrap', idColumn: 'token_hash' },
+};
+
 export interface StoredValue {
   sealed: Sealed;
   expires: Date;

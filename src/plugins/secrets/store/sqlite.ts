@@ -7,23 +7,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
-import type { AuditRow, RowStore, SealedRow, SealedTable, StoredValue } from './rows.js';
+import { SEALED_TABLES, type AuditRow, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
-/** Applied in order, each once; schema_version records the last one applied. */
+/** Applied in order, each once; secrets_schema_version records the last one applied. */
 const MIGRATIONS = [
   `CREATE TABLE secrets (name TEXT PRIMARY KEY, key_id TEXT NOT NULL, value BLOB NOT NULL, expires INTEGER NOT NULL);
    CREATE INDEX secrets_expires ON secrets (expires);
-   CREATE TABLE secret_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, client_id TEXT NOT NULL,
+   CREATE TABLE secrets_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, client_id TEXT NOT NULL,
      action TEXT NOT NULL, time INTEGER NOT NULL);
-   CREATE INDEX secret_audit_name ON secret_audit (name, id);
-   CREATE TABLE bootstrap (token_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, value BLOB NOT NULL, expires INTEGER NOT NULL,
+   CREATE INDEX secrets_audit_name ON secrets_audit (name, id);
+   CREATE TABLE secrets_bootstrap (token_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, value BLOB NOT NULL, expires INTEGER NOT NULL,
      created_by TEXT NOT NULL, created INTEGER NOT NULL);
-   CREATE INDEX bootstrap_expires ON bootstrap (expires);`,
+   CREATE INDEX secrets_bootstrap_expires ON secrets_bootstrap (expires);`,
 ];
-
-/** The id column of each sealed table. */
-const ID_COLUMN: Record<SealedTable, string> = { secrets: 'name', bootstrap: 'token_hash' };
 
 interface ValueRow { key_id: string; value: Buffer; expires: number }
 
@@ -33,11 +30,11 @@ function storedValue(row: ValueRow): StoredValue {
 
 function migrate(db: Database.Database): void {
   db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const { version } = db.prepare('SELECT coalesce(max(version), 0) AS version FROM schema_version').get() as { version: number };
+    db.exec('CREATE TABLE IF NOT EXISTS secrets_schema_version (version INTEGER NOT NULL)');
+    const { version } = db.prepare('SELECT coalesce(max(version), 0) AS version FROM secrets_schema_version').get() as { version: number };
     MIGRATIONS.slice(version).forEach((sql, index) => {
       db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version + index + 1);
+      db.prepare('INSERT INTO secrets_schema_version (version) VALUES (?)').run(version + index + 1);
     });
   }).immediate();
 }
@@ -50,26 +47,26 @@ export function openSqliteRows(path: string): RowStore {
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
-  const audit = db.prepare('INSERT INTO secret_audit (name, client_id, action, time) VALUES (?, ?, ?, ?)');
+  const audit = db.prepare('INSERT INTO secrets_audit (name, client_id, action, time) VALUES (?, ?, ?, ?)');
   const writeAudit = (name: string, clientId: string, action: AuditAction, now: Date) => audit.run(name, clientId, action, now.getTime());
   const liveSecret = db.prepare('SELECT key_id, value, expires FROM secrets WHERE name = ? AND expires > ?');
   const existingExpiry = db.prepare('SELECT expires FROM secrets WHERE name = ?');
   const upsert = db.prepare(`INSERT INTO secrets (name, key_id, value, expires) VALUES (?, ?, ?, ?)
     ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, value = excluded.value, expires = excluded.expires`);
   const deleteSecret = db.prepare('DELETE FROM secrets WHERE name = ?');
-  const listNames = db.prepare('SELECT name FROM secrets WHERE name > ? ORDER BY name LIMIT ?');
-  const auditRows = db.prepare('SELECT id, name, client_id, action, time FROM secret_audit WHERE name = ? AND id > ? ORDER BY id LIMIT ?');
+  const listNames = db.prepare('SELECT name FROM secrets WHERE @after IS NULL OR name > @after ORDER BY name LIMIT @limit');
+  const auditRows = db.prepare('SELECT id, name, client_id, action, time FROM secrets_audit WHERE name = ? AND id > ? ORDER BY id LIMIT ?');
   const deleteExpiredSecrets = db.prepare('DELETE FROM secrets WHERE expires <= ? RETURNING name');
-  const deleteExpiredBootstrap = db.prepare('DELETE FROM bootstrap WHERE expires <= ?');
-  const insertBootstrap = db.prepare('INSERT INTO bootstrap (token_hash, key_id, value, expires, created_by, created) VALUES (?, ?, ?, ?, ?, ?)');
-  const takeBootstrap = db.prepare('DELETE FROM bootstrap WHERE token_hash = ? RETURNING key_id, value, expires');
-  const deleteBootstrap = db.prepare('DELETE FROM bootstrap WHERE token_hash = ?');
-  const notUnder = Object.fromEntries((Object.keys(ID_COLUMN) as SealedTable[]).map((table) => [table, db.prepare(
-    `SELECT ${ID_COLUMN[table]} AS id, key_id, value FROM ${table} WHERE key_id <> ? AND ${ID_COLUMN[table]} > ? ORDER BY ${ID_COLUMN[table]} LIMIT ?`,
-  )])) as Record<SealedTable, Database.Statement>;
-  const reseal = Object.fromEntries((Object.keys(ID_COLUMN) as SealedTable[]).map((table) => [table, db.prepare(
-    `UPDATE ${table} SET key_id = ?, value = ? WHERE ${ID_COLUMN[table]} = ? AND key_id = ? AND value = ?`,
-  )])) as Record<SealedTable, Database.Statement>;
+  const deleteExpiredBootstrap = db.prepare('DELETE FROM secrets_bootstrap WHERE expires <= ?');
+  const insertBootstrap = db.prepare('INSERT INTO secrets_bootstrap (token_hash, key_id, value, expires, created_by, created) VALUES (?, ?, ?, ?, ?, ?)');
+  const takeBootstrap = db.prepare('DELETE FROM secrets_bootstrap WHERE token_hash = ? RETURNING key_id, value, expires');
+  const deleteBootstrap = db.prepare('DELETE FROM secrets_bootstrap WHERE token_hash = ?');
+  const perSealedTable = (sql: (table: string, id: string) => string) => Object.fromEntries(
+    Object.entries(SEALED_TABLES).map(([name, { table, idColumn }]) => [name, db.prepare(sql(table, idColumn))]),
+  ) as Record<SealedTable, Database.Statement>;
+  const notUnder = perSealedTable((table, id) =>
+    `SELECT ${id} AS id, key_id, value FROM ${table} WHERE key_id <> @keyId AND (@after IS NULL OR ${id} > @after) ORDER BY ${id} LIMIT @limit`);
+  const reseal = perSealedTable((table, id) => `UPDATE ${table} SET key_id = ?, value = ? WHERE ${id} = ? AND key_id = ? AND value = ?`);
 
   const upsertWithAudit = db.transaction((name: string, value: StoredValue, clientId: string, now: Date) => {
     const existing = existingExpiry.get(name) as { expires: number } | undefined;
@@ -99,8 +96,7 @@ export function openSqliteRows(path: string): RowStore {
       return row && storedValue(row);
     },
     deleteSecret: async (name, clientId, now) => deleteWithAudit.immediate(name, clientId, now),
-    // '' sorts before every name, so it stands for "from the start".
-    listNames: async (after, limit) => (listNames.all(after ?? '', limit) as Array<{ name: string }>).map((r) => r.name),
+    listNames: async (after, limit) => (listNames.all({ after: after ?? null, limit }) as Array<{ name: string }>).map((r) => r.name),
     auditRows: async (name, afterId, limit) =>
       (auditRows.all(name, afterId ?? 0, limit) as Array<{ id: number; name: string; client_id: string; action: AuditAction; time: number }>)
         .map((r): AuditRow => ({ id: r.id, name: r.name, clientId: r.client_id, action: r.action, time: new Date(r.time) })),
@@ -114,7 +110,7 @@ export function openSqliteRows(path: string): RowStore {
     },
     deleteBootstrap: async (tokenHash) => deleteBootstrap.run(tokenHash).changes > 0,
     rowsNotUnder: async (table, keyId, afterId, limit) =>
-      (notUnder[table].all(keyId, afterId ?? '', limit) as Array<{ id: string; key_id: string; value: Buffer }>)
+      (notUnder[table].all({ keyId, after: afterId ?? null, limit }) as Array<{ id: string; key_id: string; value: Buffer }>)
         .map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } })),
     reseal: async (table, id, from: Sealed, to: Sealed) =>
       reseal[table].run(to.keyId, to.value, id, from.keyId, from.value).changes > 0,

@@ -46,7 +46,7 @@ export const postgresBackend: StoreBackend = {
       // text form of bytea is hex, which would hide a plaintext value stored there).
       storedText: () => withClient(async (c) => {
         const parts: string[] = [];
-        for (const name of ['secrets', 'secret_audit', 'bootstrap']) {
+        for (const name of ['secrets', 'secrets_audit', 'secrets_bootstrap']) {
           const { rows } = await c.query<Record<string, unknown>>(`SELECT t::text AS "rowText", t.* FROM ${table(name)} t`);
           for (const row of rows) {
             parts.push(...Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))));

@@ -28,7 +28,7 @@ t.test('migrations are recorded once and reopening applies nothing', async (t) =
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   t.teardown(() => client.end());
-  const { rows } = await client.query(`SELECT version FROM ${db.table('schema_version')} ORDER BY version`);
+  const { rows } = await client.query(`SELECT version FROM ${db.table('secrets_schema_version')} ORDER BY version`);
   t.same(rows, [{ version: 1 }]);
 });
 

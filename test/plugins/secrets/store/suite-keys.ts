@@ -8,17 +8,19 @@ export function keysSuite(t: Test, backend: StoreBackend): void {
   t.test('rotate keys: old rows read, rotation rewrites them, then the old key can go', async (t) => {
     const { db, keys: oldRing, store: oldStore } = await freshStore(t, backend);
     const [oldKey, newKey] = [oldRing.keys[0]!, generateKey()];
-    for (const name of ['a', 'b/c', 'd']) await oldStore.put(name, { name }, inMinutes(5), 'c');
+    // More rows than one rotation batch (100), so rotation pages.
+    const bulk = Array.from({ length: 110 }, (_, i) => `bulk/${i}`);
+    for (const name of ['a', 'b/c', 'd', ...bulk]) await oldStore.put(name, { name }, inMinutes(5), 'c');
     const pending = await oldStore.createBootstrap({ boot: 1 }, inMinutes(5), 'p');
 
     const both = await storeOn(t, db, { keys: [oldKey, newKey] });
     t.same((await both.get('b/c'))?.secret, { name: 'b/c' }, 'rows under the old key still read');
     await both.put('e', { name: 'e' }, inMinutes(5), 'c');
-    t.equal(await both.rotateKeys(), 4, 'three secrets and one bootstrap entry rewritten; the new row was already current');
+    t.equal(await both.rotateKeys(), 114, '113 secrets and one bootstrap entry rewritten; the new row was already current');
     t.equal(await both.rotateKeys(), 0, 'nothing left under the old key');
 
     const newOnly = await storeOn(t, db, { keys: [newKey] });
-    for (const name of ['a', 'b/c', 'd', 'e']) t.same((await newOnly.get(name))?.secret, { name }, `${name} reads with the new key alone`);
+    for (const name of ['a', 'b/c', 'd', 'e', bulk[0]!, bulk[109]!]) t.same((await newOnly.get(name))?.secret, { name }, `${name} reads with the new key alone`);
     t.same(await newOnly.claimBootstrap(pending), { boot: 1 }, 'bootstrap entries were rotated too');
 
     await t.rejects(oldStore.get('a'), { name: 'DecryptionError', message: /secret "a" is encrypted with key id ".+", which is not in the secrets keys file/ },
