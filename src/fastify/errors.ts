@@ -43,8 +43,14 @@ export function renderError(err: FastifyError | Error, request: FastifyRequest, 
   return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
 }
 
+const RENDERER_MARK = 'taskcluster-gateway-error-renderer';
+
 export const errorRenderer = fp(
   async (app) => {
+    // Each plugin registers the renderer so it works standalone; under a gateway listener (or
+    // any ancestor that has it already) the inherited one serves and this is a no-op.
+    if (app.hasDecorator(RENDERER_MARK)) return;
+    app.decorate(RENDERER_MARK, true);
     app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
       renderError(new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
