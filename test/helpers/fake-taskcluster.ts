@@ -27,6 +27,8 @@ export interface FakeTaskclusterOptions {
   roles?: Role[];
   /** Task definitions served by `GET /api/queue/v1/task/<taskId>`. */
   tasks?: Record<string, unknown>;
+  /** Port the Hawk MAC is checked with when the Host header names none (default 80; 443 for https callers). */
+  defaultPort?: number;
 }
 
 /** What the fake answers for a matching request, in place of the echo. */
@@ -156,7 +158,7 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
     let caller: AuthenticatedCaller;
     try {
       caller = await verifyRequest(
-        { method, resource: rawUrl, host: host ?? '', port: Number(port || 80), authorization: req.headers.authorization, payload: body.text, contentType: req.headers['content-type'] },
+        { method, resource: rawUrl, host: host ?? '', port: Number(port || (options.defaultPort ?? 80)), authorization: req.headers.authorization, payload: body.text, contentType: req.headers['content-type'] },
         directory,
       );
     } catch (err) {
