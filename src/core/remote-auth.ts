@@ -1,0 +1,92 @@
+/**
+ * Remote auth: hand the request's Hawk material to a Taskcluster deployment's
+ * `auth.authenticateHawk`, as Taskcluster services do (lib-api's remote signature validator).
+ * Like them, the call itself is unsigned: the endpoint is public, and the gateway's own
+ * credentials expiring must not lock every caller out. Whatever goes wrong with the call
+ * (unreachable, slow, an unexpected answer) is 503 ServiceUnavailable: never "allow".
+ */
+import { timingSafeEqual } from 'node:crypto';
+import hawk from 'hawk';
+import { GatewayError } from './errors.js';
+import type { AuthenticatedCaller, IncomingRequest, NonceCache } from './hawk.js';
+
+export interface RemoteAuthOptions {
+  rootUrl: string;
+  /** How long one authenticateHawk call may take. */
+  timeoutMs: number;
+  /** Our addition to what the auth service checks: refuse a replayed Hawk header. */
+  nonceCache?: NonceCache;
+}
+
+interface AuthenticateHawkAnswer {
+  status?: unknown;
+  message?: unknown;
+  clientId?: unknown;
+  scopes?: unknown;
+  scheme?: unknown;
+  expires?: unknown;
+  hash?: unknown;
+}
+
+const unavailable = (why: string, cause?: unknown) => new GatewayError('ServiceUnavailable', `Taskcluster auth service unavailable: ${why}`, undefined, { cause });
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((s) => typeof s === 'string');
+}
+
+function checkPayloadHash(hash: string, request: IncomingRequest): void {
+  const computed = hawk.crypto.calculatePayloadHash(request.payload ?? '', 'sha256', request.contentType ?? '');
+  const a = Buffer.from(hash);
+  const b = Buffer.from(computed);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('AuthenticationFailed', 'Invalid payload hash');
+}
+
+function checkNonce(request: IncomingRequest, nonceCache: NonceCache | undefined): void {
+  if (!nonceCache || !request.authorization) return;
+  const { id, nonce, ts } = hawk.utils.parseAuthorizationHeader(request.authorization);
+  if (id && nonce && ts && !nonceCache.admit(id, nonce, ts)) throw new GatewayError('AuthenticationFailed', 'Stale timestamp or replayed nonce');
+}
+
+async function callAuthenticateHawk(url: string, request: IncomingRequest, timeoutMs: number): Promise<AuthenticateHawkAnswer> {
+  const body = {
+    method: request.method.toLowerCase(),
+    resource: request.resource,
+    host: request.host,
+    port: request.port,
+    ...(request.authorization ? { authorization: request.authorization } : {}),
+  };
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw unavailable((err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'cannot connect', err);
+  }
+  let answer: unknown;
+  try {
+    answer = await response.json();
+  } catch (err) {
+    throw unavailable(`answer to authenticateHawk is not JSON (status ${response.status})`, err);
+  }
+  if (response.status !== 200 || !answer || typeof answer !== 'object') throw unavailable(`authenticateHawk answered ${response.status}`);
+  return answer as AuthenticateHawkAnswer;
+}
+
+export function remoteAuthenticator(options: RemoteAuthOptions): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
+  const url = `${options.rootUrl.replace(/\/+$/, '')}/api/auth/v1/authenticate-hawk`;
+  return async (request) => {
+    const answer = await callAuthenticateHawk(url, request, options.timeoutMs);
+    if (answer.status === 'auth-failed') throw new GatewayError('AuthenticationFailed', typeof answer.message === 'string' ? answer.message : 'Authentication failed');
+    if (!isStringList(answer.scopes)) throw unavailable('authenticateHawk answered without scopes');
+    if (answer.status === 'no-auth') return { clientId: 'anonymous', scopes: answer.scopes, scheme: 'none' };
+    if (answer.status !== 'auth-success' || typeof answer.clientId !== 'string') throw unavailable('authenticateHawk answered with an unknown status');
+    if (typeof answer.hash === 'string' && answer.scheme === 'hawk') checkPayloadHash(answer.hash, request);
+    checkNonce(request, options.nonceCache);
+    const expires = typeof answer.expires === 'string' ? new Date(answer.expires) : undefined;
+    return { clientId: answer.clientId, scopes: answer.scopes, scheme: request.authorization ? 'hawk' : 'bewit', ...(expires ? { expires } : {}) };
+  };
+}

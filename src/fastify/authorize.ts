@@ -1,0 +1,172 @@
+/**
+ * The one authenticate-and-authorize step, as Taskcluster's API builder has it: every route
+ * states its scope expression as data (`config: { scopes }`, `null` for a public route) and this
+ * plugin's preValidation hook checks it, so 401/403 come before input validation as in
+ * Taskcluster. A route that states no `scopes` fails when it is declared.
+ *
+ * Register it (a fastify-plugin) inside the plugin whose routes it guards, before the routes.
+ * It also takes over JSON body parsing in that context, keeping the raw text, because a Hawk
+ * payload hash is computed over the exact bytes sent.
+ */
+import fp from 'fastify-plugin';
+import ipaddr from 'ipaddr.js';
+import type { FastifyRequest, RouteOptions } from 'fastify';
+import { GatewayError } from '../core/errors.js';
+import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
+import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
+
+/** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
+export type Authenticate = (request: IncomingRequest) => Promise<AuthenticatedCaller>;
+
+export interface AuthorizationOptions {
+  authenticate: Authenticate;
+  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for. */
+  trustedProxies?: readonly string[];
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scope expression with `<param>` placeholders; null for a public route. Required. */
+    scopes?: ScopeExpression | null;
+    /** Placeholder name → Fastify param name, for params Fastify cannot name (a wildcard `*`). */
+    scopeParams?: Record<string, string>;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller; null on public routes. */
+    caller: AuthenticatedCaller | null;
+    /** The JSON body exactly as received, for payload hashes. */
+    payloadText: string | undefined;
+  }
+}
+
+const PLACEHOLDER = /<([^<>]+)>/g;
+
+/** taskcluster-lib-scopes' validExpression throws where it could answer false. */
+function isValidExpression(expression: unknown): boolean {
+  try {
+    return validExpression(expression);
+  } catch {
+    return false;
+  }
+}
+
+function mapStrings(expression: ScopeExpression, render: (scope: string) => string): ScopeExpression {
+  if (typeof expression === 'string') return render(expression);
+  if ('AnyOf' in expression) return { AnyOf: expression.AnyOf.map((e) => mapStrings(e, render)) };
+  return { AllOf: expression.AllOf.map((e) => mapStrings(e, render)) };
+}
+
+/** Checks a route's scope declaration; throws naming the route when it is missing or unusable. */
+export function checkRouteScopes(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): void {
+  const name = `${String(route.method)} ${route.url}`;
+  const config = route.config as { scopes?: unknown; scopeParams?: Record<string, string> } | undefined;
+  if (!config || config.scopes === undefined) throw new Error(`route ${name} states no scopes (config.scopes: an expression, or null for a public route)`);
+  if (config.scopes === null) return;
+  let valid: boolean;
+  try {
+    valid = isValidExpression(mapStrings(config.scopes as ScopeExpression, (s) => s.replace(PLACEHOLDER, 'x')));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new Error(`route ${name} has an invalid scope expression ${JSON.stringify(config.scopes)}`);
+  mapStrings(config.scopes as ScopeExpression, (scope) => {
+    for (const [, param] of scope.matchAll(PLACEHOLDER)) {
+      const fastifyParam = config.scopeParams?.[param] ?? param;
+      if (!route.url.includes(fastifyParam === '*' ? '*' : `:${fastifyParam}`)) throw new Error(`route ${name}: scope parameter <${param}> is not a route parameter`);
+    }
+    return scope;
+  });
+}
+
+/** The route's expression with request params substituted; 400 when a param makes an invalid scope. */
+export function requiredScopes(expression: ScopeExpression, params: Record<string, string>, scopeParams: Record<string, string> = {}): ScopeExpression {
+  const rendered = mapStrings(expression, (scope) => scope.replace(PLACEHOLDER, (_, param: string) => params[scopeParams[param] ?? param] ?? ''));
+  if (!isValidExpression(rendered)) throw new GatewayError('InputError', 'URL parameters must be printable ASCII (they become part of a scope)');
+  return rendered;
+}
+
+function insufficientScopes(caller: AuthenticatedCaller, required: ScopeExpression): GatewayError {
+  const unsatisfied = removeGivenScopes(caller.scopes, required);
+  const block = (value: unknown) => ['```', typeof value === 'string' ? value : JSON.stringify(value, null, 2), '```'].join('\n');
+  const message = [
+    `Client ID ${caller.clientId} does not have sufficient scopes and is missing the following scopes:`, '', block(unsatisfied), '',
+    'You have the scopes:', '', block(caller.scopes), '',
+    'This request requires you to satisfy this scope expression:', '', block(required),
+  ].join('\n');
+  return new GatewayError('InsufficientScopes', message, { required });
+}
+
+/** A predicate telling whether a peer address is one of the trusted proxies. */
+export function proxyMatcher(cidrs: readonly string[]): (address: string | undefined) => boolean {
+  const ranges = cidrs.map((cidr) => {
+    try {
+      return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
+    } catch {
+      throw new Error(`trustedProxies: "${cidr}" is not an address or CIDR`);
+    }
+  });
+  if (ranges.length === 0) return () => false;
+  return (address) => {
+    if (!address || !ipaddr.isValid(address)) return false;
+    const parsed = ipaddr.process(address);
+    return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
+  };
+}
+
+const first = (header: string | string[] | undefined) => (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() || undefined;
+
+/** Host and port as the client addressed them: what its Hawk MAC covers. */
+export function addressedHostAndPort(request: FastifyRequest, trusted: (address: string | undefined) => boolean): { host: string; port: number } {
+  const fromProxy = trusted(request.socket.remoteAddress);
+  const headers = request.headers;
+  const hostHeader = (fromProxy && first(headers['x-forwarded-host'])) || headers.host || '';
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(hostHeader);
+  const host = (match?.[1] ?? hostHeader).toLowerCase();
+  const protocol = (fromProxy && first(headers['x-forwarded-proto'])) || ((request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  const forwardedPort = fromProxy ? first(headers['x-forwarded-port']) : undefined;
+  const port = Number(forwardedPort ?? match?.[2] ?? defaultPort(`${protocol}:`));
+  return { host, port };
+}
+
+export const authorization = fp<AuthorizationOptions>(
+  async (app, options) => {
+    if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
+    const trusted = proxyMatcher(options.trustedProxies ?? []);
+    app.decorateRequest('caller', null);
+    app.decorateRequest('payloadText', undefined);
+    app.addHook('onRoute', checkRouteScopes);
+
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (request, text, done) => {
+      request.payloadText = text as string;
+      if (text === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text as string));
+      } catch {
+        // never echo the text: it may hold the secret being stored
+        done(new GatewayError('MalformedPayload', 'Failed to parse JSON payload'), undefined);
+      }
+    });
+
+    app.addHook('preValidation', async (request) => {
+      const { scopes, scopeParams } = request.routeOptions.config;
+      if (scopes === null || scopes === undefined) return;
+      const { host, port } = addressedHostAndPort(request, trusted);
+      const caller = await options.authenticate({
+        method: request.method,
+        resource: request.url,
+        host,
+        port,
+        authorization: request.headers.authorization,
+        payload: request.payloadText ?? '',
+        contentType: request.headers['content-type'],
+      });
+      request.caller = caller;
+      const required = requiredScopes(scopes, request.params as Record<string, string>, scopeParams);
+      if (!satisfiesExpression(caller.scopes, required)) throw insufficientScopes(caller, required);
+    });
+  },
+  { name: 'taskcluster-gateway-authorization', fastify: '5.x' },
+);
