@@ -84,6 +84,16 @@ function moduleSettings(loaded: LoadedConfig, module: PluginModule<any>): any {
   return Object.fromEntries(Object.keys(module.schema as object).map((section) => [section, loaded.config.get(section)]));
 }
 
+/** /__heartbeat__ checks of the plugins a listener serves, by plugin name. */
+function heartbeatChecks(created: Map<string, CreatedPlugin>, names: string[]): Record<string, () => Promise<void>> {
+  const checks: Record<string, () => Promise<void>> = {};
+  for (const name of names) {
+    const check = created.get(name)?.heartbeat;
+    if (check) checks[name] = check;
+  }
+  return checks;
+}
+
 function isLoopbackOrAny(host: string): boolean {
   return ['', '::', '0.0.0.0', '127.0.0.1', 'localhost'].includes(host);
 }
@@ -118,7 +128,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       const app = Fastify({ loggerInstance: options.log.child({ listener: spec.name }) as FastifyBaseLogger, trustProxy, return503OnClosing: true });
       await app.register(errorRenderer);
       await app.register(requestMetrics, { metrics, listener: spec.name });
-      await app.register(dockerflowRoutes);
+      await app.register(dockerflowRoutes, { checks: heartbeatChecks(created, spec.plugins) });
       verifier?.attach(app.server, options.log);
       listeners.push({ spec, app });
       try {

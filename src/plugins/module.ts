@@ -29,6 +29,8 @@ export interface GatewayServices {
 export interface CreatedPlugin {
   plugin: FastifyPluginAsync<any>;
   options: Record<string, unknown>;
+  /** Health of what create opened (a database, say), run by /__heartbeat__; rejects when unhealthy. */
+  heartbeat?(): Promise<void>;
   /** Release what create opened (called once at shutdown, after listeners close). */
   close?(): Promise<void>;
 }
