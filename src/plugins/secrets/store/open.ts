@@ -4,7 +4,19 @@ import { SealedSecretStore } from './sealed-store.js';
 import { openSqliteRows } from './sqlite.js';
 import type { KeyRing, OpenOptions, SecretStore } from './types.js';
 
-/** `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`. */
+/** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
+function schemaFromUrl(url: string): { url: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  if (schema === null) return { url, schema: undefined };
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
+}
+
+/**
+ * `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`,
+ * optionally with `?schema=<name>`; `options.schema` wins over the URL's.
+ */
 export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<SecretStore> {
   if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
   if (url.startsWith('sqlite:')) {
@@ -13,7 +25,8 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     return new SealedSecretStore(openSqliteRows(path), keys);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    return new SealedSecretStore(await openPostgresRows(url, options.schema ?? 'public'), keys);
+    const fromUrl = schemaFromUrl(url);
+    return new SealedSecretStore(await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public'), keys);
   }
   // The URL may carry a password: name only its scheme.
   throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);

@@ -19,7 +19,8 @@ function storedValue(row: ValueRow): StoredValue {
 
 /** `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema. */
 export async function openPostgresRows(url: string, schema: string): Promise<RowStore> {
-  const pool = new pg.Pool({ connectionString: url });
+  // A database that accepts no connection fails requests after 10 s instead of holding them.
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection emits 'error' on the pool; the pool drops that client
   // and the next query reports the outage, so there is nothing to do here but not crash.
   pool.on('error', () => {});

@@ -69,8 +69,8 @@ export interface KeyRing {
 /** Options for openSecretStore beyond the URL. */
 export interface OpenOptions {
   /**
-   * PostgreSQL only: the schema holding the tables (created when missing). Default `public`.
-   * Tests use a fresh schema per run.
+   * PostgreSQL only: the schema holding the tables (created when missing); also `?schema=` in
+   * the URL. Default `public`. Tests use a fresh schema per run.
    */
   schema?: string;
 }

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import t from 'tap';
 import { postgresBackend, postgresUrl, requirePostgres } from './postgres-backend.js';
+import { generateKey, openSecretStore } from '../../../../src/plugins/secrets/store/index.js';
 import { freshStore, inMinutes, storeOn } from './fixtures.js';
 
 await requirePostgres();
@@ -40,4 +41,16 @@ t.test('two stores see each other\'s writes (two replicas)', async (t) => {
   t.same((await store.get('shared'))?.secret, { v: 2 });
   t.equal(await other.remove('shared', 'b'), true);
   t.equal(await store.get('shared'), undefined);
+});
+
+t.test('the schema can be named in the URL', async (t) => {
+  const { db, keys, store } = await freshStore(t, postgresBackend);
+  await store.put('here', { v: 1 }, inMinutes(5), 'c');
+  const url = new URL(postgresUrl);
+  url.searchParams.set('schema', db.options.schema!);
+  const viaUrl = await openSecretStore(url.toString(), keys);
+  t.teardown(() => viaUrl.close());
+  t.same((await viaUrl.get('here'))?.secret, { v: 1 }, 'same tables');
+  url.searchParams.set('schema', 'Not-Valid');
+  await t.rejects(openSecretStore(url.toString(), { keys: [generateKey()] }), { name: 'ConfigError' });
 });
