@@ -47,12 +47,12 @@ export interface RunningHostSecrets {
   logs: Array<Record<string, any>>;
 }
 
-export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv): Promise<RunningHostSecrets> {
+export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv, fastifyOptions: { trustProxy?: boolean } = {}): Promise<RunningHostSecrets> {
   const { settings, services } = servicesFor({ ...baseEnv, ...env });
   const created = await hostSecretsModule.create(settings, services);
   const logs: Array<Record<string, any>> = [];
   const sink = new Writable({ write(chunk, _encoding, done) { logs.push(JSON.parse(String(chunk))); done(); } });
-  const app = Fastify({ loggerInstance: createLogger('info', sink) });
+  const app = Fastify({ ...fastifyOptions, loggerInstance: createLogger('info', sink) });
   await app.register(created.plugin, created.options);
   await app.listen({ host: '::', port: 0 });
   t.teardown(() => app.close());

@@ -1,0 +1,96 @@
+// The host-secrets bin: the original start script's flags, each equal to its environment
+// variable; and the bin itself, started as a process, serving credentials and stopping on SIGTERM.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { DEFAULT_PORT, hostSecretsLaunch, ORIGINAL_FLAGS } from '../../src/cli/host-secrets.js';
+import { loadConfig } from '../../src/config/load.js';
+import { get, baseEnv } from '../plugins/host-secrets/harness.js';
+import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
+
+t.test('each original flag sets the setting its environment variable sets', async (t) => {
+  const values: Record<string, string> = {
+    'scope-base': 'assume:project:releng:host:', 'client-id-base': 'project/releng/host/', expires: '12 hours',
+    'allowed-ips': '10.0.0.0/8,192.168.1.1', 'client-id': 'project/releng/host-secrets', token: 'tok'.repeat(11),
+    port: '60500', env: 'production', 'force-ssl': 'true', 'trust-proxy': 'true', 'dns-servers': '127.0.0.1:5353', 'trusted-proxies': '10.1.0.0/16',
+  };
+  t.same(Object.keys(values).sort(), Object.keys(ORIGINAL_FLAGS).sort(), 'every original flag is covered');
+  for (const [flag, value] of Object.entries(values)) {
+    const { key, env } = ORIGINAL_FLAGS[flag]!;
+    for (const args of [[`--${flag}`, value], [`--${flag}=${value}`]]) {
+      const parsed = hostSecretsLaunch(args, {});
+      const byFlag = loadConfig({ env: {}, argv: parsed.argv, overrides: parsed.overrides }).config.get(key);
+      const byEnv = loadConfig({ env: { [env]: value }, argv: [] }).config.get(key);
+      t.same(byFlag, byEnv, `${args.join(' ')} = ${env}=${value}`);
+      t.not(JSON.stringify(byFlag), JSON.stringify(loadConfig({ env: {}, argv: [] }).config.get(key)), `${flag} changes ${key} from its default`);
+    }
+  }
+});
+
+t.test('lists take commas or spaces', async (t) => {
+  t.same(hostSecretsLaunch(['--allowed-ips', '10.0.0.0/8 192.168.0.0/16,::1'], {}).overrides['hostSecrets.allowedIps'], ['10.0.0.0/8', '192.168.0.0/16', '::1']);
+});
+
+t.test('switches: bare means true, or take a true/false word', async (t) => {
+  t.equal(hostSecretsLaunch(['--force-ssl'], {}).overrides.forceSsl, true);
+  t.equal(hostSecretsLaunch(['--force-ssl', '--trust-proxy'], {}).overrides.trustProxy, true);
+  t.equal(hostSecretsLaunch(['--force-ssl', 'false'], {}).overrides.forceSsl, false);
+  t.equal(hostSecretsLaunch(['--trust-proxy=0'], {}).overrides.trustProxy, false);
+  t.throws(() => hostSecretsLaunch(['--force-ssl=maybe'], {}), { name: 'ConfigError', message: /--force-ssl: "maybe" is not true or false/ });
+});
+
+t.test('defaults: only host-secrets, all interfaces, port 60401 unless PORT or --port', async (t) => {
+  t.same(hostSecretsLaunch([], {}).overrides, { plugins: ['host-secrets'], port: DEFAULT_PORT, ipAddress: '' });
+  t.notOk('port' in hostSecretsLaunch([], { PORT: '8000' }).overrides, 'PORT wins');
+  t.equal(hostSecretsLaunch(['--port', '8001'], {}).overrides.port, 8001);
+  t.notOk('ipAddress' in hostSecretsLaunch([], { GATEWAY_IP_ADDRESS: '10.0.0.1' }).overrides, 'GATEWAY_IP_ADDRESS wins');
+  t.notOk('ipAddress' in hostSecretsLaunch(['--ip-address', '10.0.0.1'], {}).overrides, '--ip-address wins');
+});
+
+t.test('other flags pass through to the schema; bad values are configuration errors', async (t) => {
+  t.same(hostSecretsLaunch(['--dns-timeout-ms', '500', '--log-level=debug'], {}).argv, ['--dns-timeout-ms', '500', '--log-level=debug']);
+  t.throws(() => hostSecretsLaunch(['--expires'], {}), { name: 'ConfigError', message: '--expires needs a value' });
+  t.throws(() => hostSecretsLaunch(['--port', 'http'], {}), { name: 'ConfigError', message: /--port: "http" is not a port/ });
+});
+
+t.test('the bin serves credentials from the configured settings and exits 0 on SIGTERM', async (t) => {
+  const zone = await startZoneServer({ PTR: { [ptrName('127.0.0.5')]: ['bin.test.example.com'] }, A: { 'bin.test.example.com': ['127.0.0.5'] } });
+  t.teardown(() => zone.close());
+  const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
+  const { TASKCLUSTER_SCOPE_BASE, TASKCLUSTER_CLIENT_ID_BASE, ...env } = baseEnv;
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--scope-base', TASKCLUSTER_SCOPE_BASE!, `--client-id-base=${TASKCLUSTER_CLIENT_ID_BASE}`, '--expires', '2 hours', '--dns-servers', zone.server], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /"main":"http:\/\/[^"]*:(\d+)"/.exec(out);
+      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+    });
+    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  const answer = await get(`${url}/v1/credentials`, { localAddress: '127.0.0.5' });
+  t.equal(answer.status, 200, stderr);
+  t.equal(answer.body.credentials.clientId, 'project/releng/host/com.example.test.bin');
+  const cert = JSON.parse(answer.body.credentials.certificate);
+  t.equal(cert.expiry - cert.start, 2 * 3600 * 1000, '--expires sets the lifetime');
+  t.match(await get(`${url}/v1/ping`), { status: 200, body: { alive: true } });
+  child.kill('SIGTERM');
+  t.equal(await exited, 0);
+});
+
+t.test('the bin refuses a bad setting with exit code 2 and one line naming it', async (t) => {
+  const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--expires', '40 days'], { env: { PATH: process.env.PATH, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.equal(code, 2);
+  t.match(stderr, /^host-secrets: setting hostSecrets\.credentialsExpire \(TASKCLUSTER_CREDENTIALS_EXPIRE, --expires\): "40 days" is longer than the 31 days/);
+});
