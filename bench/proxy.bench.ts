@@ -1,0 +1,157 @@
+/**
+ * Proxy benchmark (performance.md): the gateway beside direct, nginx and the two Node
+ * references, in one run, on 127.0.0.1, every server and load generator in its own process.
+ * Writes bench/results/proxy.md. Takes about 3 minutes.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startGateway, type Gateway } from './proxy/gateway.js';
+import { startNginx, type Nginx } from './proxy/nginx.js';
+import { cpuBusy, machineFacts, waitForQuietMachine } from './proxy/machine.js';
+import { benchDir, peakRssMb, runClient, startNodeService, stop, type Service } from './proxy/processes.js';
+import { median, renderReport, type BenchResults, type LatencyRow, type Measured, type OpenLoopResult, type StreamResult, type ThroughputRow } from './proxy/report.js';
+import { DOWNLOAD_PATH, SMALL_PATH, UPLOAD_PATH } from './proxy/shared.js';
+import { runWrk, wrkVersion, type WrkResult } from './proxy/wrk.js';
+
+const ROUNDS = 3;
+const WRK_SECONDS = 5;
+const OPEN_LOOP_RATE = 1000;
+const OPEN_LOOP_SECONDS = 5;
+const STREAM_BYTES = 2 ** 30;
+
+const pct = (fraction: number) => `${(fraction * 100).toFixed(0)}%`;
+const unavailable = (err: unknown): { unavailable: string } => ({ unavailable: (err as Error).message.split('\n')[0]!.slice(0, 300) });
+
+/** One request through a path: it must answer the upstream's body, signed (or not, for direct) as expected. */
+async function preflight(port: number, expectSigned: boolean): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}${SMALL_PATH}`, { signal: AbortSignal.timeout(10_000) });
+  const body = await res.arrayBuffer();
+  const signed = res.headers.get('x-saw-authorization') === 'hawk';
+  if (res.status !== 200 || body.byteLength !== 220 || signed !== expectSigned) {
+    throw new Error(`preflight: status ${res.status}, ${body.byteLength} bytes, upstream saw ${res.headers.get('x-saw-authorization')}: ${Buffer.from(body).toString().slice(0, 200)}`);
+  }
+}
+
+const services: Array<{ close?: () => Promise<void> } & Partial<Service>> = [];
+async function closeAll(): Promise<void> {
+  for (const s of services.reverse()) await (s.close ? s.close() : stop(s as Service)).catch(() => {});
+}
+
+/** CPU taken by other work while this bench's own processes sit idle between phases. */
+const otherWork: number[] = [];
+const sampleOtherWork = async () => { otherWork.push(await cpuBusy(500)); };
+
+async function main(): Promise<void> {
+  const busyAtStart = await waitForQuietMachine(0.25, 120_000);
+  const upstream = await startNodeService('upstream', 'upstream.ts', []);
+  services.push(upstream);
+  console.log(`upstream on ${upstream.port}`);
+
+  const ports: Partial<Record<ThroughputRow, number>> = { direct: upstream.port };
+  const failures: Partial<Record<ThroughputRow, string>> = {};
+  const start = async (row: ThroughputRow, make: () => Promise<Service & { close?: () => Promise<void> }>, signed: boolean) => {
+    try {
+      const service = await make();
+      services.push(service);
+      await preflight(service.port, signed);
+      ports[row] = service.port;
+      console.log(`${row} on ${service.port}`);
+    } catch (err) {
+      failures[row] = unavailable(err).unavailable;
+      console.log(`${row}: ${failures[row]}`);
+    }
+  };
+  let nginx: Nginx | undefined;
+  await start('nginx', async () => (nginx = await startNginx(upstream.port)), true);
+  await start('node', () => startNodeService('node-forwarder', 'node-forwarder.ts', [String(upstream.port)]), true);
+  await start('fastify', () => startNodeService('fastify-http-proxy', 'fastify-http-proxy.ts', [String(upstream.port)]), true);
+  let gateway: Gateway | undefined;
+  await start('gateway', async () => (gateway = await startGateway(upstream.port)), true);
+  await preflight(upstream.port, false);
+
+  const rows = (Object.keys(ports) as ThroughputRow[]).filter((row) => ports[row] !== undefined);
+  const url = (row: ThroughputRow, path = SMALL_PATH) => `http://127.0.0.1:${ports[row]}${path}`;
+
+  // Small requests: a 2 s warm-up per path (JIT, pools), then interleaved rounds, order rotated.
+  for (const row of rows) runWrk(url(row), 2);
+  const wrkRounds: Partial<Record<ThroughputRow, WrkResult[]>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    await sampleOtherWork();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[(i + round) % rows.length]!;
+      const result = runWrk(url(row), WRK_SECONDS);
+      (wrkRounds[row] ??= []).push(result);
+      console.log(`round ${round + 1} ${row}: ${result.requestsPerSec.toFixed(0)} req/s${result.errors ? `, ${result.errors} errors` : ''}`);
+    }
+  }
+
+  // Latency, open loop.
+  const latencyRows = (['direct', 'gateway', 'nginx'] as LatencyRow[]).filter((row) => ports[row] !== undefined);
+  const openLoop: Partial<Record<LatencyRow, OpenLoopResult[]>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    await sampleOtherWork();
+    for (let i = 0; i < latencyRows.length; i++) {
+      const row = latencyRows[(i + round) % latencyRows.length]!;
+      const result = runClient<OpenLoopResult>('open-loop.ts', [url(row), String(OPEN_LOOP_RATE), '1', String(OPEN_LOOP_SECONDS)], 60_000);
+      (openLoop[row] ??= []).push(result);
+      console.log(`latency round ${round + 1} ${row}: p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms`);
+    }
+  }
+
+  // Streaming, through a fresh gateway so its peak RSS is the streaming's.
+  let gatewayRss: BenchResults['gatewayRss'] = { unavailable: failures.gateway ?? 'gateway not started' };
+  if (gateway) {
+    await gateway.close();
+    try {
+      gateway = await startGateway(upstream.port);
+      services.push(gateway);
+      await preflight(gateway.port, true);
+      ports.gateway = gateway.port;
+    } catch (err) {
+      failures.gateway = unavailable(err).unavailable;
+      delete ports.gateway;
+    }
+  }
+  await sampleOtherWork();
+  const beforeMb = gateway && ports.gateway ? peakRssMb(gateway.child.pid!) : undefined;
+  const streaming: Partial<Record<LatencyRow, Measured<{ down: StreamResult; up: StreamResult }>>> = {};
+  for (const row of ['direct', 'nginx', 'gateway'] as LatencyRow[]) {
+    if (ports[row] === undefined) continue;
+    try {
+      const down = runClient<StreamResult>('stream-client.ts', ['down', url(row, DOWNLOAD_PATH), String(STREAM_BYTES)], 150_000);
+      const up = runClient<StreamResult>('stream-client.ts', ['up', url(row, UPLOAD_PATH), String(STREAM_BYTES)], 150_000);
+      streaming[row] = { ok: { down, up } };
+      console.log(`stream ${row}: down ${down.mibPerSec.toFixed(0)} MiB/s, up ${up.mibPerSec.toFixed(0)} MiB/s`);
+    } catch (err) {
+      streaming[row] = unavailable(err);
+    }
+  }
+  if (gateway && beforeMb !== undefined) gatewayRss = { ok: { beforeMb, peakMb: peakRssMb(gateway.child.pid!) } };
+
+  const measured = <T>(row: ThroughputRow, figures: T | undefined): Measured<T> =>
+    figures !== undefined ? { ok: figures } : { unavailable: failures[row] ?? 'not started' };
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: machineFacts({
+      nginx: nginx?.version ?? 'not started',
+      wrk: wrkVersion(),
+      'CPU busy with other work at start': pct(busyAtStart),
+      'between phases (median, max)': `${pct(median(otherWork))}, ${pct(Math.max(...otherWork))}`,
+    }),
+    settings: { rounds: ROUNDS, wrkSeconds: WRK_SECONDS, openLoopRate: OPEN_LOOP_RATE, openLoopSeconds: OPEN_LOOP_SECONDS, streamBytes: STREAM_BYTES },
+    throughput: Object.fromEntries((Object.keys({ direct: 0, nginx: 0, node: 0, fastify: 0, gateway: 0 }) as ThroughputRow[]).map((row) => [row, measured(row, wrkRounds[row])])) as BenchResults['throughput'],
+    latency: Object.fromEntries((['direct', 'gateway', 'nginx'] as LatencyRow[]).map((row) => [row, measured(row, openLoop[row])])) as BenchResults['latency'],
+    streaming: Object.fromEntries((['direct', 'gateway', 'nginx'] as LatencyRow[]).map((row) => [row, streaming[row] ?? { unavailable: failures[row] ?? 'not started' }])) as BenchResults['streaming'],
+    gatewayRss,
+  };
+  const resultsDir = join(benchDir, '..', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'proxy.md'), renderReport(results));
+  console.log(`wrote ${join(resultsDir, 'proxy.md')}`);
+}
+
+try {
+  await main();
+} finally {
+  await closeAll();
+}
