@@ -1,0 +1,46 @@
+/**
+ * One structured log line per audited request, written when the answer has gone out, so
+ * refusals (401, 403, 404) are logged as well as successes: who (clientId), what (action and
+ * entity name), and the outcome. Never a value: handlers only name outcomes.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by a handler when the status alone does not say what happened (created/updated...). */
+    auditOutcome: string | undefined;
+    /** Set by a handler naming an entity the request does not (a new bootstrap token's hash). */
+    auditName: string | undefined;
+  }
+}
+
+const OUTCOME_BY_STATUS: Record<number, string> = {
+  400: 'invalid-request',
+  401: 'authentication-failed',
+  403: 'insufficient-scopes',
+  404: 'not-found',
+  413: 'too-large',
+};
+
+function outcome(request: FastifyRequest, statusCode: number): string {
+  if (statusCode < 300) return request.auditOutcome ?? 'ok';
+  return OUTCOME_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'error' : `status-${statusCode}`);
+}
+
+export function registerAuditLog(app: FastifyInstance): void {
+  app.decorateRequest('auditOutcome', undefined);
+  app.decorateRequest('auditName', undefined);
+  app.addHook('onResponse', async (request, reply) => {
+    const audit = request.routeOptions.config.audit;
+    if (!audit) return;
+    request.log.info({
+      audit: {
+        action: audit.action,
+        name: request.auditName ?? audit.entity?.(request) ?? null,
+        clientId: request.caller?.clientId ?? null,
+        outcome: outcome(request, reply.statusCode),
+        statusCode: reply.statusCode,
+      },
+    }, `secrets audit: ${audit.action}`);
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The secrets capability: its settings (section `secrets`) and `create`, run once at start:
+ * checks the settings, opens the store, loads who may call, starts the expiry sweep.
+ */
+import { join } from 'node:path';
+import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
+import { NonceCache } from '../../core/hawk.js';
+import { remoteAuthenticator } from '../../core/remote-auth.js';
+import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
+import type { Authenticate } from '../../fastify/authorize.js';
+import { definePluginModule, type GatewayServices } from '../module.js';
+import { secretsPlugin, type SecretsPluginOptions } from './index.js';
+import { quickstartClients, quickstartKeys } from './quickstart.js';
+import { startSweeper } from './sweep.js';
+import { loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
+
+export const secretsSchema = {
+  secrets: {
+    database: {
+      doc: 'Secrets database: sqlite:<path> or postgres://...; empty = sqlite:<dataDir>/secrets.db',
+      format: String, default: '', env: 'GATEWAY_SECRETS_DATABASE', arg: 'secrets-database', sensitive: true,
+    },
+    keys: {
+      doc: 'Encryption keys file {"keys": [{"id", "key": <base64 of 32 bytes>}]}: the last encrypts, all decrypt. Required (the quick start makes one)',
+      format: String, default: '', env: 'GATEWAY_SECRETS_KEYS', arg: 'secrets-keys',
+    },
+    auth: {
+      doc: 'Who is calling: local (clients file) or remote (the Taskcluster deployment at taskcluster.rootUrl)',
+      format: ['local', 'remote'], default: 'local', env: 'GATEWAY_AUTH', arg: 'auth',
+    },
+    authClients: {
+      doc: 'Local auth: clients and roles file (JSON or YAML) {"clients": [{clientId, accessToken, scopes}], "roles": [{roleId, scopes}]}',
+      format: String, default: '', env: 'GATEWAY_AUTH_CLIENTS', arg: 'auth-clients',
+    },
+    remoteAuthTimeoutMs: {
+      doc: 'Remote auth: how long one authenticateHawk call may take before the request is answered 503',
+      format: 'nat', default: 5000, env: 'GATEWAY_REMOTE_AUTH_TIMEOUT_MS', arg: 'remote-auth-timeout-ms',
+    },
+    sweepIntervalSec: {
+      doc: 'Seconds between sweeps deleting expired secrets and bootstrap entries; 0 = never',
+      format: 'nat', default: 600, env: 'GATEWAY_SECRETS_SWEEP_INTERVAL_SEC', arg: 'secrets-sweep-interval-sec',
+    },
+  },
+};
+
+export type SecretsSettings = SettingsOf<typeof secretsSchema>;
+
+/** The clientId the gateway's own audit rows (expiry sweeps) carry. */
+export function gatewayClientId(services: Pick<GatewayServices, 'settings'>): string {
+  return services.settings.taskcluster.clientId || 'taskcluster-gateway';
+}
+
+export function secretsDatabaseUrl(settings: SecretsSettings['secrets'], dataDir: () => string): string {
+  return settings.database || `sqlite:${join(dataDir(), 'secrets.db')}`;
+}
+
+function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices): KeyRing {
+  if (settings.keys) return loadKeyRing(settings.keys);
+  if (services.quickstart) return quickstartKeys(services.dataDir(), services.log);
+  throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
+}
+
+function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): Authenticate {
+  const nonceCache = new NonceCache();
+  if (settings.auth === 'remote') {
+    const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
+    return remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache });
+  }
+  const file = settings.authClients || (services.quickstart ? quickstartClients(services.dataDir(), services.log) : '');
+  return localAuthenticator(loadAuthClients(requireSetting(file, 'secrets.authClients', '--auth-clients / GATEWAY_AUTH_CLIENTS; or --auth remote')), nonceCache);
+}
+
+export const secretsModule = definePluginModule({
+  name: 'secrets',
+  schema: secretsSchema,
+  async create(settings, services) {
+    const authenticate = authenticator(settings.secrets, services);
+    const keys = keyRing(settings.secrets, services);
+    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys);
+    const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
+    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
+    return {
+      plugin: secretsPlugin,
+      options: options as unknown as Record<string, unknown>,
+      async close() {
+        sweeper.stop();
+        await store.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * The secrets plugin: Taskcluster Secrets v1, single-use bootstrap secrets and the secrets'
+ * audit history, behind Hawk authentication and scopes. It only composes; see config.ts for
+ * how its options are made from settings.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { authorization, type Authenticate } from '../../fastify/authorize.js';
+import { errorRenderer } from '../../fastify/errors.js';
+import { secretsRoutes } from './api.js';
+import { registerAuditLog } from './audit-log.js';
+import { bootstrapRoutes } from './bootstrap.js';
+import { historyRoutes } from './history.js';
+import { requestLogSerializers } from './request-log.js';
+import { declareRoutes } from './routes.js';
+import type { SecretStore } from './store/index.js';
+import { strictValidatorCompiler } from './validation.js';
+
+export interface SecretsPluginOptions {
+  store: SecretStore;
+  authenticate: Authenticate;
+  trustedProxies?: readonly string[];
+}
+
+/** lib-api's inputLimit: bodies up to 10 MB, as the real service accepts. */
+export const BODY_LIMIT = 10 * 1024 * 1024;
+
+const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
+  await app.register(errorRenderer);
+  await app.register(authorization, { authenticate: options.authenticate, trustedProxies: options.trustedProxies ?? [], bodyLimit: BODY_LIMIT });
+  app.setValidatorCompiler(strictValidatorCompiler());
+  registerAuditLog(app);
+  declareRoutes(app, [...secretsRoutes(options.store), ...bootstrapRoutes(options.store), ...historyRoutes(options.store)]);
+};
+
+export const secretsPlugin: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
+  if (!options.store) throw new Error('secrets plugin: option store is required');
+  if (typeof options.authenticate !== 'function') throw new Error('secrets plugin: option authenticate must be a function');
+  await app.register(secretsApi, { ...options, logSerializers: requestLogSerializers });
+};

@@ -1,0 +1,42 @@
+/**
+ * The JSON schemas of the secrets API: Taskcluster's own (services/secrets/schemas/v1) where
+ * the real service has one, so clients get the same 400s.
+ */
+import type { PageOptions } from './store/index.js';
+
+/** Like the real service: at most this many names or audit rows per page. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** A secret name becomes part of a scope, so it is printable ASCII; `/` allowed. */
+export const secretNameParams = {
+  type: 'object',
+  properties: { '*': { type: 'string', minLength: 1, pattern: '^[\\x20-\\x7e]+$' } },
+  required: ['*'],
+} as const;
+
+/** v1/secret.yml */
+export const secretBody = {
+  type: 'object',
+  properties: {
+    secret: { type: 'object' },
+    expires: { type: 'string', format: 'date-time' },
+  },
+  additionalProperties: false,
+  required: ['secret', 'expires'],
+} as const;
+
+/** paginateResults.query, plus the bewit a signed URL carries. */
+export const pageQuery = {
+  type: 'object',
+  properties: {
+    continuationToken: { type: 'string', minLength: 1 },
+    limit: { type: 'integer', minimum: 1 },
+    bewit: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+
+export function pageOptions(query: unknown): PageOptions {
+  const { continuationToken, limit } = query as { continuationToken?: string; limit?: number };
+  return { limit: Math.min(limit ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE), ...(continuationToken ? { continuationToken } : {}) };
+}
