@@ -1,0 +1,127 @@
+// The relengapi-proxy bin: the original's command line as settings, and the bin itself, started
+// as a process, proxying with a temporary token, refusing a task without permissions (exit 2).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { relengapiProxyCommand, USAGE } from '../../src/cli/relengapi-proxy.js';
+import { loadConfig } from '../../src/config/load.js';
+import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
+import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
+
+const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const command = relengapiProxyCommand(args, env);
+  if (command.action !== 'run') throw new Error(`expected run, got ${command.action}`);
+  return command.overrides;
+};
+
+t.test("the original's command line", async (t) => {
+  t.same(run(['--relengapi-token=tok', '--', TASK_ID]), { plugins: ['relengapi'], 'relengapi.taskId': TASK_ID, ipAddress: '', 'relengapi.token': 'tok' }, 'as docker-worker passed it');
+  t.same(run(['--relengapi-token', 'tok', TASK_ID]), run(['--relengapi-token=tok', '--', TASK_ID]), '--flag value and a bare taskId');
+  t.equal(run(['-p', '80', '--', TASK_ID]).port, 80);
+  t.equal(run(['--port=8081', '--', TASK_ID]).port, 8081);
+  t.equal(run(['--relengapi-host', 'api.pub.build.mozilla.org', '--', TASK_ID])['relengapi.tokenUrl'], 'https://api.pub.build.mozilla.org/tokenauth/tokens');
+  t.equal(run(['--relengapi-host=http://127.0.0.1:5000/', '--', TASK_ID])['relengapi.tokenUrl'], 'http://127.0.0.1:5000/tokenauth/tokens');
+  t.same(relengapiProxyCommand(['--help'], {}), { action: 'help' });
+  t.same(relengapiProxyCommand(['-h'], {}), { action: 'help' });
+  t.same(relengapiProxyCommand(['--version'], {}), { action: 'version' });
+  t.match(USAGE, /relengapi-proxy \[options\] -- <taskId>/);
+});
+
+t.test('our additions', async (t) => {
+  const overrides = run([
+    '--relengapi-token-file', '/run/secrets/relengapi',
+    '--relengapi-url=https://tokens.example.net/tokens',
+    '--relengapi-host', 'ignored.example.net',
+    '--relengapi-route', '/tooltool=https://tooltool.example.net',
+    '--relengapi-route=/mapper=https://mapper.example.net',
+    '--root-url', 'https://tc.example.net',
+    '--', TASK_ID,
+  ]);
+  t.same(overrides, {
+    plugins: ['relengapi'],
+    'relengapi.taskId': TASK_ID,
+    ipAddress: '',
+    'relengapi.tokenFile': '/run/secrets/relengapi',
+    'relengapi.tokenUrl': 'https://tokens.example.net/tokens',
+    'relengapi.routes': ['/tooltool=https://tooltool.example.net', '/mapper=https://mapper.example.net'],
+    'taskcluster.rootUrl': 'https://tc.example.net',
+  }, '--relengapi-url wins over --relengapi-host; routes repeat');
+  t.notOk('ipAddress' in run(['--', TASK_ID], { GATEWAY_IP_ADDRESS: '10.0.0.1' }), 'GATEWAY_IP_ADDRESS wins');
+
+  const settings = loadConfig({ env: {}, overrides: run(['--relengapi-token', 'tok', '--', TASK_ID]) }).config;
+  t.equal(settings.get('port'), 8080, 'port 8080 by default');
+  t.same(settings.get('relengapi.routes'), ['/tooltool=https://tooltool.mozilla-releng.net', '/treestatus=https://treestatus.mozilla-releng.net', '/mapper=https://mapper.mozilla-releng.net']);
+  t.equal(settings.get('relengapi.tokenUrl'), 'https://tokens.mozilla-releng.net/tokens');
+});
+
+t.test('a wrong command line is a configuration error', async (t) => {
+  const refusals: Array<[string[], RegExp]> = [
+    [[], /one <taskId> is needed/],
+    [['--', TASK_ID, 'extra'], /one <taskId> is needed/],
+    [['--extra-parameter', '--', TASK_ID], /Unknown option '--extra-parameter' \(see --help\)/],
+    [['--relengapi-token'], /--relengapi-token <value>' argument missing/],
+    [['-p', 'http', '--', TASK_ID], /--port: "http" is not a port number/],
+    [['-p', '70000', '--', TASK_ID], /--port: "70000" is not a port number/],
+  ];
+  for (const [args, message] of refusals) t.throws(() => relengapiProxyCommand(args, {}), { name: 'ConfigError', message }, args.join(' '));
+});
+
+const bin = fileURLToPath(new URL('../../src/cli/relengapi-proxy.ts', import.meta.url));
+
+function startBin(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t) => {
+  const permanentToken = 'bin-permanent-token';
+  const relengapi = await startFakeRelengapi({ permanentToken, grantable: ['tooltool.download.public'] });
+  const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['docker-worker:relengapi-proxy:tooltool.download.public'] } } });
+  t.teardown(async () => {
+    await relengapi.close();
+    await tc.close();
+  });
+  const proxy = startBin(['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID]);
+  t.teardown(() => proxy.child.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve, reject) => {
+    proxy.child.stdout.on('data', () => {
+      const match = /"main":"http:\/\/[^"]*:(\d+)"/.exec(proxy.output().stdout);
+      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+    });
+    void proxy.exited.then((code) => reject(new Error(`exited ${code}: ${proxy.output().stderr}`)));
+  });
+  const res = await fetch(`${url}/tooltool/sha512/abc?x=1`);
+  t.equal(res.status, 200);
+  const echo = await res.json();
+  t.equal(echo.path, '/base/sha512/abc');
+  t.equal(echo.headers.authorization, `Bearer ${relengapi.issued[0]!.token}`);
+  t.equal((await fetch(`${url}/elsewhere`)).status, 404, 'an unknown service is a 404, and the proxy lives on');
+  t.equal((await fetch(`${url}/tooltool/again`)).status, 200);
+  proxy.child.kill('SIGTERM');
+  t.equal(await proxy.exited, 0);
+  const { stdout, stderr } = proxy.output();
+  t.notOk(`${stdout}${stderr}`.includes(relengapi.issued[0]!.token), 'no temporary token in the output');
+});
+
+t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', async (t) => {
+  const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['queue:x'] } } });
+  t.teardown(() => tc.close());
+  const proxy = startBin(['-p', '0', '--relengapi-token=tok', '--root-url', tc.rootUrl, '--', TASK_ID]);
+  t.equal(await proxy.exited, 2);
+  t.equal(proxy.output().stderr, `relengapi-proxy: No RelengAPI permission scopes (matching 'docker-worker:relengapi-proxy:*') found on task ${TASK_ID}\n`);
+});
+
+t.test('--version and --help', async (t) => {
+  const version = startBin(['--version']);
+  t.equal(await version.exited, 0);
+  t.match(version.output().stdout, /^RelengAPI proxy \d+\.\d+\.\d+\n$/);
+  const help = startBin(['-h']);
+  t.equal(await help.exited, 0);
+  t.equal(help.output().stdout, USAGE);
+});
