@@ -3,7 +3,7 @@
  * timeout so two processes on one file take turns. Calls are synchronous; the async RowStore
  * methods simply return their results. Times are stored as epoch milliseconds.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
@@ -41,8 +41,13 @@ function migrate(db: Database.Database): void {
 
 /** `path` is a file (its directory is created) or `:memory:`. */
 export function openSqliteRows(path: string): RowStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const inMemory = path === ':memory:';
+  const isNew = !inMemory && !existsSync(path);
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
+  // Names and the audit trail are stored plain: a file we create is the owner's alone (SQLite
+  // gives its -wal and -shm files the database file's mode).
+  if (isNew) chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   migrate(db);

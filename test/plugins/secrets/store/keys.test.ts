@@ -38,7 +38,8 @@ t.test('bad keys files: ConfigError naming the file and the problem, never the k
 });
 
 t.test('generateKeyFile: one fresh key, owner-only, never overwriting', async (t) => {
-  const file = join(t.testdir(), 'nested', 'dir', 'keys.json');
+  const dir = t.testdir();
+  const file = join(dir, 'nested', 'dir', 'keys.json');
   const ring = generateKeyFile(file);
   t.equal(ring.keys.length, 1);
   t.equal(ring.keys[0]!.key.length, 32);
@@ -47,7 +48,7 @@ t.test('generateKeyFile: one fresh key, owner-only, never overwriting', async (t
   const before = readFileSync(file, 'utf8');
   t.throws(() => generateKeyFile(file), { name: 'ConfigError', message: /already exists; not overwriting/ });
   t.equal(readFileSync(file, 'utf8'), before, 'file untouched');
-  t.not(generateKeyFile(join(t.testdir(), 'other.json')).keys[0]!.key.toString('hex'), ring.keys[0]!.key.toString('hex'), 'keys are random');
+  t.not(generateKeyFile(join(dir, 'other.json')).keys[0]!.key.toString('hex'), ring.keys[0]!.key.toString('hex'), 'keys are random');
 });
 
 t.test('loadOrGenerateKeyFile: generates on the first run, loads afterwards', async (t) => {
