@@ -34,5 +34,5 @@ t.test('remote auth through authenticateHawk', async (t) => {
   t.ok(Date.now() - started < 3000, 'answered after the timeout');
   await auth.close();
   await t.rejects(as(clients.root).get('project/foo/remote'), { statusCode: 503, code: 'ServiceUnavailable', message: /cannot connect/ }, 'auth unreachable');
-  await t.rejects(as().get('public/hello'), { statusCode: 503 }, 'not even anonymous requests are let through');
+  await t.rejects(as().get('public/hello'), { statusCode: 503, code: 'ServiceUnavailable' }, 'not even anonymous requests are let through');
 });

@@ -16,7 +16,7 @@ interface SignedRequest {
   credentials?: { clientId: string; accessToken: string };
 }
 
-export function signedHeader(url: string, method: string, hashOf?: string, contentType = 'application/json', signer = clients.root): string {
+export function signedHeader(url: string, method: string, hashOf?: string, contentType = 'application/json', signer: { clientId: string; accessToken: string } = clients.root): string {
   const credentials = { id: signer.clientId, key: signer.accessToken, algorithm: 'sha256' as const };
   return hawk.client.header(url, method, { credentials, ...(hashOf !== undefined ? { payload: hashOf, contentType } : {}) }).header;
 }
