@@ -81,7 +81,8 @@ export class HawkSigner {
   signedUrl(url: string, ttlSec: number): string {
     const bewit = hawk.client.getBewit(url, { credentials: this.hawkCredentials, ttlSec, ext: this.ext });
     const u = new URL(url);
-    u.searchParams.append('bewit', bewit);
+    // appended as text: searchParams would re-encode the query the MAC was computed over (%20 → +)
+    u.search = `${u.search ? `${u.search}&` : '?'}bewit=${bewit}`;
     return u.toString();
   }
 }
