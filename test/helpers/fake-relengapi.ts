@@ -65,6 +65,8 @@ export interface FakeRelengapi {
   served: ServiceEcho[];
   /** Service requests refused with 401, with the token they carried. */
   rejected: Array<{ path: string; token: string }>;
+  /** Paths of service requests whose client went away before the answer. */
+  cancelled: string[];
   /** Make every token issued so far invalid (as if RelengAPI lost or revoked them). */
   revokeAll(): void;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ export async function startFakeRelengapi(options: FakeRelengapiOptions): Promise
   const tokenRequests: TokenRequest[] = [];
   const served: ServiceEcho[] = [];
   const rejected: FakeRelengapi['rejected'] = [];
+  const cancelled: string[] = [];
 
   async function issueToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readText(req);
@@ -145,7 +148,13 @@ export async function startFakeRelengapi(options: FakeRelengapiOptions): Promise
       return sendRelengapiError(res, 401, 'Unauthorized', 'Token is missing, expired or revoked');
     }
     const delayMs = Number(new URLSearchParams(query).get('delayMs') ?? 0);
-    if (delayMs > 0) await sleep(delayMs);
+    if (delayMs > 0) {
+      res.once('close', () => {
+        if (!res.writableFinished) cancelled.push(path);
+      });
+      await sleep(delayMs);
+      if (res.destroyed) return;
+    }
     const echo: ServiceEcho = { method: req.method!, path, query, headers: req.headers, body, permissions: token.permissions };
     served.push(echo);
     sendJson(res, 200, echo);
@@ -177,6 +186,7 @@ export async function startFakeRelengapi(options: FakeRelengapiOptions): Promise
     tokenRequests,
     served,
     rejected,
+    cancelled,
     revokeAll: () => valid.clear(),
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -43,6 +43,8 @@ export interface ForwardOptions {
 export async function forwardToService({ dispatcher, target, request, token, signal }: ForwardOptions): Promise<Dispatcher.ResponseData> {
   const headers = withoutHopByHop(request.headers);
   delete headers.host;
+  // node's server already answered `Expect: 100-continue` to the client, and undici refuses to send it
+  delete headers.expect;
   headers.authorization = `Bearer ${token}`;
   try {
     return await dispatcher.request({

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadUrl, PERMANENT_TOKEN, setup, TASK_PERMISSIONS } from './gateway-setup.js';
@@ -36,6 +37,16 @@ t.test('requests reach the service with the temporary token, paths, queries and 
   });
   const streamed = await (await fetch(`${url}/tooltool/upload`, { method: 'PUT', body: chunked, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit)).json();
   t.equal(streamed.body, '{"a":1}', 'a chunked body streams through unparsed');
+
+  const expecting = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const sent = request(`${url}/tooltool/upload`, { method: 'PUT', headers: { expect: '100-continue', 'content-length': 5 } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    sent.on('continue', () => sent.end('12345')).on('error', reject);
+  });
+  t.equal(expecting.status, 200, 'Expect: 100-continue works');
+  t.equal(JSON.parse(expecting.body).body, '12345');
 
   const text = logs();
   t.match(text, /proxying to RelengAPI with the task permissions/, 'logs were captured');
@@ -93,13 +104,14 @@ t.test('concurrent requests share one token request', async (t) => {
 
 t.test('tokens are renewed before they expire and no request fails across renewals', async (t) => {
   const { relengapi, start } = await setup(t);
-  const { url } = await start({ 'relengapi.tokenLifetimeMs': 600, 'relengapi.renewBeforeMs': 300 });
+  // a token is used for 400 ms, and a request carrying it has 600 ms to reach the service
+  const { url } = await start({ 'relengapi.tokenLifetimeMs': 1000, 'relengapi.renewBeforeMs': 600 });
   const answers: Array<Promise<number>> = [];
-  const until = Date.now() + 1600;
+  const until = Date.now() + 2000;
   let i = 0;
   while (Date.now() < until) {
     // some requests are still at the service when the token they carry is replaced
-    answers.push(fetch(`${url}/tooltool/${i++}?delayMs=${i % 4 === 0 ? 250 : 0}`).then((r) => r.status));
+    answers.push(fetch(`${url}/tooltool/${i++}?delayMs=${i % 4 === 0 ? 500 : 0}`).then((r) => r.status));
     await sleep(20);
   }
   const statuses = await Promise.all(answers);
@@ -108,6 +120,20 @@ t.test('tokens are renewed before they expire and no request fails across renewa
   t.ok(relengapi.tokenRequests.length >= 4, `renewed along the way (${relengapi.tokenRequests.length} tokens)`);
   const expiries = relengapi.issued.map((token) => Date.parse(token.requestedExpires));
   t.ok(expiries.every((expires, n) => n === 0 || expires > expiries[n - 1]!), 'each token asked for later than the last');
+});
+
+t.test('a client going away cancels its request to the service', async (t) => {
+  const { relengapi, start } = await setup(t);
+  const { url } = await start();
+  const client = request(`${url}/tooltool/slow?delayMs=3000`);
+  client.on('error', () => {});
+  client.end();
+  while (relengapi.issued.length === 0) await sleep(10);
+  await sleep(200);
+  client.destroy();
+  const deadline = Date.now() + 1500;
+  while (relengapi.cancelled.length === 0 && Date.now() < deadline) await sleep(20);
+  t.same(relengapi.cancelled, ['/slow'], 'the service saw its client leave, long before it would have answered');
 });
 
 t.test('RelengAPI failures are 502s', async (t) => {
