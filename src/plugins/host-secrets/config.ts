@@ -90,6 +90,7 @@ export const hostSecretsModule = definePluginModule({
       forceSsl: services.settings.forceSsl,
       trustProxy: services.settings.trustProxy,
       rateLimitPerMinute: settings.rateLimitPerMinute,
+      auditLog: services.log.child({ plugin: 'host-secrets' }),
     };
     return { plugin: hostSecretsPlugin, options: { ...options } };
   },

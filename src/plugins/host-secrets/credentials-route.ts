@@ -4,6 +4,7 @@
  * IPNotAllowed, with a message saying which check failed and a log line with the address.
  */
 import type { FastifyBaseLogger, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import { addressText, clientAddress, inRanges, type AddressRange } from './addresses.js';
 import type { ForwardConfirmedDns } from './forward-confirmed-dns.js';
@@ -14,6 +15,8 @@ export interface CredentialsRouteOptions {
   trustedProxies: AddressRange[];
   dns: ForwardConfirmedDns;
   policy: HostCredentialPolicy;
+  /** Where the line for every credential issued goes, whatever the route's own log level. */
+  auditLog: Logger;
 }
 
 export const credentialsResponseSchema = {
@@ -51,8 +54,8 @@ export function credentialsHandler(options: CredentialsRouteOptions): RouteHandl
     const verdict = await options.dns.verify(client.address);
     if ('refusal' in verdict) refuse(request.log, ip, verdict.refusal);
     const issued = issueHostCredentials(verdict.hostname, options.policy);
-    request.log.info(
-      { audit: 'host-credentials-issued', ip, hostname: verdict.hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
+    options.auditLog.info(
+      { audit: 'host-credentials-issued', reqId: request.id, ip, hostname: verdict.hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
       'host-secrets: credentials issued',
     );
     return { credentials: { clientId: issued.clientId, accessToken: issued.accessToken, certificate: issued.certificate } };

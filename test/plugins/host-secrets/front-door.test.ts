@@ -71,6 +71,7 @@ t.test('rate limit per client address, on by default', async (t) => {
   const limited = await get(`${hs.url}/v1/credentials`, { localAddress: '127.0.0.5' });
   t.match(limited, { status: 429, body: { code: 'TooManyRequests' } });
   t.ok(limited.headers['retry-after'], 'says when to come back');
+  t.ok(hs.logs.some((l) => l.ip === '127.0.0.5' && /rate limit exceeded/.test(l.msg)), 'logged with the address');
   t.equal((await get(`${hs.url}/v1/credentials`, { localAddress: '127.0.0.21' })).status, 200, 'another address has its own allowance');
   for (let i = 0; i < 8; i++) t.equal((await get(`${hs.url}/v1/ping`, { localAddress: '127.0.0.5' })).status, 200, 'ping is not limited');
 });

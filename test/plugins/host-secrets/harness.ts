@@ -26,12 +26,12 @@ export const baseEnv: NodeJS.ProcessEnv = {
   TASKCLUSTER_ALLOWED_IPS: '127.0.0.0/8 ::1',
 };
 
-export function servicesFor(env: NodeJS.ProcessEnv) {
+export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')) {
   const loaded = loadConfig({ env, argv: [] });
   const { clientId, accessToken, certificate } = loaded.core.taskcluster;
   const services = {
     settings: loaded.core,
-    log: createLogger('silent'),
+    log,
     credentials: clientId || accessToken ? { clientId, accessToken, certificate: certificate || undefined } : undefined,
     quickstart: false,
     holder: () => { throw new Error('host-secrets needs no holder'); },
@@ -48,11 +48,12 @@ export interface RunningHostSecrets {
 }
 
 export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv, fastifyOptions: { trustProxy?: boolean } = {}): Promise<RunningHostSecrets> {
-  const { settings, services } = servicesFor({ ...baseEnv, ...env });
-  const created = await hostSecretsModule.create(settings, services);
   const logs: Array<Record<string, any>> = [];
   const sink = new Writable({ write(chunk, _encoding, done) { logs.push(JSON.parse(String(chunk))); done(); } });
-  const app = Fastify({ ...fastifyOptions, loggerInstance: createLogger('info', sink) });
+  const log = createLogger('info', sink);
+  const { settings, services } = servicesFor({ ...baseEnv, ...env }, log);
+  const created = await hostSecretsModule.create(settings, services);
+  const app = Fastify({ ...fastifyOptions, loggerInstance: log });
   await app.register(created.plugin, created.options);
   await app.listen({ host: '::', port: 0 });
   t.teardown(() => app.close());
