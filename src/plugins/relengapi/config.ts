@@ -89,6 +89,14 @@ export const relengapiModule = definePluginModule({
     });
     const dispatcher = new Agent();
     const options: RelengapiPluginOptions = { routes, tokens, dispatcher };
-    return { plugin: relengapiPlugin, options, close: () => dispatcher.close() };
+    return {
+      plugin: relengapiPlugin,
+      options,
+      // healthy while a temporary token is held or can be issued
+      heartbeat: async () => {
+        await tokens.token();
+      },
+      close: () => dispatcher.close(),
+    };
   },
 });

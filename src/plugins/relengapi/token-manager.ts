@@ -4,6 +4,7 @@
  * requests already sent with it finish with a valid token) and once when a service rejects it,
  * and concurrent requests needing a renewal share one token request.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../core/errors.js';
 
 export interface TokenManagerOptions {
@@ -18,6 +19,10 @@ export interface TokenManagerOptions {
   renewBeforeMs: number;
   /** Give up on a token request after this long. */
   requestTimeoutMs?: number;
+  /** Retries of a token request that met a connection error or a 5xx (default 2)... */
+  retries?: number;
+  /** ...after this delay, doubled each time. */
+  retryDelayMs?: number;
   now?: () => number;
 }
 
@@ -35,7 +40,7 @@ export class TemporaryTokenManager {
   #renewal: Promise<IssuedToken> | undefined;
 
   constructor(options: TokenManagerOptions) {
-    this.#options = { requestTimeoutMs: 30_000, now: Date.now, ...options };
+    this.#options = { requestTimeoutMs: 30_000, retries: 2, retryDelayMs: 250, now: Date.now, ...options };
   }
 
   /** A token valid for at least `renewBeforeMs` more, issuing a new one when needed. */
@@ -63,7 +68,21 @@ export class TemporaryTokenManager {
     return this.#renewal;
   }
 
+  /** Ask for a token, retrying briefly on connection errors and 5xx (the original used httpbackoff). */
   async #issue(): Promise<IssuedToken> {
+    const { retries, retryDelayMs } = this.#options;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#requestToken();
+      if ('token' in outcome) {
+        this.#current = outcome.token;
+        return outcome.token;
+      }
+      if (!outcome.transient || attempt >= retries) throw outcome.error;
+      await sleep(retryDelayMs * 2 ** attempt);
+    }
+  }
+
+  async #requestToken(): Promise<{ token: IssuedToken } | { error: GatewayError; transient: boolean }> {
     const { tokenUrl, permanentToken, permissions, lifetimeMs, renewBeforeMs, requestTimeoutMs, now } = this.#options;
     const expires = now() + lifetimeMs;
     let response: Response;
@@ -75,18 +94,18 @@ export class TemporaryTokenManager {
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
     } catch (err) {
-      throw new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} is unreachable: ${describeFetchFailure(err)}`, undefined, { cause: err });
+      const error = new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} is unreachable: ${describeFetchFailure(err)}`, undefined, { cause: err });
+      return { error, transient: true };
     }
     const text = await response.text().catch(() => '');
     if (response.status !== 200) {
       const quoted = relengapiMessage(text).replaceAll(permanentToken, '[REDACTED]').slice(0, MAX_QUOTED_ERROR);
-      throw new GatewayError('UpstreamError', `RelengAPI refused a temporary token (${response.status}): ${quoted}`);
+      const error = new GatewayError('UpstreamError', `RelengAPI refused a temporary token (${response.status}): ${quoted}`);
+      return { error, transient: response.status >= 500 };
     }
     const value = tokenOf(text);
-    if (value === undefined) throw new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} answered without result.token`);
-    const issued = { value, renewAt: expires - renewBeforeMs };
-    this.#current = issued;
-    return issued;
+    if (value === undefined) return { error: new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} answered without result.token`), transient: false };
+    return { token: { value, renewAt: expires - renewBeforeMs } };
   }
 }
 

@@ -12,7 +12,7 @@ import convict from 'convict';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { coreSchema, type CoreSettings } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/log.js';
-import type { GatewayServices } from '../../../src/plugins/module.js';
+import type { CreatedPlugin, GatewayServices } from '../../../src/plugins/module.js';
 import { relengapiModule } from '../../../src/plugins/relengapi/config.js';
 import { startFakeRelengapi, type FakeRelengapiOptions } from '../../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
@@ -31,7 +31,7 @@ export interface Setup {
   relengapi: Awaited<ReturnType<typeof startFakeRelengapi>>;
   tc: Awaited<ReturnType<typeof startFakeTaskcluster>>;
   /** Create the plugin from these settings (convict dotted keys) and listen; its URL and captured log text. */
-  start(overrides?: Record<string, unknown>): Promise<{ url: string; logs(): string }>;
+  start(overrides?: Record<string, unknown>): Promise<{ url: string; logs(): string; heartbeat: CreatedPlugin['heartbeat'] }>;
 }
 
 /** What `create` is handed: the core settings it reads, a logger, and nothing it must not use. */
@@ -85,7 +85,7 @@ export async function setup(t: Test, fake: Partial<FakeRelengapiOptions> = {}): 
       await app.register(created.plugin, created.options);
       t.teardown(() => app.close());
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      return { url, logs: () => lines.join('') };
+      return { url, logs: () => lines.join(''), heartbeat: created.heartbeat };
     },
   };
 }

@@ -5,13 +5,15 @@ import { deadUrl, PERMANENT_TOKEN, setup, TASK_PERMISSIONS } from './gateway-set
 
 t.test('requests reach the service with the temporary token, paths, queries and bodies intact', async (t) => {
   const { relengapi, start } = await setup(t);
-  const { url, logs } = await start();
+  const { url, logs, heartbeat } = await start();
+  await heartbeat!();
+  t.equal(relengapi.tokenRequests.length, 1, 'the heartbeat holds a token');
 
   const res = await fetch(`${url}/tooltool/sha512/ab%2Fcd//e?x=%2F&y`, { headers: { authorization: 'Bearer the-clients-own', 'x-custom': 'kept' } });
   t.equal(res.status, 200);
   t.match(res.headers.get('content-type'), /^application\/json/, 'service headers come back');
   const echo = await res.json();
-  t.equal(relengapi.tokenRequests.length, 1, 'one token issued');
+  t.equal(relengapi.tokenRequests.length, 1, 'the same token proxies');
   t.same(JSON.parse(relengapi.tokenRequests[0]!.body).permissions, TASK_PERMISSIONS, 'permissions from the task scopes');
   t.equal(echo.headers.authorization, `Bearer ${relengapi.issued[0]!.token}`, "the client's Authorization replaced by the temporary token");
   t.equal(echo.headers['x-custom'], 'kept');
@@ -151,6 +153,7 @@ t.test('RelengAPI failures are 502s', async (t) => {
   t.match(await noToken.json(), { code: 'UpstreamError', message: /token service .* is unreachable: ECONNREFUSED/ });
 
   const refused = await start({ 'relengapi.token': 'a-wrong-permanent-token' });
+  await t.rejects(refused.heartbeat!(), { statusCode: 502, message: /refused a temporary token \(401\)/ }, 'the heartbeat fails');
   const denied = await fetch(`${refused.url}/tooltool/x`);
   t.equal(denied.status, 502);
   const body = await denied.text();

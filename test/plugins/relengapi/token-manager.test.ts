@@ -91,6 +91,32 @@ t.test('an error answer that quotes the permanent token is redacted', async (t) 
   await t.rejects(tokens.token(), { statusCode: 502, message: 'RelengAPI refused a temporary token (500): bad token Bearer [REDACTED]' });
 });
 
+t.test('connection errors and 5xx are retried briefly, other refusals are not', async (t) => {
+  let answered = 0;
+  const flaky = createServer((req, res) => {
+    answered++;
+    if (answered === 1) req.socket.destroy();
+    else if (answered === 2) res.writeHead(503).end('busy');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":{"token":"third-time-lucky"}}');
+  });
+  flaky.listen(0, '127.0.0.1');
+  await once(flaky, 'listening');
+  t.teardown(() => flaky.close());
+  const tokenUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/tokens`;
+  const tokens = new TemporaryTokenManager({ tokenUrl, permanentToken, permissions, lifetimeMs: 60_000, renewBeforeMs: 1_000, retryDelayMs: 10 });
+  t.equal(await tokens.token(), 'third-time-lucky', 'third attempt succeeds');
+  t.equal(answered, 3);
+
+  const noRetries = new TemporaryTokenManager({ tokenUrl, permanentToken, permissions, lifetimeMs: 60_000, renewBeforeMs: 1_000, retries: 0 });
+  answered = 1;
+  await t.rejects(noRetries.token(), { statusCode: 502, message: 'RelengAPI refused a temporary token (503): busy' }, 'retries: 0 gives up at once');
+  t.equal(answered, 2);
+
+  const refused = await setup(t, { grantable: [] }, { retryDelayMs: 10 });
+  await t.rejects(refused.tokens.token(), { statusCode: 502, message: /\(403\)/ });
+  t.equal(refused.relengapi.tokenRequests.length, 1, 'a 403 is not retried');
+});
+
 t.test('an unreachable token service is a 502', async (t) => {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -98,7 +124,7 @@ t.test('an unreachable token service is a 502', async (t) => {
   const tokenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tokens`;
   server.close();
   await once(server, 'close');
-  const tokens = new TemporaryTokenManager({ tokenUrl, permanentToken, permissions, lifetimeMs: 60_000, renewBeforeMs: 1_000 });
+  const tokens = new TemporaryTokenManager({ tokenUrl, permanentToken, permissions, lifetimeMs: 60_000, renewBeforeMs: 1_000, retryDelayMs: 10 });
   await t.rejects(tokens.token(), { code: 'UpstreamError', statusCode: 502, message: `RelengAPI token service ${tokenUrl} is unreachable: ECONNREFUSED` });
 });
 
