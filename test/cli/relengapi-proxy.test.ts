@@ -119,9 +119,9 @@ t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', asyn
 
 t.test('--version and --help', async (t) => {
   const version = startBin(['--version']);
+  const help = startBin(['-h']);
   t.equal(await version.exited, 0);
   t.match(version.output().stdout, /^RelengAPI proxy \d+\.\d+\.\d+\n$/);
-  const help = startBin(['-h']);
   t.equal(await help.exited, 0);
   t.equal(help.output().stdout, USAGE);
 });
