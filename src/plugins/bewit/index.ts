@@ -16,7 +16,7 @@ export interface BewitPluginOptions {
 }
 
 export const bewitPlugin: FastifyPluginAsync<BewitPluginOptions> = async (app, options) => {
-  if (!app.hasPlugin('taskcluster-gateway-errors')) await app.register(errorRenderer);
+  await app.register(errorRenderer);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
   const ttlSec = options.ttlSec ?? 3600;
 

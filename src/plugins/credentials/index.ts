@@ -18,7 +18,7 @@ export interface CredentialsPluginOptions {
 }
 
 export const credentialsPlugin: FastifyPluginAsync<CredentialsPluginOptions> = async (app, options) => {
-  if (!app.hasPlugin('taskcluster-gateway-errors')) await app.register(errorRenderer);
+  await app.register(errorRenderer);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
 
   app.removeAllContentTypeParsers();

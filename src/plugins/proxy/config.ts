@@ -31,14 +31,6 @@ export const proxySchema = {
       doc: 'Hosts the /<hostname>/<path> form may reach, comma-separated, exact or *.suffix; empty = any (as taskcluster-proxy)',
       format: Array, default: [] as string[], env: env('ALLOWED_HOSTS'), arg: 'proxy-allowed-hosts',
     },
-    allowedUser: {
-      doc: 'Serve only connections whose peer socket belongs to this OS user (or root); empty = anyone (taskcluster-proxy --allowed-user)',
-      format: String, default: '', env: env('ALLOWED_USER'), arg: 'proxy-allowed-user',
-    },
-    allowedNetwork: {
-      doc: 'CIDR also admitted when the peer socket is not visible here, e.g. a container bridge; needs allowedUser (taskcluster-proxy --allowed-network)',
-      format: String, default: '', env: env('ALLOWED_NETWORK'), arg: 'proxy-allowed-network',
-    },
     bufferLimit: {
       doc: 'Request bodies up to this many bytes are held and replayed on retry; larger ones stream once, never retried',
       format: 'nat', default: 1024 * 1024, env: env('BUFFER_LIMIT'), arg: 'proxy-buffer-limit',
@@ -61,12 +53,6 @@ export const proxySchema = {
   },
 };
 
-function sameScopes(a: readonly string[] | undefined, b: readonly string[] | null): boolean {
-  if (!a || !b) return !a && !b;
-  const sortedB = [...b].sort();
-  return a.length === b.length && [...a].sort().every((s, i) => s === sortedB[i]);
-}
-
 export const proxyModule = definePluginModule({
   name: 'proxy',
   schema: proxySchema,
@@ -81,10 +67,8 @@ export const proxyModule = definePluginModule({
     if (randomization < 0 || randomization > 1) throw new ConfigError('proxy.retry.randomization must be between 0 and 1');
     if (multiplier < 1) throw new ConfigError('proxy.retry.multiplier must be at least 1');
     const holder = services.holder();
-    // a restriction configured but not applied would sign with more authority than asked for
-    if (!sameScopes(holder.current.authorizedScopes, settings.authorizedScopes)) {
-      throw new ConfigError('proxy.authorizedScopes is set but the credential holder was made without it');
-    }
+    // the holder is shared: the restriction holds for /bewit and after PUT /credentials too
+    if (settings.authorizedScopes !== null) holder.restrict(settings.authorizedScopes);
     const options: ProxyPluginOptions = {
       holder,
       rootUrl,

@@ -30,7 +30,7 @@ export interface ProxyPluginOptions {
 }
 
 export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, options) => {
-  if (!app.hasPlugin('taskcluster-gateway-errors')) await app.register(errorRenderer);
+  await app.register(errorRenderer);
   const resolver = new TargetResolver(options.rootUrl, options.allowedHosts);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;

@@ -1,6 +1,7 @@
 // taskcluster-proxy's credentials_update_test, ported, with what workers really send (corrections.md).
 import t from 'tap';
 import { request } from 'undici';
+import type { Credentials } from '../../../src/core/index.js';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
 import { clients, permanent, startGateway, temporary } from '../proxy/gateway.js';
 
@@ -43,7 +44,7 @@ t.test('PUT /credentials', async (t) => {
   });
 
   t.test('good PUT with any content type or none: 200 and the three fields replaced', async (t) => {
-    const cases: Array<[string, Record<string, string>, Record<string, unknown>]> = [
+    const cases: Array<[string, Record<string, string>, Credentials]> = [
       ['no content type (generic-worker)', {}, permanent(clients.other)],
       ['text/json (docker-worker)', { 'content-type': 'text/json' }, temporary(clients.worker, ['queue:*'])],
       ['application/json', { 'content-type': 'application/json' }, { ...permanent(clients.other), certificate: '' }],

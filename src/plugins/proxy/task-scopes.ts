@@ -1,0 +1,18 @@
+/**
+ * `taskcluster-proxy --task-id`: the task's scopes, read from the queue without credentials
+ * (task definitions are public), as the original does.
+ */
+import taskcluster from 'taskcluster-client';
+
+export async function fetchTaskScopes(rootUrl: string, taskId: string): Promise<string[]> {
+  const queue = new taskcluster.Queue({ rootUrl, credentials: {}, retries: 2 });
+  let task: { scopes?: unknown };
+  try {
+    task = await queue.task(taskId);
+  } catch (err) {
+    throw new Error(`could not fetch taskcluster task '${taskId}': ${(err as Error).message}`, { cause: err });
+  }
+  const scopes = task.scopes ?? [];
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new Error(`task '${taskId}' has scopes that are not a list of strings`);
+  return scopes;
+}

@@ -1,0 +1,174 @@
+// The taskcluster-proxy drop-in: the original's parse_test, ported, and the bin run the way
+// generic-worker and docker-worker run it, against the fake deployment.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import taskcluster from 'taskcluster-client';
+import { authorizedScopesFor, parseProxyArgs, proxyOverrides, type ProxyRun } from '../../src/plugins/proxy/preset.js';
+import { fetchTaskScopes } from '../../src/plugins/proxy/task-scopes.js';
+import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
+import { clients, temporary } from '../plugins/proxy/gateway.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/taskcluster-proxy.ts', import.meta.url));
+const base = ['--root-url', 'https://tc-tests.example.com', '--client-id', 'abc', '--access-token', 'ghi'];
+
+function run(argv: string[], env: Record<string, string | undefined> = {}): ProxyRun {
+  const command = parseProxyArgs(argv, env);
+  if (command.action !== 'run') throw new Error(`expected a run, got ${command.action}`);
+  return command.run;
+}
+
+t.test('parse_test', async (t) => {
+  const noTask = run(base);
+  t.equal(authorizedScopesFor(noTask, undefined), null, 'TestNoTaskNoScopes: no restriction');
+  t.same([noTask.port, noTask.ipAddress], [8080, ''], 'default :8080, all interfaces');
+  t.equal(run([...base, '--port', '12345']).port, 12345, 'TestNondefaultPort');
+  const two = run([...base.slice(0, 4), '--certificate', 'def', ...base.slice(4), '--port', '12345', 'a:b:c', 'd:e:f']);
+  t.same([two.clientId, two.certificate, two.accessToken, two.port], ['abc', 'def', 'ghi', 12345], 'TestWithTwoScopes: credentials');
+  t.same(authorizedScopesFor(two, undefined), ['a:b:c', 'd:e:f'], 'TestWithTwoScopes: scopes');
+  const task = run([...base, '--task-id', 'abc']);
+  t.same(authorizedScopesFor(task, []), [], 'TestWithTaskWithNoScopes: an empty list, not unrestricted');
+  t.same(authorizedScopesFor(task, ['queue:get-artifact:taskcluster-proxy-test/512-random-bytes']), ['queue:get-artifact:taskcluster-proxy-test/512-random-bytes'], 'TestWithTaskWithScopes');
+  t.same(authorizedScopesFor(run([...base, '-t', 'abc', 'x:y']), ['a:b']), ['x:y', 'a:b'], 'positional and task scopes together');
+  t.same([run([...base, '--port', '12345', '--ip-address', '172.17.0.44']).ipAddress, run([...base, '-i', '::1']).ipAddress], ['172.17.0.44', '::1'], 'TestWithInterface');
+  t.throws(() => parseProxyArgs(['--port', '-12345', '--ip-address', '172.17.0.44'], {}), { name: 'UsageError', message: 'port -12345 is not in range [0,65535]' }, 'TestBadPort');
+  t.throws(() => parseProxyArgs(['--port', '65536'], {}), { message: 'port 65536 is not in range [0,65535]' });
+  t.throws(() => parseProxyArgs(['-p', 'http'], {}), { name: 'UsageError', message: /port/ });
+  t.throws(() => parseProxyArgs(['--port', '12345', '--ip-address', '172.17.0.44.66'], {}), { message: 'invalid IPv4/IPv6 address specified - cannot parse: 172.17.0.44.66' }, 'TestBadIPAddress');
+});
+
+t.test('flags as workers pass them, environment fallbacks, errors', async (t) => {
+  const docker = run(['--client-id=c', '--access-token=t', '--root-url=https://r.example.com', '--task-id=T', '-p', '80', 'a']);
+  t.same([docker.clientId, docker.accessToken, docker.rootUrl, docker.taskId, docker.port, docker.scopes], ['c', 't', 'https://r.example.com', 'T', 80, ['a']], '--flag=value (docker-worker)');
+  const env = { TASKCLUSTER_ROOT_URL: 'https://env.example.com', TASKCLUSTER_CLIENT_ID: 'env-id', TASKCLUSTER_ACCESS_TOKEN: 'env-token', TASKCLUSTER_CERTIFICATE: '' };
+  const generic = run(['--port', '60024', '--root-url', 'https://flag.example.com', '--ip-address', '127.0.0.1', '--allowed-user', 'task_1', '--allowed-network', '172.17.0.0/16', 'queue:create-artifact:T/0', 's:2'], env);
+  t.same([generic.rootUrl, generic.clientId, generic.accessToken, generic.certificate, generic.allowedUser, generic.allowedNetwork], ['https://flag.example.com', 'env-id', 'env-token', '', 'task_1', '172.17.0.0/16'], 'generic-worker: flags win, credentials from the environment, empty certificate = permanent');
+  t.equal(run(['--client-id', '', '--access-token', 'x', '--root-url', 'u'], env).clientId, 'env-id', 'an empty flag falls back to the environment');
+  t.same(proxyOverrides(generic, ['s:2']), {
+    plugins: ['proxy', 'bewit', 'credentials'], listeners: [], port: 60024, ipAddress: '127.0.0.1',
+    'taskcluster.rootUrl': 'https://flag.example.com', 'taskcluster.clientId': 'env-id', 'taskcluster.accessToken': 'env-token', 'taskcluster.certificate': '',
+    'proxy.authorizedScopes': ['s:2'], allowedUser: 'task_1', allowedNetwork: '172.17.0.0/16',
+  });
+  for (const action of ['help', 'version', 'short-version'] as const) t.equal(parseProxyArgs([`--${action}`], {}).action, action);
+  t.equal(parseProxyArgs(['-h'], {}).action, 'help');
+  t.throws(() => parseProxyArgs(['--client-id', 'c', '--access-token', 't'], {}), { message: /Root URL must be passed/ });
+  t.throws(() => parseProxyArgs(['--root-url', 'u', '--access-token', 't'], {}), { message: /Client ID must be passed/ });
+  t.throws(() => parseProxyArgs(['--root-url', 'u', '--client-id', 'c'], {}), { message: /Access token must be passed/ });
+  t.throws(() => parseProxyArgs([...base, '--bogus'], {}), { name: 'UsageError', message: /bogus/ });
+});
+
+t.test('task scopes are read without credentials', async (t) => {
+  const tc = await startFakeTaskcluster({ tasks: { fN1SbArXTPSVFNUvaOlinQ: { scopes: ['a:b', 'c:d'] }, aN1SbArXTPSVFNUvaOlinQ: {} } });
+  t.teardown(() => tc.close());
+  t.same(await fetchTaskScopes(tc.rootUrl, 'fN1SbArXTPSVFNUvaOlinQ'), ['a:b', 'c:d']);
+  t.equal(tc.requests.at(-1)?.scheme, 'none', 'no Authorization sent');
+  t.same(await fetchTaskScopes(tc.rootUrl, 'aN1SbArXTPSVFNUvaOlinQ'), [], 'a task without scopes');
+  await t.rejects(fetchTaskScopes(tc.rootUrl, 'zN1SbArXTPSVFNUvaOlinQ'), { message: /could not fetch taskcluster task 'zN1SbArXTPSVFNUvaOlinQ'/ });
+});
+
+interface Started {
+  exit: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill(): void;
+}
+
+function startBin(argv: string[], env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...argv], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  t.teardown(() => void child.kill('SIGKILL'));
+  return { exit, stdout: () => stdout, stderr: () => stderr, kill: () => void child.kill('SIGTERM') };
+}
+
+/** The URL the started bin listens on, from its JSON log line. */
+async function listening(started: Started): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    for (const line of started.stdout().split('\n')) {
+      const url = line.startsWith('{') ? JSON.parse(line).listeners?.main : undefined;
+      if (url) return url;
+    }
+    if (Date.now() > deadline) throw new Error(`did not listen: ${started.stdout()} ${started.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+t.test('the bin: help, versions and refusals', async (t) => {
+  const tc = await startFakeTaskcluster();
+  t.teardown(() => tc.close());
+  // started together: each bin takes seconds to load
+  const help = startBin(['--help'], {});
+  const version = startBin(['--version'], {});
+  const short = startBin(['--short-version'], {});
+  const refusals = ([[['--port', '-1'], /port -1 is not in range/], [['--ip-address', '1.2.3.4.5'], /cannot parse: 1\.2\.3\.4\.5/], [[], /Root URL must be passed/]] as const)
+    .map(([argv, message]) => ({ argv, message, started: startBin([...argv], {}) }));
+  const noTask = startBin(['--root-url', tc.rootUrl, '--task-id', 'zN1SbArXTPSVFNUvaOlinQ'], { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't' });
+
+  t.equal(await help.exit, 0);
+  t.match(help.stdout(), /taskcluster-proxy \[options\] \[<scope>\.\.\.\]/);
+  t.equal(await version.exit, 0);
+  t.match(version.stdout(), /^Taskcluster proxy \d+\.\d+\.\d+/);
+  t.equal(await short.exit, 0);
+  t.match(short.stdout(), /^\d+\.\d+\.\d+\n$/);
+  for (const { argv, message, started } of refusals) {
+    t.equal(await started.exit, 2, `${argv.join(' ')}: exit 2`);
+    t.match(started.stderr(), message);
+    t.notMatch(started.stderr(), /\n\s+at /, 'no stack trace');
+  }
+  t.equal(await noTask.exit, 1, 'a task that cannot be read stops the start');
+  t.match(noTask.stderr(), /could not fetch taskcluster task/);
+});
+
+t.test('the bin as generic-worker runs it', async (t) => {
+  const taskId = 'fN1SbArXTPSVFNUvaOlinQ';
+  const tc = await startFakeTaskcluster({ clients: Object.values(clients), tasks: { [taskId]: { scopes: ['secrets:get:project/x'] } } });
+  t.teardown(() => tc.close());
+  tc.route({ method: 'GET', path: '/api/secrets/v1/secret/project%2Fx', scope: 'secrets:get:project/x' });
+  tc.route({ method: 'POST', path: `/api/queue/v1/task/${taskId}/runs/0/artifacts/public%2Fa`, scope: `queue:create-artifact:${taskId}/0` });
+  const first = temporary(clients.worker, ['queue:*', 'secrets:get:*']);
+  const proxy = startBin(
+    ['--port', '0', '--root-url', tc.rootUrl, '--ip-address', '127.0.0.1', '--task-id', taskId, `queue:create-artifact:${taskId}/0`],
+    { TASKCLUSTER_CLIENT_ID: first.clientId, TASKCLUSTER_ACCESS_TOKEN: first.accessToken, TASKCLUSTER_CERTIFICATE: first.certificate as string },
+  );
+  const url = await listening(proxy);
+  t.notMatch(proxy.stdout() + proxy.stderr(), new RegExp(first.accessToken), 'the access token is never logged');
+
+  const secrets = new taskcluster.Secrets({ rootUrl: url, credentials: {}, retries: 0 });
+  const echo = await secrets.get('project/x');
+  t.same([echo.clientId, echo.scheme], [clients.worker.clientId, 'hawk'], 'the task scope admits the call, signed by the proxy');
+  const queue = new taskcluster.Queue({ rootUrl: url, credentials: {}, retries: 0 });
+  await queue.createArtifact(taskId, 0, 'public/a', { storageType: 'object' });
+  const res = await fetch(`${url}/queue/v1/ping`);
+  t.equal(res.headers.get('x-taskcluster-authorized-scopes'), JSON.stringify([`queue:create-artifact:${taskId}/0`, 'secrets:get:project/x']));
+  t.equal(res.headers.get('x-taskcluster-proxy-temp-clientid'), clients.worker.clientId);
+
+  // reclaim: generic-worker PUTs new temporary credentials without a Content-Type
+  const renewed = temporary(clients.worker, ['queue:create-artifact:*', 'secrets:get:project/*']);
+  const put = await new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify(renewed);
+    import('node:http').then(({ request }) => {
+      const req = request(`${url}/credentials`, { method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } }, (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      });
+      req.on('error', reject);
+      req.end(body);
+    }, reject);
+  });
+  t.equal(put, 200);
+  const after = await fetch(`${url}/queue/v1/whoami`);
+  t.equal(after.status, 200, 'the upstream accepts the new credentials');
+  t.equal(after.headers.get('x-taskcluster-proxy-temp-scopes'), JSON.stringify(['queue:create-artifact:*', 'secrets:get:project/*']), 'signing with the new credentials');
+  t.equal(after.headers.get('x-taskcluster-authorized-scopes'), JSON.stringify([`queue:create-artifact:${taskId}/0`, 'secrets:get:project/x']), 'still restricted');
+
+  proxy.kill();
+  t.equal(await proxy.exit, 0, 'SIGTERM: clean exit');
+});
