@@ -6,7 +6,7 @@
 import { ConfigError } from '../../config/settings.js';
 
 export interface ServiceRoute {
-  /** Path prefix, a `/` followed by one or more segments, without a trailing `/`. */
+  /** Path prefix: one or more `/segment`s, without a trailing `/`. */
   prefix: string;
   /** `http(s)://host[:port]` the request goes to. */
   origin: string;
@@ -28,8 +28,9 @@ export function parseServiceRoutes(entries: readonly string[], setting: string):
     const separator = entry.indexOf('=');
     const prefix = separator > 0 ? entry.slice(0, separator).replace(/\/+$/, '') : '';
     const base = separator > 0 ? entry.slice(separator + 1) : '';
-    if (!/^\/[^?#\s]+$/.test(prefix)) {
-      throw new ConfigError(`${setting}: '${entry}' is not '/<prefix>=<base URL>' (the prefix starts with / and is not just /)`);
+    // plain path characters only: the prefix becomes a Fastify route, where `:` and `*` mean parameters
+    if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
+      throw new ConfigError(`${setting}: '${entry}' is not '/<prefix>=<base URL>' (a prefix is one or more /segments of letters, digits, '.', '_', '~', '-')`);
     }
     let url: URL;
     try {

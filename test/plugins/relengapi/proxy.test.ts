@@ -21,6 +21,9 @@ t.test('requests reach the service with the temporary token, paths, queries and 
   t.equal(echo.path, '/sha512/ab%2Fcd//e', 'prefix stripped, rest kept byte for byte');
   t.equal(echo.query, 'x=%2F&y');
 
+  const sha512 = 'ab'.repeat(64);
+  t.equal((await (await fetch(`${url}/tooltool/sha512/${sha512}`)).json()).path, `/sha512/${sha512}`, 'long segments route');
+
   const mapped = await (await fetch(`${url}/mapper/gecko-dev/rev/git/abc`)).json();
   t.equal(mapped.path, '/mapper-base/gecko-dev/rev/git/abc', 'base path kept');
   t.equal(mapped.headers.authorization, echo.headers.authorization, 'the token is reused');

@@ -6,7 +6,7 @@ t.test('routes parse from /prefix=base entries', async (t) => {
     { prefix: '/tooltool', origin: 'https://tooltool.example.net', basePath: '' },
     { prefix: '/mapper', origin: 'http://127.0.0.1:8000', basePath: '/api' },
   ]);
-  for (const bad of ['tooltool=https://x', '/=https://x', '/x', '/x=', '/x=ftp://x', '/x=not a url', '/x=https://x/?q=1']) {
+  for (const bad of ['tooltool=https://x', '/=https://x', '/x', '/x=', '/x=ftp://x', '/x=not a url', '/x=https://x/?q=1', '/a:b=https://x', '/a*=https://x', '/a//b=https://x', '/a b=https://x']) {
     t.throws(() => parseServiceRoutes([bad], 'relengapi.routes'), { name: 'ConfigError', message: /^relengapi\.routes: / }, bad);
   }
   t.throws(() => parseServiceRoutes(['/a=https://x', '/a/=https://y'], 'relengapi.routes'), { message: /given twice/ });
