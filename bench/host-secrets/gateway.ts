@@ -1,0 +1,45 @@
+// The gateway as deployed: the real `host-secrets` bin in its own process, default settings
+// (rate limit on, audit and request logs at info) written to a file rather than a pipe, so
+// the load generator pays nothing for them.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface GatewayProcess {
+  url: string;
+  logFile: string;
+  close(): Promise<number | null>;
+}
+
+const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
+
+export async function startGateway(env: NodeJS.ProcessEnv, args: string[], logFile: string): Promise<GatewayProcess> {
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--ip-address', '127.0.0.1', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', out, 'pipe'],
+  });
+  closeSync(out);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const listening = /"main":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(readFileSync(logFile, 'utf8'));
+    if (listening) {
+      return {
+        url: listening[1]!,
+        logFile,
+        close: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`host-secrets did not start: ${stderr.trim() || 'no listening line'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

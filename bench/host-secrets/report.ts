@@ -1,0 +1,90 @@
+// bench/results/host-secrets.md: every figure beside its reference, with the ratios.
+import { cpus } from 'node:os';
+
+export interface RoundFigures {
+  floorPerSecond: number;
+  /** The same server's GET /v1/ping from the same addresses: HTTP on a new connection, no DNS. */
+  pingPerSecond: number;
+  issuedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface BenchFacts {
+  hosts: number;
+  concurrency: number;
+  warmUpRounds: number;
+  rounds: RoundFigures[];
+  target: number;
+  dnsmasqVersion: string;
+  loadAtStart: number[];
+  verified: number;
+  auditLines: number;
+  expectedAuditLines: number;
+  problems: string[];
+  seconds: number;
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const r = (x: number) => x.toFixed(2);
+
+export function ratioOf(facts: BenchFacts): number {
+  return median(facts.rounds.map((f) => f.issuedPerSecond / f.floorPerSecond));
+}
+
+export function renderReport(facts: BenchFacts): string {
+  const ratio = ratioOf(facts);
+  const floor = median(facts.rounds.map((f) => f.floorPerSecond));
+  const issued = median(facts.rounds.map((f) => f.issuedPerSecond));
+  const ping = median(facts.rounds.map((f) => f.pingPerSecond));
+  const met = ratio >= facts.target && facts.problems.length === 0;
+  const rows = facts.rounds.map((f, i) =>
+    `| ${i + 1} | ${n(f.floorPerSecond)} | ${n(f.pingPerSecond)} | ${n(f.issuedPerSecond)} | ${r(f.issuedPerSecond / f.floorPerSecond)} | ${r(f.issuedPerSecond / f.pingPerSecond)} | ${f.p50Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} |`);
+  return [
+    '# Issuing host credentials (`npm run bench host-secrets`)',
+    '',
+    `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.versions.node} (c-ares ${process.versions.ares}), ${facts.dnsmasqVersion}; load average at start ${facts.loadAtStart.map((l) => l.toFixed(2)).join(' ')}. Took ${facts.seconds.toFixed(0)} s.`,
+    '',
+    `**Result: ${met ? 'target met' : 'TARGET NOT MET'}** — credentials issued ${n(issued)}/s against a floor of ${n(floor)} look-up pairs/s: ratio **${r(ratio)}×** (median of per-round ratios), target ≥ ${facts.target}× (performance.md, "Issuing host credentials").`,
+    '',
+    '## Setup',
+    `- dnsmasq on 127.0.0.1 (its own hosts file only, no upstream, TTL 0 so no resolver cache helps) holding ${n(facts.hosts)} hosts h<i>.bench.test on 127.1.x.y, PTR and A.`,
+    `- Floor: Node's resolver (node:dns Resolver, c-ares) doing only the PTR and A look-ups for every host, ${facts.concurrency} in flight, a fresh resolver per round.`,
+    `- Gateway: the real \`host-secrets\` bin in its own process, default settings (rate limit on, request and audit logs at info, to a file); every host asks \`GET /v1/credentials\` once per round on its own connection from its own loopback address, ${facts.concurrency} in flight.`,
+    `- Ping: the same server's \`GET /v1/ping\` from the same addresses, one new connection each: what HTTP alone costs, no DNS, no credentials.`,
+    `- The load generator writes and reads raw HTTP/1.1 (one connection per request, as wrk would); it shares the machine's cores with the gateway and dnsmasq.`,
+    `- ${facts.warmUpRounds} warm-up round of each, then ${facts.rounds.length} measured rounds, floor and gateway interleaved; ratios are taken within a round.`,
+    '',
+    '## Rounds',
+    '| round | floor: PTR + A pairs/s | ping/s (HTTP only) | credentials issued/s | issued ÷ floor | issued ÷ ping | issue p50 ms | issue p99 ms |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    `| **median** | **${n(floor)}** | **${n(ping)}** | **${n(issued)}** | **${r(ratio)}** | ${r(issued / ping)} | | |`,
+    '',
+    '## References',
+    '| what | figure | source |',
+    '|---|---|---|',
+    `| Node resolver floor, this run | ${n(floor)}/s | measured above |`,
+    '| Node resolver floor, this kind of machine | 20–25k/s | performance.md |',
+    `| target | ≥ ${facts.target}× floor = ${n(facts.target * floor)}/s in this run | performance.md |`,
+    `| gateway ping over new connections, this run | ${n(ping)}/s = ${r(ping / floor)}× floor | measured above |`,
+    `| gateway, this run | ${n(issued)}/s = ${r(ratio)}× floor | measured above |`,
+    '',
+    '## Checks',
+    `- Issued credentials verified: ${n(facts.verified)} of ${n(facts.hosts * (facts.rounds.length + facts.warmUpRounds))} — each for exactly its host: clientId and the single scope are the bases plus its reversed name, and the auth service's rules (core resolveCredentials) accept it with exactly that scope.`,
+    `- Audit lines: ${n(facts.auditLines)} (expected ${n(facts.expectedAuditLines)}); no issued access token appears in the gateway's log.`,
+    ...(facts.problems.length ? ['', '## Problems', ...facts.problems.slice(0, 20).map((p) => `- ${p}`)] : []),
+    '',
+  ].join('\n');
+}
