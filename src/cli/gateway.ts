@@ -4,6 +4,7 @@
  *   taskcluster-gateway [flags]             start with config/gateway.yml, --config files, env, flags
  *   taskcluster-gateway --quickstart        the self-contained `npm start` setup
  *   taskcluster-gateway --print-config      the effective configuration, secrets masked
+ *   taskcluster-gateway secrets rotate-keys [flags]   re-encrypt stored secrets under the newest key
  */
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
@@ -11,6 +12,7 @@ import { versionInfo } from '../routes/dockerflow.js';
 import { fail, launch } from './launch.js';
 import { helpText } from './help.js';
 import { quickstartOverrides } from './quickstart.js';
+import { rotateKeys } from './secrets-admin.js';
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
@@ -19,6 +21,7 @@ const OWN_FLAGS: Array<[string, string]> = [
   ['--quickstart', 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)'],
   ['--print-config', 'Print the effective configuration (sensitive values masked) and exit'],
   ['--version', 'Print the version and exit'],
+  ['secrets rotate-keys [flags]', 'Re-encrypt every stored secret under the newest key of --secrets-keys, then exit'],
   ['-h, --help', 'Print this help and exit'],
 ];
 
@@ -29,6 +32,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv.includes('--version')) {
     process.stdout.write(`${PROGRAM} ${versionInfo.version}\n`);
+    return;
+  }
+  if (argv[0] === 'secrets' && argv[1] === 'rotate-keys') {
+    const { config, core } = loadConfig({ argv: argv.slice(2) });
+    const rows = await rotateKeys({ secrets: config.get('secrets'), dataDir: core.dataDir });
+    process.stdout.write(`re-encrypted ${rows} rows under the newest key\n`);
     return;
   }
   const quickstart = argv.includes('--quickstart');
@@ -59,4 +68,4 @@ async function main(argv: string[]): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).catch((err) => fail(PROGRAM, (err as Error).message, 1));
+main(process.argv.slice(2)).catch((err) => fail(PROGRAM, (err as Error).message, err instanceof ConfigError ? 2 : 1));

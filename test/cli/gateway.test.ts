@@ -50,3 +50,28 @@ t.test('quick start: prints where the root token is kept, never the token; SIGTE
   const result = await gateway.result;
   t.equal(result.code, 0, 'exit 0 after SIGTERM');
 });
+
+t.test('secrets rotate-keys re-encrypts stored rows under the newest key', async (t) => {
+  const { generateKey, keyRingFrom, openSecretStore } = await import('../../src/plugins/secrets/store/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const ringOf = (...keys: ReturnType<typeof generateKey>[]) => ({ keys: keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) });
+  const dir = mkdtempSync(join(tmpdir(), 'gw-rotate-'));
+  const oldKey = generateKey();
+  const database = `sqlite:${join(dir, 'secrets.db')}`;
+  const store = await openSecretStore(database, keyRingFrom(ringOf(oldKey), 'old'));
+  await store.put('a', { v: 1 }, new Date(Date.now() + 60_000), 'test');
+  await store.put('b', { v: 2 }, new Date(Date.now() + 60_000), 'test');
+  await store.close();
+  const keysFile = join(dir, 'keys.json');
+  const newKey = generateKey();
+  writeFileSync(keysFile, JSON.stringify(ringOf(oldKey, newKey)));
+  const run = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database, '--secrets-keys', keysFile]);
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stdout, /re-encrypted 2 rows/);
+  const newOnly = await openSecretStore(database, keyRingFrom(ringOf(newKey), 'new'));
+  t.same((await newOnly.get('a'))?.secret, { v: 1 }, 'readable with the newest key alone');
+  await newOnly.close();
+  const missing = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database]);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /secrets\.keys/);
+});
