@@ -30,7 +30,7 @@ export const relengapiSchema = {
     tokenLifetimeMs: { doc: 'Lifetime asked for each temporary token', format: 'nat', default: 600_000, env: 'GATEWAY_RELENGAPI_TOKEN_LIFETIME_MS', arg: 'relengapi-token-lifetime-ms' },
     renewBeforeMs: { doc: 'Renew a temporary token this long before it expires', format: 'nat', default: 10_000, env: 'GATEWAY_RELENGAPI_RENEW_BEFORE_MS', arg: 'relengapi-renew-before-ms' },
     startWithoutPermissions: {
-      doc: 'When the task cannot be read or grants no RelengAPI permission, start anyway and answer 403 (default: refuse to start)',
+      doc: 'When the task does not exist or grants no RelengAPI permission, start anyway and answer 403 (default: refuse to start)',
       format: Boolean,
       default: false,
       env: 'GATEWAY_RELENGAPI_START_WITHOUT_PERMISSIONS',

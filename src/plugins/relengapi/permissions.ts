@@ -21,7 +21,7 @@ export function permissionsFromScopes(scopes: readonly string[]): string[] {
   return [...permissions];
 }
 
-/** Why the task grants no RelengAPI permission; the gateway refuses to start (or answers 403) with it. */
+/** The task does not exist or grants no RelengAPI permission: the gateway refuses to start (or answers 403). */
 export class NoPermissionsError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -35,7 +35,10 @@ export interface TaskSource {
   retries?: number;
 }
 
-/** The task's RelengAPI permissions; NoPermissionsError when it cannot be read or grants none. */
+/**
+ * The task's RelengAPI permissions; NoPermissionsError when the task is unknown or grants none,
+ * a plain Error when the queue cannot answer (after taskcluster-client's retries).
+ */
 export async function fetchTaskPermissions(taskId: string, source: TaskSource): Promise<string[]> {
   const queue = new taskcluster.Queue({
     rootUrl: source.rootUrl,
@@ -46,9 +49,9 @@ export async function fetchTaskPermissions(taskId: string, source: TaskSource): 
   try {
     task = await queue.task(taskId);
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    const reason = status === 404 ? 'task not found' : `could not read the task: ${(err as Error).message}`;
-    throw new NoPermissionsError(`Could not fetch Taskcluster task '${taskId}' from ${source.rootUrl}: ${reason}`, { cause: err });
+    const failure = `Could not fetch Taskcluster task '${taskId}' from ${source.rootUrl}`;
+    if ((err as { statusCode?: number }).statusCode === 404) throw new NoPermissionsError(`${failure}: task not found`, { cause: err });
+    throw new Error(`${failure}: ${(err as Error).message}`, { cause: err });
   }
   const permissions = permissionsFromScopes(task.scopes ?? []);
   if (permissions.length === 0) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ORIGINAL_ROUTES, ORIGINAL_TOKEN_URL, relengapiSchema } from '../../../src/plugins/relengapi/config.js';
-import { PERMANENT_TOKEN, setup } from './gateway-setup.js';
+import { PERMANENT_TOKEN, setup, TASK_ID } from './gateway-setup.js';
 
 const OTHER_TASK = 'aN1SbArXTPSVFNUvaOlinQ';
 const MISSING_TASK = 'bN1SbArXTPSVFNUvaOlinQ';
@@ -24,6 +24,11 @@ t.test('the gateway refuses to start without a usable task', async (t) => {
   tc.tasks.set(OTHER_TASK, { scopes: ['queue:x', 'docker-worker:relengapi-proxy:*'] });
   await t.rejects(start({ 'relengapi.taskId': MISSING_TASK }), { name: 'ConfigError', message: `Could not fetch Taskcluster task '${MISSING_TASK}' from ${tc.rootUrl}: task not found` });
   await t.rejects(start({ 'relengapi.taskId': OTHER_TASK }), { name: 'ConfigError', message: `No RelengAPI permission scopes (matching 'docker-worker:relengapi-proxy:*') found on task ${OTHER_TASK}` });
+  // a queue that cannot answer is an outage, not a configuration error (exit 1, not 2), even when told to start anyway
+  tc.route({ path: `/api/queue/v1/task/${TASK_ID}`, status: 500, body: { code: 'InternalServerError', message: 'queue down' } });
+  const outage = await start({ 'relengapi.startWithoutPermissions': true }).catch((err: Error) => err);
+  t.not((outage as Error).name, 'ConfigError');
+  t.match(outage, { message: /Could not fetch Taskcluster task .*queue down/ });
   t.equal(relengapi.tokenRequests.length, 0);
 });
 
