@@ -100,13 +100,18 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     let verified = 0;
     for (let round = 0; round < WARM_UP_ROUNDS + ROUNDS; round++) {
+      const floorCpu = process.cpuUsage();
       const floor = await floorRound(hosts, dns.server, CONCURRENCY);
+      const { user, system } = process.cpuUsage(floorCpu);
       const floorWrong = floor.results.filter((ok) => !ok).length;
       if (floorWrong) problems.push(`floor round ${round}: ${floorWrong} hosts answered wrongly by dnsmasq`);
+      const gatewayCpuAtStart = gateway.cpuMs();
       const ping = await gatewayRound(hosts, url, '/v1/ping', CONCURRENCY);
+      const gatewayCpuAfterPing = gateway.cpuMs();
       const pingFailed = ping.results.filter((a) => a.status !== 200).length;
       if (pingFailed) problems.push(`ping round ${round}: ${pingFailed} answers were not 200`);
       const issued = await gatewayRound(hosts, url, '/v1/credentials', CONCURRENCY);
+      const gatewayCpuAfterIssue = gateway.cpuMs();
       const checked = await verify(hosts, issued.results, tokens);
       verified += checked.valid;
       problems.push(...checked.problems);
@@ -114,6 +119,9 @@ async function main(): Promise<void> {
       const figures = {
         floorPerSecond: HOSTS / floor.seconds, pingPerSecond: HOSTS / ping.seconds, issuedPerSecond: HOSTS / issued.seconds,
         p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
+        floorCpuUs: (user + system) / HOSTS,
+        pingCpuUs: ((gatewayCpuAfterPing - gatewayCpuAtStart) * 1000) / HOSTS,
+        issueCpuUs: ((gatewayCpuAfterIssue - gatewayCpuAfterPing) * 1000) / HOSTS,
       };
       const label = round < WARM_UP_ROUNDS ? 'warm-up' : `round ${round - WARM_UP_ROUNDS + 1}`;
       console.log(`${label}: floor ${figures.floorPerSecond.toFixed(0)}/s, ping ${figures.pingPerSecond.toFixed(0)}/s, gateway ${figures.issuedPerSecond.toFixed(0)}/s, ratio ${(figures.issuedPerSecond / figures.floorPerSecond).toFixed(2)}`);

@@ -8,8 +8,13 @@ import { fileURLToPath } from 'node:url';
 export interface GatewayProcess {
   url: string;
   logFile: string;
+  /** CPU time (user + system) the gateway process has used so far, from /proc. */
+  cpuMs(): number;
   close(): Promise<number | null>;
 }
+
+// USER_HZ, 100 on every Linux this runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
 
@@ -30,6 +35,10 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[], logFi
       return {
         url: listening[1]!,
         logFile,
+        cpuMs: () => {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
+        },
         close: async () => {
           if (child.exitCode === null) child.kill('SIGTERM');
           return exited;

@@ -8,6 +8,10 @@ export interface RoundFigures {
   issuedPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU µs per PTR + A pair in the resolver's process, per ping and per issued credential in the gateway's. */
+  floorCpuUs: number;
+  pingCpuUs: number;
+  issueCpuUs: number;
 }
 
 export interface BenchFacts {
@@ -71,6 +75,14 @@ export function renderReport(facts: BenchFacts): string {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     `| **median** | **${n(floor)}** | **${n(ping)}** | **${n(issued)}** | **${r(ratio)}** | ${r(issued / ping)} | | |`,
+    '',
+    '## CPU per operation',
+    'CPU time (user + system) of the process doing the work, divided by the hosts served: steadier than rates on a shared machine. dnsmasq\'s own CPU is not counted.',
+    '',
+    '| round | floor: resolver µs per PTR + A pair | gateway µs per ping | gateway µs per credential issued |',
+    '|---|---|---|---|',
+    ...facts.rounds.map((f, i) => `| ${i + 1} | ${f.floorCpuUs.toFixed(0)} | ${f.pingCpuUs.toFixed(0)} | ${f.issueCpuUs.toFixed(0)} |`),
+    `| **median** | **${median(facts.rounds.map((f) => f.floorCpuUs)).toFixed(0)}** | **${median(facts.rounds.map((f) => f.pingCpuUs)).toFixed(0)}** | **${median(facts.rounds.map((f) => f.issueCpuUs)).toFixed(0)}** |`,
     '',
     '## References',
     '| what | figure | source |',

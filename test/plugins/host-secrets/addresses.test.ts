@@ -13,7 +13,11 @@ const client = (peer: string, xff: string | string[] | undefined, trusted: strin
 t.test('addresses: strict forms only, IPv4-mapped IPv6 is IPv4', async (t) => {
   t.equal(addressText(parseAddress('::ffff:10.1.2.3')!), '10.1.2.3');
   t.equal(parseAddress('::ffff:10.1.2.3')!.kind(), 'ipv4');
+  t.equal(addressText(parseAddress('0:0:0:0:0:FFFF:10.1.2.3')!), '10.1.2.3', 'any spelling of a mapped address');
+  t.equal(addressText(parseAddress('::ffff:a01:203')!), '10.1.2.3', 'mapped, in hexadecimal');
+  t.equal(parseAddress('::ffff:a01:203')!.kind(), 'ipv4');
   t.equal(addressText(parseAddress('2001:DB8:0:0::1')!), '2001:db8::1');
+  t.equal(parseAddress('::1')!.kind(), 'ipv6');
   for (const loose of ['127.1', '0x7f.0.0.1', '010.0.0.1', 'localhost', '']) t.equal(parseAddress(loose), undefined, `${JSON.stringify(loose)} refused`);
 });
 
