@@ -107,5 +107,8 @@ export function authTests(t: Test, backend: StoreBackend): void {
     t.match((await late.json()).code, 'AuthenticationFailed');
     const both = await fetch(url, { headers: { authorization: hawk.client.header(url, 'GET', { credentials }).header } });
     t.equal(both.status, 401, 'a bewit and an Authorization header together');
+    const bewit = new URL(url).searchParams.get('bewit')!;
+    t.notMatch(gw.logText(), bewit, 'request logs do not carry the bewit');
+    t.match(gw.logText(), 'bewit=(OMITTED)');
   });
 }
