@@ -69,6 +69,10 @@ export function inputTests(t: Test, backend: StoreBackend): void {
     t.equal((await signedFetch(`${list}?continuationToken=garbage`)).body.code, 'InputError');
     const wrongType = await signedFetch(secret('x'), { method: 'PUT', body: 'secret=1', contentType: 'text/plain' });
     t.equal(wrongType.status, 400, 'not JSON');
+    const big = (bytes: number) => JSON.stringify({ secret: { blob: 'x'.repeat(bytes) }, expires: expires() });
+    t.equal((await signedFetch(secret('big'), { method: 'PUT', body: big(2 * 1024 * 1024) })).status, 200, 'a 2 MiB secret, as the real service takes (10 MB limit)');
+    const tooBig = await signedFetch(secret('big'), { method: 'PUT', body: big(10 * 1024 * 1024) });
+    t.same([tooBig.status, tooBig.body.code], [413, 'PayloadTooLarge'], 'beyond 10 MB');
     const unknown = await signedFetch(`${gw.rootUrl}/api/secrets/v1/nothing`);
     t.same([unknown.status, unknown.body.code], [404, 'ResourceNotFound']);
   });
