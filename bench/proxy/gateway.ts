@@ -1,20 +1,21 @@
 /**
- * The gateway under test, as deployed: the real `taskcluster-gateway` bin (src/cli/gateway.ts
- * through tsx, the same composition `npm start` uses) with only the proxy plugin, permanent
- * credentials and the upstream as root URL, in its own process. Default settings otherwise
- * (log level included), so the figures are what a deployment gets.
+ * The gateway under test, as deployed: the real `taskcluster-gateway` bin, compiled (see
+ * compiled-gateway.ts), with only the proxy plugin, permanent credentials and the upstream as
+ * root URL, in its own process. Default settings otherwise (log level included), so the figures
+ * are what a deployment gets. BENCH_GATEWAY_NODE_OPTIONS adds node flags (e.g. --cpu-prof).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_CREDENTIALS } from './shared.js';
-import { freePort, repoRoot, startListeningProcess, stop, type Service } from './processes.js';
+import { freePort, startListeningProcess, stop, type Service } from './processes.js';
 
 export interface Gateway extends Service {
   close(): Promise<void>;
 }
 
-export async function startGateway(upstreamPort: number): Promise<Gateway> {
+/** `entry`: the compiled bin, from compileGateway(). */
+export async function startGateway(entry: string, upstreamPort: number): Promise<Gateway> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   const env: NodeJS.ProcessEnv = {
@@ -29,7 +30,7 @@ export async function startGateway(upstreamPort: number): Promise<Gateway> {
     TASKCLUSTER_ACCESS_TOKEN: BENCH_CREDENTIALS.accessToken,
     TASKCLUSTER_CERTIFICATE: '',
   };
-  const args = [...(process.env.BENCH_GATEWAY_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(repoRoot, 'src', 'cli', 'gateway.ts')];
+  const args = [...(process.env.BENCH_GATEWAY_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), entry];
   const service = await startListeningProcess('gateway', process.execPath, args, port, env);
   return {
     ...service,

@@ -11,7 +11,9 @@ export type Measured<T> = { ok: T } | { unavailable: string };
 export interface BenchResults {
   date: string;
   machine: Record<string, string>;
-  settings: { rounds: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; streamBytes: number };
+  /** Set when other work shared the CPUs during the run. */
+  caution?: string | undefined;
+  settings: { wrkRounds: number; latencyRounds: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; streamBytes: number };
   throughput: Record<ThroughputRow, Measured<WrkResult[]>>;
   latency: Record<LatencyRow, Measured<OpenLoopResult[]>>;
   streaming: Record<LatencyRow, Measured<{ down: StreamResult; up: StreamResult }>>;
@@ -47,8 +49,9 @@ export function renderReport(r: BenchResults): string {
   out();
   out(`Run ${r.date} by \`npm run bench\` (bench/proxy.bench.ts). All traffic on 127.0.0.1; the upstream, each proxy and each load generator in its own process. `
     + `Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-  out(`Upstream: node:http answering a 220-byte JSON body. Throughput: \`wrk -t1 -c32 -d${r.settings.wrkSeconds}s\`, ${r.settings.rounds} interleaved rounds, median (all rounds listed). `
+  out(`Upstream: node:http answering a 220-byte JSON body. Throughput: \`wrk -t1 -c32 -d${r.settings.wrkSeconds}s\`, ${r.settings.wrkRounds} interleaved rounds, median (all rounds listed). `
     + 'Reference figures from performance.md (another run of this kind of machine) in brackets; ratios are within this run.');
+  if (r.caution) out(`\n**Caution:** ${r.caution}`);
   out();
   out('## Small requests');
   out();
@@ -65,7 +68,7 @@ export function renderReport(r: BenchResults): string {
   out();
   out(`## Latency at ${fmt(r.settings.openLoopRate)} req/s, open loop`);
   out();
-  out(`Requests sent on schedule by bench/proxy/open-loop.ts (own process, undici pool), each timed from when it was due; 1 s warm-up, then ${r.settings.openLoopSeconds} s measured; median of ${r.settings.rounds} interleaved rounds.`);
+  out(`Requests sent on schedule by bench/proxy/open-loop.ts (own process, undici pool), each timed from when it was due; 1 s warm-up, then ${r.settings.openLoopSeconds} s measured; median of ${r.settings.latencyRounds} interleaved rounds.`);
   out();
   out('| path | p50 ms | p99 ms | p99 added over direct ms | rounds (p50 / p99) |');
   out('|---|---|---|---|---|');
