@@ -42,7 +42,8 @@ Options:
 The gateway's environment variables and config files apply as well (see taskcluster-gateway --help).
 `;
 
-export type RelengapiProxyCommand = { action: 'help' } | { action: 'version' } | { action: 'run'; overrides: Record<string, unknown> };
+/** Either text to print (help, version) or the settings to launch with. */
+export type RelengapiProxyCommand = { action: 'print'; text: string } | { action: 'run'; overrides: Record<string, unknown> };
 
 /** The command line as settings for launch(); ConfigError (exit 2) when it is wrong. */
 export function relengapiProxyCommand(args: string[], env: NodeJS.ProcessEnv): RelengapiProxyCommand {
@@ -54,8 +55,8 @@ export function relengapiProxyCommand(args: string[], env: NodeJS.ProcessEnv): R
     throw new ConfigError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { action: 'help' };
-  if (values.version) return { action: 'version' };
+  if (values.help) return { action: 'print', text: USAGE };
+  if (values.version) return { action: 'print', text: `RelengAPI proxy ${versionInfo.version}\n` };
   if (positionals.length !== 1) throw new ConfigError(`one <taskId> is needed: ${PROGRAM} [options] -- <taskId>`);
 
   const overrides: Record<string, unknown> = { plugins: ['relengapi'], 'relengapi.taskId': positionals[0] };
@@ -110,8 +111,7 @@ async function main(args: string[]): Promise<void> {
     if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
     throw err;
   }
-  if (command.action === 'help') process.stdout.write(USAGE);
-  else if (command.action === 'version') process.stdout.write(`RelengAPI proxy ${versionInfo.version}\n`);
+  if (command.action === 'print') process.stdout.write(command.text);
   else await launch(command.overrides, { program: PROGRAM, argv: [] });
 }
 
