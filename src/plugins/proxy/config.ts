@@ -39,6 +39,10 @@ export const proxySchema = {
       doc: 'Longest wait for an upstream\'s response headers, and between two body chunks (504 after)',
       format: 'nat', default: 5 * 60_000, env: env('TIMEOUT_MS'), arg: 'proxy-timeout-ms',
     },
+    logRequests: {
+      doc: 'Log every proxied request at info; off by default, since each log line costs about a tenth of a proxied request (warnings and errors are always logged)',
+      format: Boolean, default: false, env: env('LOG_REQUESTS'), arg: 'proxy-log-requests',
+    },
     connections: {
       doc: 'Kept-alive connections per upstream origin',
       format: 'nat', default: 128, env: env('CONNECTIONS'), arg: 'proxy-connections',
@@ -77,6 +81,7 @@ export const proxyModule = definePluginModule({
       bufferLimit: settings.bufferLimit,
       timeoutMs: settings.timeoutMs,
       connections: settings.connections,
+      logRequests: settings.logRequests,
     };
     return { plugin: proxyPlugin, options: options as unknown as Record<string, unknown> };
   },

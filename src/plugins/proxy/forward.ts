@@ -4,11 +4,11 @@
  * its signature), retried while the body can be replayed, cancelled when the client goes away.
  */
 import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
+import { delay, type Cancellation } from './cancellation.js';
 import { upstreamRequestHeaders } from './hop-headers.js';
 import { prepareBody } from './request-body.js';
 import { retryableError, retryableStatus, retryDelay, type RetryPolicy } from './retry.js';
@@ -43,7 +43,7 @@ function upstreamFailure(err: unknown, target: Target): GatewayError {
   return new GatewayError('UpstreamError', `Failed during proxy request to ${target.origin}: ${message}`, undefined, { cause: err });
 }
 
-export async function forward(forwarder: Forwarder, req: IncomingMessage, target: Target, signal: AbortSignal): Promise<UpstreamAnswer> {
+export async function forward(forwarder: Forwarder, req: IncomingMessage, target: Target, cancellation: Cancellation): Promise<UpstreamAnswer> {
   const method = req.method ?? 'GET';
   const body = await prepareBody(req, forwarder.bufferLimit);
   const headers = upstreamRequestHeaders(req.headers, body.replayable ? undefined : body.length, body.replayable ? body.data !== undefined : true);
@@ -51,7 +51,7 @@ export async function forward(forwarder: Forwarder, req: IncomingMessage, target
   for (let retry = 0; ; retry++) {
     const identity = forwarder.holder.current;
     headers.authorization = identity.signer.header({ method, host: target.host, port: target.port, resource: target.path });
-    let delay: number | undefined;
+    let wait: number | undefined;
     try {
       const answer = await forwarder.dispatcher.request({
         origin: target.origin,
@@ -59,21 +59,21 @@ export async function forward(forwarder: Forwarder, req: IncomingMessage, target
         method: method as Dispatcher.HttpMethod,
         headers,
         body: body.replayable ? body.data : body.stream,
-        signal,
+        signal: cancellation,
         headersTimeout: forwarder.timeoutMs,
         bodyTimeout: forwarder.timeoutMs,
       });
       if (!body.replayable || !retryableStatus(answer.statusCode)) return { identity, ...answer };
-      delay = retryDelay(forwarder.retry, retry, Date.now() - started);
-      if (delay === undefined) return { identity, ...answer };
+      wait = retryDelay(forwarder.retry, retry, Date.now() - started);
+      if (wait === undefined) return { identity, ...answer };
       answer.body.dump().catch(() => undefined);
-      forwarder.log.warn({ upstream: target.origin, statusCode: answer.statusCode, retry: retry + 1, delayMs: Math.round(delay) }, 'upstream answered with a retryable status; retrying');
+      forwarder.log.warn({ upstream: target.origin, statusCode: answer.statusCode, retry: retry + 1, delayMs: Math.round(wait) }, 'upstream answered with a retryable status; retrying');
     } catch (err) {
-      if (signal.aborted) throw new GatewayError('InputError', 'client went away', undefined, { cause: err });
-      delay = body.replayable && retryableError(err) ? retryDelay(forwarder.retry, retry, Date.now() - started) : undefined;
-      if (delay === undefined) throw upstreamFailure(err, target);
-      forwarder.log.warn({ upstream: target.origin, error: (err as Error).message, retry: retry + 1, delayMs: Math.round(delay) }, 'upstream unreachable; retrying');
+      if (cancellation.aborted) throw new GatewayError('InputError', 'client went away', undefined, { cause: err });
+      wait = body.replayable && retryableError(err) ? retryDelay(forwarder.retry, retry, Date.now() - started) : undefined;
+      if (wait === undefined) throw upstreamFailure(err, target);
+      forwarder.log.warn({ upstream: target.origin, error: (err as Error).message, retry: retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
     }
-    await sleep(delay, undefined, { signal });
+    await delay(wait, cancellation);
   }
 }

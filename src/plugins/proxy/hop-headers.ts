@@ -39,8 +39,8 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, streamedLen
   return out;
 }
 
-/** Upstream response headers to pass back to the client. */
-export function clientResponseHeaders(headers: Record<string, HeaderValue>): Record<string, string | string[]> {
+/** Upstream response headers to pass back to the client, then the proxy's own (which win). */
+export function clientResponseHeaders(headers: Record<string, HeaderValue>, own: Readonly<Record<string, string>>): Record<string, string | string[]> {
   const listed = connectionListed(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
@@ -48,5 +48,5 @@ export function clientResponseHeaders(headers: Record<string, HeaderValue>): Rec
     if (value === undefined || RESPONSE_DROPPED.has(name) || listed?.has(name)) continue;
     out[name] = value;
   }
-  return out;
+  return Object.assign(out, own);
 }

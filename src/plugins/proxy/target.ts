@@ -37,7 +37,7 @@ function originOf(url: URL): Origin {
 }
 
 function target(origin: Origin, path: string): Target {
-  return { ...origin, path, url: origin.origin + path };
+  return { origin: origin.origin, host: origin.host, port: origin.port, path, url: origin.origin + path };
 }
 
 /** A hostname allow-list entry: an exact name, or `*.suffix` for any name under suffix. */
@@ -75,7 +75,8 @@ export class TargetResolver {
     const slash = path.indexOf('/', 1);
     const service = slash < 0 ? path.slice(1) : path.slice(1, slash);
     const rest = slash < 0 ? '' : path.slice(slash);
-    if (!HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service} is not a valid taskcluster service`);
+    // a DNS name has at most 253 characters; longer ones would only make the pattern work hard
+    if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
     if (service.includes('.')) {
       const host = service.toLowerCase();
       if (!hostAllowed(this.allowedHosts, host)) throw new GatewayError('ForbiddenRequest', `${host} is not in the proxy's allowed hosts`);
@@ -92,7 +93,7 @@ export class TargetResolver {
     const cleanPath = pathAndQuery.replace(/^\/*/, '');
     if (!this.root) {
       // the service names a host here: never let the path pick where credentials are sent
-      if (!HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service} is not a valid taskcluster service`);
+      if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
       const host = `${service}.taskcluster.net`.toLowerCase();
       return target({ origin: `https://${host}`, host, port: 443 }, `/${version}/${cleanPath}`);
     }

@@ -2,7 +2,9 @@
 import t from 'tap';
 import { connect, type AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { Agent } from 'undici';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
 import { clients, permanent, startGateway } from './gateway.js';
 
@@ -130,4 +132,30 @@ t.test('unreachable and slow upstreams', async (t) => {
   t.equal(timedOut.status, 504, 'no answer in time: 504');
   t.match(await timedOut.json(), { code: 'UpstreamTimeout' });
   t.equal(timedOut.headers.get('x-taskcluster-endpoint'), `${tc.rootUrl}/api/queue/v1/slow`);
+});
+
+t.test('large bodies stream both ways', async (t) => {
+  const tc = await startFakeTaskcluster({ clients: Object.values(clients) });
+  t.teardown(() => tc.close());
+  const size = 48 * 1024 * 1024;
+  const chunk = Buffer.alloc(1024 * 1024, 'z');
+  const chunks = function* () {
+    for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
+  };
+  const expected = createHash('sha256');
+  for (const c of chunks()) expected.update(c);
+  const digest = expected.digest('hex');
+  tc.route({ path: '/api/object/v1/download', headers: { 'content-length': String(size) }, body: () => Readable.from(chunks()) });
+  const gw = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker) });
+  t.teardown(() => gw.close());
+
+  const down = await request(`${gw.url}/object/v1/download`);
+  t.equal(down.headers['content-length'], String(size));
+  const received = createHash('sha256');
+  for await (const c of down.body) received.update(c);
+  t.equal(received.digest('hex'), digest, 'download: every byte');
+
+  const up = await request(`${gw.url}/object/v1/upload`, { method: 'PUT', headers: { 'content-length': String(size) }, body: Readable.from(chunks()) });
+  const echo = (await up.body.json()) as { bodyLength: number; bodySha256: string };
+  t.same([echo.bodyLength, echo.bodySha256], [size, digest], 'upload: every byte, signed and accepted');
 });

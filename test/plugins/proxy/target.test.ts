@@ -39,7 +39,7 @@ t.test('root URLs with ports, paths and the legacy taskcluster.net form', async 
 
 t.test('invalid services and the allow-list', async (t) => {
   const resolver = new TargetResolver('https://tc.example.com', ['storage.example.com', '*.blob.example.net']);
-  for (const path of ['/', '/-x/v1/y', '/a_b/v1/y', '/a..b/x', '/%2E%2E/v1/x', '/queue', '/queue/', '/api/queue/v1', '/api/']) {
+  for (const path of [`/${'a.'.repeat(7000)}!/x`, `/${'a'.repeat(254)}/v1/x`, '/', '/-x/v1/y', '/a_b/v1/y', '/a..b/x', '/%2E%2E/v1/x', '/queue', '/queue/', '/api/queue/v1', '/api/']) {
     t.throws(() => resolver.resolve(path), { code: 'ResourceNotFound' }, `${path}: 404`);
   }
   t.equal(resolver.resolve('/storage.example.com/x').host, 'storage.example.com');
