@@ -5,7 +5,6 @@
  * Usage: node-forwarder.ts <upstream port>. Prints `{"port": N}` once listening.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 import { HawkSigner } from '../../src/core/hawk.js';
 import { BENCH_CREDENTIALS, HOP_BY_HOP } from './shared.js';
@@ -32,7 +31,11 @@ const server = createServer((req, res) => {
   pool.request({ method, path, headers, body: hasBody ? req : null }).then(
     (upstream) => {
       res.writeHead(upstream.statusCode, forwardable(upstream.headers));
-      pipeline(upstream.body, res, () => {});
+      // pipe, not stream.pipeline: pipeline allocates an AbortController and throws away a
+      // DOMException per call, which cost this forwarder ~40% of its requests/s here.
+      upstream.body.on('error', () => res.destroy());
+      res.on('close', () => upstream.body.destroy());
+      upstream.body.pipe(res);
     },
     () => res.writeHead(502).end(),
   );
