@@ -22,8 +22,10 @@ tar -xzf "$packed/$tarball" -C "$dest" --strip-components=1
 cp package-lock.json "$dest/"
 # The checkout's installed tree minus dev dependencies is the tree `npm ci --omit=dev` makes from
 # the same lockfile, with native modules already compiled (better-sqlite3 compiles from source
-# for minutes where no prebuilt binary can be downloaded).
-cp -R node_modules "$dest/"
+# for minutes where no prebuilt binary can be downloaded). Hard links make that copy instant;
+# npm's own record of the tree is unlinked first, as npm prune rewrites it in place.
+cp -al node_modules "$dest/" 2>/dev/null || { rm -rf "$dest/node_modules"; cp -R node_modules "$dest/"; }
+rm -f "$dest/node_modules/.package-lock.json"
 
 cd "$dest"
 npm prune --omit=dev --no-audit --no-fund --loglevel=error

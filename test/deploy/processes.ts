@@ -5,14 +5,27 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Serialises `npm run build` across test files running in parallel (they share dist/). */
+/** True when every source file has its compiled file, at least as new. */
+function distIsFresh(): boolean {
+  const src = join(repo, 'src');
+  return readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .every((file) => {
+      const compiled = join(repo, 'dist', file.replace(/\.ts$/, '.js'));
+      return existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(join(src, file)).mtimeMs;
+    });
+}
+
+/** `npm run build` unless dist/ is up to date, one test file at a time (they share dist/). */
 export function buildPackage(): void {
+  if (distIsFresh()) return;
   execFileSync('flock', ['/tmp/taskcluster-gateway-build.lock', 'npm', 'run', 'build', '--silent'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }
 
