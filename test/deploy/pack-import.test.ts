@@ -1,0 +1,90 @@
+/**
+ * The package as a library: `npm pack`, a fresh consumer project depending on the tarball and on
+ * fastify, type-checked and compiled against the package's published types, which registers the
+ * secrets plugin on its own Fastify app (with a store and an authenticator of its own) and
+ * answers a Hawk-signed PUT and GET of a secret.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { buildPackage, repo } from './processes.js';
+
+const CONSUMER_APP = `
+import Fastify from 'fastify';
+import { HawkSigner, NonceCache, secretsPlugin, verifyRequest, type ClientDirectory, type SecretsPluginOptions } from 'taskcluster-gateway';
+
+// The plugin takes any store; this app keeps its secrets in memory and needs only put and get.
+const secrets = new Map<string, { secret: Record<string, unknown>; expires: Date }>();
+const unused = async (): Promise<never> => {
+  throw new Error('not used by this app');
+};
+const store: SecretsPluginOptions['store'] = {
+  async put(name, secret, expires) {
+    const existed = secrets.has(name);
+    secrets.set(name, { secret, expires });
+    return existed ? 'updated' : 'created';
+  },
+  async get(name) {
+    const found = secrets.get(name);
+    return found && { name, ...found };
+  },
+  remove: unused, list: unused, auditHistory: unused, sweepExpired: unused,
+  createBootstrap: unused, claimBootstrap: unused, discardBootstrap: unused, rotateKeys: unused,
+  async close() {},
+};
+
+const client = { clientId: 'consumer/app', accessToken: 'consumer-token', scopes: ['secrets:get:project/app/*', 'secrets:set:project/app/*'] };
+const directory: ClientDirectory = { client: (id) => (id === client.clientId ? client : undefined), expand: (scopes) => scopes };
+const nonceCache = new NonceCache();
+
+const app = Fastify();
+await app.register(secretsPlugin, { store, authenticate: (request) => verifyRequest(request, directory, { nonceCache }) });
+const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const signer = new HawkSigner(client);
+const url = \`\${base}/api/secrets/v1/secret/project/app/db\`;
+const signed = (method: string) => ({ authorization: signer.headerForUrl(method, url), 'content-type': 'application/json' });
+const put = await fetch(url, { method: 'PUT', headers: signed('PUT'), body: JSON.stringify({ secret: { password: 'hunter2' }, expires: new Date(Date.now() + 3_600_000).toISOString() }) });
+const get = await fetch(url, { headers: signed('GET') });
+const anonymous = await fetch(url);
+console.log(JSON.stringify({ put: put.status, get: get.status, body: await get.json(), anonymous: anonymous.status }));
+await app.close();
+`;
+
+t.test('a fresh project registers secretsPlugin from the packed tarball, with its types', async (t) => {
+  buildPackage();
+  const work = mkdtempSync(join(tmpdir(), 'gateway-consumer-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: repo, encoding: 'utf8' }).trim();
+  const own = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+
+  const consumer = join(work, 'consumer');
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({
+    name: 'gateway-consumer', private: true, type: 'module',
+    dependencies: { 'taskcluster-gateway': `file:../${tarball}`, fastify: own.dependencies.fastify },
+  }));
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out',
+      // Node's types, which the package's and fastify's declarations refer to, from this checkout
+      typeRoots: [join(repo, 'node_modules/@types')], types: ['node'],
+    },
+    files: ['app.ts'],
+  }));
+  writeFileSync(join(consumer, 'app.ts'), CONSUMER_APP);
+  // Install scripts skipped: better-sqlite3 would compile from source for minutes, and this app
+  // never opens SQLite.
+  execFileSync('flock', ['/tmp/npm.lock', 'npm', 'install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: consumer, stdio: ['ignore', 'ignore', 'inherit'], timeout: 90_000 });
+
+  execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', consumer], { stdio: ['ignore', 'inherit', 'inherit'] });
+  t.pass('the consumer type-checks against the published declarations');
+  const output = execFileSync(process.execPath, [join(consumer, 'out/app.js')], { cwd: consumer, encoding: 'utf8', timeout: 30_000 });
+  const result = JSON.parse(output.trim().split('\n').at(-1)!);
+  t.equal(result.put, 200, 'signed PUT stores the secret');
+  t.equal(result.get, 200, 'signed GET reads it');
+  t.same(result.body.secret, { password: 'hunter2' });
+  t.equal(result.anonymous, 403, 'without credentials: refused');
+});
