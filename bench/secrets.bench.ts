@@ -26,6 +26,7 @@ import { ensureDebianTool } from './proxy/processes.js';
 const SECONDS = 5;
 const ROUNDS = 5;
 const CONNECTIONS = 32;
+const MIN_HEADERS = 60_000;
 const TARGET_SQLITE_VS_PING = 0.7;
 const TARGET_PG_VS_SQLITE = 0.5;
 const POSTGRES_URL = process.env.GATEWAY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -37,7 +38,9 @@ const run = promisify(execFile);
 interface Target { name: string; store: SecretStore; app: FastifyInstance<any, any, any, any>; port: number }
 interface Measured {
   requestsPerSec: number;
+  /** Non-2xx answers plus socket errors (wrk counts a request taking over 2 s as a timeout). */
   errors: number;
+  detail: string;
   /** Server CPU (user + system, this process) per request served, µs: robust to other load on the machine. */
   cpuPerRequestUs: number;
 }
@@ -83,6 +86,7 @@ async function wrk(url: string, seconds: number, script?: string): Promise<Measu
   return {
     requestsPerSec: Number(rps[1]),
     errors: non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0),
+    detail: `non-2xx ${non2xx}${socket ? `, socket errors (connect, read, write, timeout) ${socket.slice(1).join(', ')}` : ''}`,
     cpuPerRequestUs: (cpu.user + cpu.system) / served,
   };
 }
@@ -116,8 +120,8 @@ async function main(): Promise<void> {
     for (const target of [sqlite, postgres]) await wrk(`http://127.0.0.1:${target.port}${SECRET_PATH}`, 1, signedScript(dir, target.port, Math.ceil(warm.requestsPerSec * 1.5)));
     for (let round = 1; round <= ROUNDS; round++) {
       const ping = await wrk(`http://127.0.0.1:${sqlite.port}/api/secrets/v1/ping`, SECONDS);
-      // enough distinct headers for a run at the floor's rate, with room to spare
-      const count = Math.ceil(ping.requestsPerSec * SECONDS * 1.3);
+      // enough distinct headers for a run at the floor's rate, with room to spare (a replayed one would be a 401)
+      const count = Math.max(MIN_HEADERS, Math.ceil(ping.requestsPerSec * SECONDS * 1.5));
       const onSqlite = await wrk(`http://127.0.0.1:${sqlite.port}${SECRET_PATH}`, SECONDS, signedScript(dir, sqlite.port, count));
       const onPostgres = await wrk(`http://127.0.0.1:${postgres.port}${SECRET_PATH}`, SECONDS, signedScript(dir, postgres.port, count));
       rounds.push({ ping, sqlite: onSqlite, postgres: onPostgres });
@@ -143,8 +147,9 @@ async function main(): Promise<void> {
   };
   const errors = rounds.reduce((sum, r) => sum + r.ping.errors + r.sqlite.errors + r.postgres.errors, 0);
   const verdicts = [
-    { what: 'signed GET on SQLite vs ping', ratio: onSqlite / ping, target: TARGET_SQLITE_VS_PING },
-    { what: 'signed GET on PostgreSQL vs SQLite', ratio: onPostgres / onSqlite, target: TARGET_PG_VS_SQLITE },
+    // each round's ratio, then their median: load from other work drifts between rounds more than within one
+    { what: 'signed GET on SQLite vs ping', ratio: median(rounds.map((r) => r.sqlite.requestsPerSec / r.ping.requestsPerSec)), target: TARGET_SQLITE_VS_PING },
+    { what: 'signed GET on PostgreSQL vs SQLite', ratio: median(rounds.map((r) => r.postgres.requestsPerSec / r.sqlite.requestsPerSec)), target: TARGET_PG_VS_SQLITE },
   ];
   const pass = errors === 0 && verdicts.every((v) => v.ratio >= v.target);
   const fmt = (n: number) => n.toFixed(0);
@@ -174,10 +179,11 @@ async function main(): Promise<void> {
     `| signed GET, SQLite | ${rounds.map((r) => fmt(r.sqlite.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.sqlite)} | ${(cpu.ping / cpu.sqlite).toFixed(2)} |`,
     `| signed GET, PostgreSQL | ${rounds.map((r) => fmt(r.postgres.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.postgres)} | ${(cpu.ping / cpu.postgres).toFixed(2)} |`,
     '',
-    '| target (performance.md), on req/s | ratio | target | verdict |',
+    '| target (performance.md), on req/s: median of the rounds\' ratios | ratio | target | verdict |',
     '|---|---|---|---|',
     ...verdicts.map((v) => `| ${v.what} | ${v.ratio.toFixed(2)} | ≥ ${v.target} | ${v.ratio >= v.target ? 'met' : 'MISSED'} |`),
     `| every answer 200 (no non-2xx, no socket errors) | ${errors} errors | 0 | ${errors === 0 ? 'met' : 'MISSED'} |`,
+    ...rounds.flatMap((r, i) => Object.entries(r).filter(([, m]) => m.errors > 0).map(([row, m]) => `| (round ${i + 1}, ${row}: ${m.detail}) | | | |`)),
     '',
     'For scale (performance.md): Vault\'s own benchmark tool shows KV v2 reads at about 8.4k/s in its documented',
     'example run (other machine, other client; not a ratio).',

@@ -1,16 +1,11 @@
 /**
  * What Fastify's request log may say about a secrets request: its URL without capabilities.
- * A bootstrap token in the path is the whole capability and a bewit is a bearer credential
- * until it expires, so both are replaced before the line is written.
+ * A bootstrap token in the path is the whole capability, and a bewit a bearer credential until
+ * it expires; the gateway's logger already hides bewits, these routes also hide tokens.
  */
 import type { FastifyRequest } from 'fastify';
+import { redactUrl as redactBewit } from '../../log.js';
 import { loggedToken } from './bootstrap.js';
-
-export function redactUrl(url: string): string {
-  return url
-    .replace(/(\/bootstrap\/)([^/?#]+)/, (_, prefix: string, token: string) => prefix + loggedToken(safeDecode(token)))
-    .replace(/([?&]bewit=)[^&]*/, '$1(OMITTED)');
-}
 
 function safeDecode(text: string): string {
   try {
@@ -20,13 +15,15 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Fastify's default `req` serializer, with the URL redacted. */
+export function redactUrl(url: string): string {
+  return redactBewit(url.replace(/(\/bootstrap\/)([^/?#]+)/, (_, prefix: string, token: string) => prefix + loggedToken(safeDecode(token))));
+}
+
+/** The gateway logger's `req` serializer (src/log.ts), with bootstrap tokens hashed too. */
 const serializeRequest = (request: FastifyRequest) => ({
   method: request.method,
   url: redactUrl(request.url),
-  host: request.host,
   remoteAddress: request.ip,
-  remotePort: request.socket?.remotePort,
 });
 
 // Fastify's register options type serializers as returning strings; pino takes objects.
