@@ -12,7 +12,6 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authe
 
 /** Request headers not forwarded; content-length is set again when the body streams through. */
 const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'host', 'authorization', 'content-length', 'expect']);
-const RESPONSE_DROPPED = new Set(HOP_BY_HOP);
 
 /** Names listed in a Connection header, other than the usual keep-alive/close. */
 function connectionListed(connection: HeaderValue): Set<string> | undefined {
@@ -39,14 +38,27 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, streamedLen
   return out;
 }
 
-/** Upstream response headers to pass back to the client, then the proxy's own (which win). */
-export function clientResponseHeaders(headers: Record<string, HeaderValue>, own: Readonly<Record<string, string>>): Record<string, string | string[]> {
-  const listed = connectionListed(headers.connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || RESPONSE_DROPPED.has(name) || listed?.has(name)) continue;
-    out[name] = value;
+/** Headers the proxy sets on every answer itself: an upstream's are not passed on. */
+const PROXY_OWN = ['x-taskcluster-proxy-version', 'x-taskcluster-proxy-revision', 'x-taskcluster-proxy-perm-clientid', 'x-taskcluster-proxy-temp-clientid', 'x-taskcluster-proxy-temp-scopes', 'x-taskcluster-authorized-scopes', 'x-taskcluster-endpoint'];
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, ...PROXY_OWN]);
+
+/**
+ * The upstream's raw response headers (name, value, name, value...) to pass back to the client,
+ * followed by the proxy's own and the endpoint, as one flat list for writeHead.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[], own: readonly string[], endpoint: string): string[] {
+  const out: string[] = [];
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toString('latin1').toLowerCase() === 'connection') listed = connectionListed(raw[i + 1]!.toString('latin1'));
   }
-  return Object.assign(out, own);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (RESPONSE_DROPPED.has(lower) || listed?.has(lower)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  for (const value of own) out.push(value);
+  out.push('x-taskcluster-endpoint', endpoint);
+  return out;
 }
