@@ -14,7 +14,7 @@ import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/settings.js';
 import { resolveUid } from './os-users.js';
-import { canonicalAddress, findPeerSocket, type SocketTables } from './proc-net-tcp.js';
+import { canonicalAddress, findPeerSocket } from './proc-net-tcp.js';
 
 export interface ConnectionVerifierOptions {
   /** OS user name or numeric uid whose sockets are served (root's always are). */
@@ -94,8 +94,7 @@ export class ConnectionVerifier {
     if (!localAddress || !remoteAddress || localPort === undefined || remotePort === undefined) {
       return { accept: false, reason: 'connection closed before it could be verified' };
     }
-    const tables: SocketTables = { tcp: this.readFile(this.tablePaths.tcp), tcp6: this.readFile(this.tablePaths.tcp6) };
-    const peer = findPeerSocket(tables, {
+    const peer = findPeerSocket((table) => this.readFile(this.tablePaths[table]), {
       local: { address: localAddress, port: localPort },
       remote: { address: remoteAddress, port: remotePort },
     });

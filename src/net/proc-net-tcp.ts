@@ -84,12 +84,11 @@ export interface ConnectionEnds {
   remote: Endpoint;
 }
 
-export interface SocketTables {
-  /** Text of /proc/net/tcp; undefined when it cannot be read. */
-  tcp: string | undefined;
-  /** Text of /proc/net/tcp6; undefined when it cannot be read (IPv6 disabled). */
-  tcp6: string | undefined;
-}
+/**
+ * Text of /proc/net/tcp or /proc/net/tcp6, undefined when it does not exist (IPv6 disabled).
+ * Asked for on demand: an IPv4 peer found in tcp never costs a read of tcp6.
+ */
+export type SocketTableReader = (table: 'tcp' | 'tcp6') => string | undefined;
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.port === b.port && a.address === b.address;
@@ -109,9 +108,9 @@ function mapped(endpoint: Endpoint): Endpoint {
  * remote and whose remote end is our local. An IPv4 peer may hold an IPv6 socket (dual-stack
  * client), so it is also looked for in tcp6 in IPv4-mapped form.
  */
-export function findPeerSocket(tables: SocketTables, ends: ConnectionEnds): TcpSocketRow | undefined {
+export function findPeerSocket(readTable: SocketTableReader, ends: ConnectionEnds): TcpSocketRow | undefined {
   const local = { address: canonicalAddress(ends.local.address), port: ends.local.port };
   const remote = { address: canonicalAddress(ends.remote.address), port: ends.remote.port };
-  if (ipaddr.parse(remote.address).kind() === 'ipv6') return findRow(tables.tcp6, remote, local);
-  return findRow(tables.tcp, remote, local) ?? findRow(tables.tcp6, mapped(remote), mapped(local));
+  if (ipaddr.parse(remote.address).kind() === 'ipv6') return findRow(readTable('tcp6'), remote, local);
+  return findRow(readTable('tcp'), remote, local) ?? findRow(readTable('tcp6'), mapped(remote), mapped(local));
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { findPeerSocket, parseHexAddress, parseHexEndpoint, parseTcpRow, parseTcpTable } from '../../src/net/proc-net-tcp.js';
+import { findPeerSocket, type SocketTableReader, parseHexAddress, parseHexEndpoint, parseTcpRow, parseTcpTable } from '../../src/net/proc-net-tcp.js';
 
 // Rows in the kernel's exact layout (header included), copied from a real /proc/net/tcp{,6}.
 const tcp = [
@@ -14,6 +14,11 @@ const tcp6 = [
   '   1: 00000000000000000000000001000000:A000 00000000000000000000000001000000:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 8002 1 0000000000000000 20 4 30 10 -1',
   '   2: 0000000000000000FFFF00000100007F:B000 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 8003 1 0000000000000000 20 4 30 10 -1',
 ].join('\n');
+
+/** Reads the fixtures, recording which tables were asked for. */
+function tables(fixtures: { tcp?: string; tcp6?: string }, reads: string[] = []): SocketTableReader {
+  return (table) => { reads.push(table); return fixtures[table]; };
+}
 
 t.test('hex addresses: little-endian 32-bit words', async (t) => {
   t.equal(parseHexAddress('0100007F'), '127.0.0.1');
@@ -44,26 +49,30 @@ t.test('rows: uid and inode columns; header and junk skipped', async (t) => {
 });
 
 t.test('peer socket found by the reversed address pair in tcp', async (t) => {
-  const peer = findPeerSocket({ tcp, tcp6 }, { local: { address: '127.0.0.1', port: 8080 }, remote: { address: '127.0.0.1', port: 0xd431 } });
+  const reads: string[] = [];
+  const peer = findPeerSocket(tables({ tcp, tcp6 }, reads), { local: { address: '127.0.0.1', port: 8080 }, remote: { address: '127.0.0.1', port: 0xd431 } });
   t.equal(peer?.uid, 1000, 'the client row, not our own server-side row (uid 0)');
   t.equal(peer?.inode, 7161);
+  t.same(reads, ['tcp'], 'tcp6 not read once the peer is found');
 });
 
 t.test('peer socket found in tcp6 for an IPv6 connection', async (t) => {
-  const peer = findPeerSocket({ tcp, tcp6 }, { local: { address: '::1', port: 8080 }, remote: { address: '::1', port: 0xa000 } });
+  const reads: string[] = [];
+  const peer = findPeerSocket(tables({ tcp, tcp6 }, reads), { local: { address: '::1', port: 8080 }, remote: { address: '::1', port: 0xa000 } });
   t.equal(peer?.uid, 1001);
+  t.same(reads, ['tcp6']);
 });
 
 t.test('an IPv4 peer holding a dual-stack socket is found in tcp6 in mapped form', async (t) => {
   for (const [local, remote] of [['127.0.0.1', '127.0.0.1'], ['::ffff:127.0.0.1', '::ffff:127.0.0.1']]) {
-    const peer = findPeerSocket({ tcp, tcp6 }, { local: { address: local!, port: 8080 }, remote: { address: remote!, port: 0xb000 } });
+    const peer = findPeerSocket(tables({ tcp, tcp6 }), { local: { address: local!, port: 8080 }, remote: { address: remote!, port: 0xb000 } });
     t.equal(peer?.uid, 1002, `seen from ${local}`);
   }
 });
 
 t.test('no row: undefined, also when a table is missing', async (t) => {
   const ends = { local: { address: '127.0.0.1', port: 8080 }, remote: { address: '127.0.0.1', port: 0xd432 } };
-  t.equal(findPeerSocket({ tcp, tcp6 }, ends), undefined, 'port differs');
-  t.equal(findPeerSocket({ tcp: undefined, tcp6: undefined }, ends), undefined);
-  t.equal(findPeerSocket({ tcp, tcp6: undefined }, { ...ends, remote: { address: '127.0.0.1', port: 0xb000 } }), undefined);
+  t.equal(findPeerSocket(tables({ tcp, tcp6 }), ends), undefined, 'port differs');
+  t.equal(findPeerSocket(tables({}), ends), undefined);
+  t.equal(findPeerSocket(tables({ tcp }), { ...ends, remote: { address: '127.0.0.1', port: 0xb000 } }), undefined);
 });
