@@ -22,6 +22,10 @@ export interface BenchFacts {
   target: number;
   dnsmasqVersion: string;
   loadAtStart: number[];
+  /** Fraction of the CPUs busy just before the bench (with other people's work) and just after. */
+  busyAtStart: number;
+  busyAtEnd: number;
+  priority: string;
   verified: number;
   auditLines: number;
   expectedAuditLines: number;
@@ -58,7 +62,7 @@ export function renderReport(facts: BenchFacts): string {
   return [
     '# Issuing host credentials (`npm run bench host-secrets`)',
     '',
-    `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.versions.node} (c-ares ${process.versions.ares}), ${facts.dnsmasqVersion}; load average at start ${facts.loadAtStart.map((l) => l.toFixed(2)).join(' ')}. Took ${facts.seconds.toFixed(0)} s.`,
+    `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.versions.node} (c-ares ${process.versions.ares}), ${facts.dnsmasqVersion}; load average at start ${facts.loadAtStart.map((l) => l.toFixed(2)).join(' ')}; CPUs ${(facts.busyAtStart * 100).toFixed(0)}% busy with other work before the run, ${(facts.busyAtEnd * 100).toFixed(0)}% after; bench processes at ${facts.priority}. Took ${facts.seconds.toFixed(0)} s.`,
     '',
     `**Result: ${met ? 'target met' : 'TARGET NOT MET'}** — credentials issued ${n(issued)}/s against a floor of ${n(floor)} look-up pairs/s: ratio **${r(ratio)}×** (median of per-round ratios), target ≥ ${facts.target}× (performance.md, "Issuing host credentials").`,
     '',

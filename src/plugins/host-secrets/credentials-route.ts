@@ -54,8 +54,9 @@ export function credentialsHandler(options: CredentialsRouteOptions): RouteHandl
     const verdict = await options.dns.verify(client.address);
     if ('refusal' in verdict) refuse(request.log, ip, verdict.refusal);
     const issued = issueHostCredentials(verdict.hostname, options.policy);
+    // `host`, not `hostname`: pino's own `hostname` field is the gateway's machine.
     options.auditLog.info(
-      { audit: 'host-credentials-issued', reqId: request.id, ip, hostname: verdict.hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
+      { audit: 'host-credentials-issued', reqId: request.id, ip, host: verdict.hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
       'host-secrets: credentials issued',
     );
     return { credentials: { clientId: issued.clientId, accessToken: issued.accessToken, certificate: issued.certificate } };

@@ -48,7 +48,7 @@ t.test('a host proven by forward-confirmed reverse DNS gets credentials for exac
   t.same([...resolved.scopes].sort(), ['assume:anonymous', `${scopeBase}com.example.test.a`]);
 
   const audit = hs.logs.find((l) => l.audit === 'host-credentials-issued' && l.ip === '127.0.0.5');
-  t.match(audit, { ip: '127.0.0.5', hostname: 'a.test.example.com', clientId, expires: new Date(cert.expiry).toISOString() }, 'audit line');
+  t.match(audit, { ip: '127.0.0.5', host: 'a.test.example.com', clientId, expires: new Date(cert.expiry).toISOString() }, 'audit line');
   t.equal(hs.logs.filter((l) => l.ip === '127.0.0.5' || l.req?.remoteAddress?.endsWith('127.0.0.5')).length, 1, 'one log line for the request: the audit line');
   const everything = JSON.stringify(hs.logs);
   t.notOk(everything.includes(accessToken), 'the token is never logged');
