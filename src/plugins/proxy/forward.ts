@@ -45,7 +45,12 @@ function upstreamFailure(err: unknown, target: Target): GatewayError {
  */
 export async function forward(forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, target: Target, cancellation: Cancellation, writeHead: WriteHead): Promise<void> {
   const method = req.method ?? 'GET';
-  const body = await prepareBody(req, forwarder.bufferLimit);
+  let body;
+  try {
+    body = await prepareBody(req, forwarder.bufferLimit);
+  } catch (err) {
+    throw new GatewayError('InputError', `the request body could not be read: ${(err as Error).message}`);
+  }
   const headers = upstreamRequestHeaders(req.headers, body.replayable ? undefined : body.length, body.replayable ? body.data !== undefined : true);
   const started = Date.now();
   for (let retry = 0; ; retry++) {
@@ -80,6 +85,10 @@ export async function forward(forwarder: Forwarder, req: IncomingMessage, res: S
       if (wait === undefined) throw upstreamFailure(err, target);
       forwarder.log.warn({ upstream: target.origin, error: (err as Error).message, retry: retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
     }
-    await delay(wait!, cancellation);
+    try {
+      await delay(wait!, cancellation);
+    } catch {
+      throw new GatewayError('InputError', 'client went away');
+    }
   }
 }

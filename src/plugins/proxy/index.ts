@@ -4,13 +4,12 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
-import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
+import type { CredentialHolder } from '../../core/holder.js';
 import { identityHeaders } from '../../core/identity-headers.js';
 import { errorRenderer } from '../../fastify/errors.js';
 import { versionInfo } from '../../routes/dockerflow.js';
-import { Cancellation } from './cancellation.js';
-import { forward, type Forwarder } from './forward.js';
-import { clientResponseHeaders } from './hop-headers.js';
+import type { Forwarder } from './forward.js';
+import { proxyHandler } from './handler.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { TargetResolver } from './target.js';
 
@@ -39,12 +38,6 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
   await app.register(errorRenderer);
   const resolver = new TargetResolver(options.rootUrl, options.allowedHosts);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
-  const flatHeaders = new WeakMap<SigningIdentity, string[]>();
-  const ownHeaders = (identity: SigningIdentity): string[] => {
-    let flat = flatHeaders.get(identity);
-    if (!flat) flatHeaders.set(identity, (flat = Object.entries(headersFor(identity)).flat()));
-    return flat;
-  };
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   if (!options.dispatcher) app.addHook('onClose', () => dispatcher.destroy());
@@ -68,34 +61,5 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
     app.setChildLoggerFactory((logger) => (quiet ??= logger.child({ plugin: 'proxy' }, { level: VERBOSE.has(logger.level) ? 'warn' : logger.level })));
   }
 
-  app.all('/*', async (request, reply) => {
-    const res = reply.raw;
-    const cancellation = new Cancellation();
-    res.once('close', () => {
-      if (!res.writableFinished) cancellation.cancel();
-    });
-    let endpoint: string | undefined;
-    try {
-      const target = resolver.resolve(request.raw.url ?? '/');
-      endpoint = target.url;
-      await forward(forwarder, request.raw, res, target, cancellation, (statusCode, rawHeaders, identity) => {
-        // from here the answer is written straight to the socket; onResponse hooks and the
-        // request log still run, on the response's finish
-        reply.hijack();
-        try {
-          res.writeHead(statusCode, clientResponseHeaders(rawHeaders, ownHeaders(identity), target.url));
-        } catch (err) {
-          // a header Node refuses to send: nothing sensible can reach the client any more
-          request.log.warn({ upstream: target.origin, error: (err as Error).message }, 'upstream answer cannot be passed on');
-          cancellation.cancel();
-          res.destroy();
-        }
-      });
-    } catch (err) {
-      if (reply.sent) return;
-      reply.headers(headersFor(options.holder.current));
-      if (endpoint) reply.header('x-taskcluster-endpoint', endpoint);
-      throw err;
-    }
-  });
+  app.all('/*', proxyHandler({ resolver, forwarder, holder: options.holder, headersFor }));
 };
