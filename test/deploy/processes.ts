@@ -5,28 +5,24 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** True when every source file has its compiled file, at least as new. */
-function distIsFresh(): boolean {
-  const src = join(repo, 'src');
-  return readdirSync(src, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-    .every((file) => {
-      const compiled = join(repo, 'dist', file.replace(/\.ts$/, '.js'));
-      return existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(join(src, file)).mtimeMs;
-    });
-}
+/**
+ * `npm run build` unless every source file's compiled file is newer, checked while holding the
+ * lock, so that test files running in parallel (they share dist/) build it once.
+ */
+const BUILD_IF_STALE = `
+  for source in $(find src -name '*.ts' ! -name '*.d.ts'); do
+    compiled=dist/\${source#src/}
+    [ "\${compiled%.ts}.js" -nt "$source" ] || exec npm run build --silent
+  done`;
 
-/** `npm run build` unless dist/ is up to date, one test file at a time (they share dist/). */
 export function buildPackage(): void {
-  if (distIsFresh()) return;
-  execFileSync('flock', ['/tmp/taskcluster-gateway-build.lock', 'npm', 'run', 'build', '--silent'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  execFileSync('flock', ['/tmp/taskcluster-gateway-build.lock', 'sh', '-c', BUILD_IF_STALE], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }
 
 export interface Running {
