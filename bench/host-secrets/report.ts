@@ -17,6 +17,7 @@ export interface RoundFigures {
 export interface BenchFacts {
   hosts: number;
   concurrency: number;
+  slice: number;
   warmUpRounds: number;
   rounds: RoundFigures[];
   target: number;
@@ -72,7 +73,7 @@ export function renderReport(facts: BenchFacts): string {
     `- Gateway: the real \`host-secrets\` bin in its own process, default settings (rate limit on, request and audit logs at info, to a file); every host asks \`GET /v1/credentials\` once per round on its own connection from its own loopback address, ${facts.concurrency} in flight.`,
     `- Ping: the same server's \`GET /v1/ping\` from the same addresses, one new connection each: what HTTP alone costs, no DNS, no credentials.`,
     `- The load generator writes and reads raw HTTP/1.1 (one connection per request, as wrk would); it shares the machine's cores with the gateway and dnsmasq.`,
-    `- ${facts.warmUpRounds} warm-up round of each, then ${facts.rounds.length} measured rounds, floor and gateway interleaved; ratios are taken within a round.`,
+    `- ${facts.warmUpRounds} warm-up round, then ${facts.rounds.length} measured rounds. Within a round the floor, ping and credentials take turns slice by slice (${facts.slice} hosts each), so all three see the same moment of a shared machine's load; ratios are taken within a round.`,
     '',
     '## Rounds',
     '| round | floor: PTR + A pairs/s | ping/s (HTTP only) | credentials issued/s | issued ÷ floor | issued ÷ ping | issue p50 ms | issue p99 ms |',
