@@ -10,6 +10,9 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from './cancellation.js';
 
+/** Bytes of an answer held for a slow client before the upstream is paused. */
+const RESPONSE_BUFFER_BYTES = 256 * 1024;
+
 /** 'answered': the head went to the client; 'dropped': the answer was read and dropped. */
 export type AttemptOutcome = 'answered' | 'dropped';
 
@@ -52,7 +55,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    return this.passing ? this.res.write(chunk) : true;
+    if (!this.passing) return true;
+    this.res.write(chunk);
+    // reading goes on while the client's side holds less than this, so the two sockets work
+    // side by side instead of in lockstep; beyond it, reading waits for the next 'drain'
+    return this.res.writableLength < RESPONSE_BUFFER_BYTES;
   }
 
   onComplete(): void {
