@@ -8,6 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { schemaFlags } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
 import { helpText } from './help.js';
 import { fail, launch } from './launch.js';
@@ -95,7 +96,11 @@ export function hostSecretsLaunch(args: string[], env: NodeJS.ProcessEnv): HostS
 
 async function main(args: string[]): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
-    const original = Object.entries(ORIGINAL_FLAGS).map(([flag, { key, env }]): [string, string] => [`--${flag}`, `Same as ${env} (setting ${key})`]);
+    // The schema's help lists most original flags already; add those it names differently.
+    const schema = schemaFlags();
+    const original = Object.entries(ORIGINAL_FLAGS)
+      .filter(([flag]) => !schema.has(flag))
+      .map(([flag, { key, env }]): [string, string] => [`--${flag}`, `Same as ${env} (setting ${key})`]);
     process.stdout.write(helpText(PROGRAM, [...original, ['-h, --help', 'Print this help and exit']]));
     return;
   }
