@@ -5,7 +5,7 @@
  * HEALTHCHECK command.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -13,6 +13,7 @@ import { startFakeTaskcluster, type Echo } from '../helpers/fake-taskcluster.js'
 import { execForm, instructions, parseDockerfile, stageEnv } from './dockerfile.js';
 import { buildPackage, freePort, repo, start, waitForPort } from './processes.js';
 
+const NOBODY = 65534;
 const [buildStage, runtime, ...extra] = parseDockerfile(join(repo, 'Dockerfile'));
 
 t.test('the Dockerfile fills /app with scripts/stage-image.sh and ships only that, as a non-root user', async (t) => {
@@ -38,16 +39,20 @@ t.test('the staged image is the taskcluster-proxy drop-in: signs, restricts to t
 
   const tc = await startFakeTaskcluster({ clients: [{ clientId: 'docker-worker/task', accessToken: 'task-token', scopes: ['queue:*', 'secrets:get:*'] }] });
   t.teardown(() => tc.close());
-  // The image's environment and nothing of the test's; port 80 as in the image when it is free.
-  const env = { ...stageEnv(runtime!), PATH: process.env.PATH!, GATEWAY_DATA_DIR: join(work, 'data'), PORT: String(await freePort(80)) };
+  // The image's environment and nothing of the test's. As in the image, a non-root user that
+  // cannot write to the application; ports below 1024 are Docker's to open to it (see the
+  // Dockerfile), so the port is set the way the image lets users set it.
+  chmodSync(work, 0o755);
+  const env = { ...stageEnv(runtime!), PATH: process.env.PATH!, GATEWAY_DATA_DIR: join(work, 'data'), PORT: String(await freePort()) };
+  const user = { uid: NOBODY, gid: NOBODY };
   const inImage = (args: string[]) => args.map((arg) => arg.replaceAll('/app', app));
   const [command, ...args] = inImage(execForm(instructions(runtime!, 'ENTRYPOINT')[0]!));
   const healthcheck = inImage(execForm(instructions(runtime!, 'HEALTHCHECK')[0]!));
-  const runHealthcheck = () => spawnSync(healthcheck[0]!, healthcheck.slice(1), { env, cwd: app, timeout: 10_000 }).status;
+  const runHealthcheck = () => spawnSync(healthcheck[0]!, healthcheck.slice(1), { env, cwd: app, timeout: 10_000, ...user }).status;
 
   const scopes = ['queue:create-artifact:abc/0', 'secrets:get:project/x'];
   const dockerRunArgs = ['--client-id=docker-worker/task', '--access-token=task-token', '--certificate=', `--root-url=${tc.rootUrl}`, ...scopes];
-  const proxy = start(command!, [...args, ...dockerRunArgs], { env, cwd: app });
+  const proxy = start(command!, [...args, ...dockerRunArgs], { env, cwd: app, ...user });
   t.teardown(() => proxy.child.kill('SIGKILL'));
   await waitForPort(Number(env.PORT), proxy);
 
