@@ -70,7 +70,8 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [presetRegistry, inlinePackageJson],
-  // Files located relative to the program (config/<name>.yml) are looked up next to the executable.
+  // In an SEA, __filename is the executable: paths the sources make relative to their own file
+  // (config/<name>.yml, two levels up from dist/cli) are taken relative to it, and are optional.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
