@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hawkExt, resolveCredentials, type ClientDirectory } from '../src/core/index.js';
 import { fleet, startDnsmasq, type Dnsmasq, type Host } from './host-secrets/dnsmasq.js';
-import { startGateway, type GatewayProcess } from './host-secrets/gateway.js';
+import { compileHostSecrets, startGateway, type GatewayProcess } from './host-secrets/gateway.js';
 import { floorRound, gatewayRound, type Answer } from './host-secrets/load.js';
 import { cpuBusy, priorityFact, raisePriority, waitForQuietMachine } from './proxy/machine.js';
 import { median, percentile, ratioOf, renderReport, type RoundFigures } from './host-secrets/report.js';
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const hosts = fleet(HOSTS, 'bench.test');
   const work = mkdtempSync(join(tmpdir(), 'host-secrets-gateway-'));
+  const compiled = compileHostSecrets();
   let dns: Dnsmasq | undefined;
   let gateway: GatewayProcess | undefined;
   const watchdog = setTimeout(() => {
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     dns = await startDnsmasq(hosts);
     console.log(`dnsmasq on ${dns.server} with ${HOSTS} hosts`);
     gateway = await startGateway(
+      compiled.bin,
       {
         TASKCLUSTER_CLIENT_ID: issuer.clientId,
         TASKCLUSTER_ACCESS_TOKEN: issuer.accessToken,
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
     await gateway?.close();
     await dns?.close();
     rmSync(work, { recursive: true, force: true });
+    compiled.remove();
   }
 }
 

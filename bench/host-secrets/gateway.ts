@@ -1,9 +1,13 @@
-// The gateway as deployed: the real `host-secrets` bin in its own process, default settings
-// (rate limit on, audit and request logs at info) written to a file rather than a pipe, so
-// the load generator pays nothing for them.
+// The gateway as deployed: the real `host-secrets` bin, compiled and run by plain node in its own
+// process, default settings (rate limit on, logs at info) written to a file rather than a pipe,
+// so the load generator pays nothing for them.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { compileGateway, type CompiledGateway } from '../proxy/compiled-gateway.js';
+
+// USER_HZ, 100 on every Linux this runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface GatewayProcess {
   url: string;
@@ -13,14 +17,16 @@ export interface GatewayProcess {
   close(): Promise<number | null>;
 }
 
-// USER_HZ, 100 on every Linux this runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
+/** The compiled tree (every src/ file transpiled into a private temporary directory). */
+export function compileHostSecrets(): CompiledGateway & { bin: string } {
+  const compiled = compileGateway();
+  return { ...compiled, bin: join(dirname(compiled.entry), 'host-secrets.js') };
+}
 
-const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
 
-export async function startGateway(env: NodeJS.ProcessEnv, args: string[], logFile: string): Promise<GatewayProcess> {
+export async function startGateway(bin: string, env: NodeJS.ProcessEnv, args: string[], logFile: string): Promise<GatewayProcess> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--ip-address', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, [bin, '--port', '0', '--ip-address', '127.0.0.1', ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', out, 'pipe'],
   });

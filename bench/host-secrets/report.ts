@@ -70,7 +70,7 @@ export function renderReport(facts: BenchFacts): string {
     '## Setup',
     `- dnsmasq on 127.0.0.1 (its own hosts file only, no upstream, TTL 0 so no resolver cache helps) holding ${n(facts.hosts)} hosts h<i>.bench.test on 127.1.x.y, PTR and A.`,
     `- Floor: Node's resolver (node:dns Resolver, c-ares) doing only the PTR and A look-ups for every host, ${facts.concurrency} in flight, a fresh resolver per slice.`,
-    `- Gateway: the real \`host-secrets\` bin in its own process, default settings (rate limit on, logs at info to a file: one audit line per credential issued); every host asks \`GET /v1/credentials\` once per round on its own connection from its own loopback address, ${facts.concurrency} in flight.`,
+    `- Gateway: the real \`host-secrets\` bin, compiled and run by plain node as deployed, in its own process, default settings (rate limit on, logs at info to a file: one audit line per credential issued); every host asks \`GET /v1/credentials\` once per round on its own connection from its own loopback address, ${facts.concurrency} in flight.`,
     `- Ping: the same server's \`GET /v1/ping\` from the same addresses, one new connection each: what HTTP alone costs, no DNS, no credentials (Fastify logs its two request lines for it).`,
     `- The load generator writes and reads raw HTTP/1.1 (one connection per request, as wrk would); it shares the machine's cores with the gateway and dnsmasq.`,
     `- ${facts.warmUpRounds} warm-up round, then ${facts.rounds.length} measured rounds. Within a round the floor, ping and credentials take turns slice by slice (${facts.slice} hosts each), so all three see the same moment of a shared machine's load; ratios are taken within a round.`,
