@@ -26,6 +26,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private resumeUpstream: (() => void) | undefined;
   private readonly onCancel = () => this.abortUpstream?.(new Error('client went away'));
   private readonly onDrain = () => this.resumeUpstream?.();
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.res.uncork();
+  };
 
   constructor(
     private readonly res: ServerResponse,
@@ -56,6 +61,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (!this.passing) return true;
+    if (!this.corked) {
+      // what arrives in one read goes out in one write: head, body and (for a small answer,
+      // which completes in the same read) the end, instead of a separate empty write for it
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
     this.res.write(chunk);
     // reading goes on while the client's side holds less than this, so the two sockets work
     // side by side instead of in lockstep; beyond it, reading waits for the next 'drain'
