@@ -13,10 +13,10 @@ export interface BenchResults {
   machine: Record<string, string>;
   /** Set when other work shared the CPUs during the run. */
   caution?: string | undefined;
-  settings: { wrkRounds: number; latencyRounds: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; streamBytes: number };
+  settings: { wrkRounds: number; latencyRounds: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; streamBytes: number; streamRounds: number };
   throughput: Record<ThroughputRow, Measured<WrkResult[]>>;
   latency: Record<LatencyRow, Measured<OpenLoopResult[]>>;
-  streaming: Record<LatencyRow, Measured<{ down: StreamResult; up: StreamResult }>>;
+  streaming: Record<LatencyRow, Measured<Array<{ down: StreamResult; up: StreamResult }>>>;
   gatewayRss: Measured<{ beforeMb: number; peakMb: number }>;
 }
 
@@ -41,7 +41,7 @@ const value = <T, R>(m: Measured<T>, f: (t: T) => R): R | undefined => ('ok' in 
 export function renderReport(r: BenchResults): string {
   const rps = (row: ThroughputRow) => value(r.throughput[row], (rounds) => median(rounds.map((x) => x.requestsPerSec)));
   const lat = (row: LatencyRow, key: 'p50' | 'p99') => value(r.latency[row], (rounds) => median(rounds.map((x) => x[key])));
-  const mib = (row: LatencyRow, dir: 'down' | 'up') => value(r.streaming[row], (s) => s[dir].mibPerSec);
+  const mib = (row: LatencyRow, dir: 'down' | 'up') => value(r.streaming[row], (rounds) => median(rounds.map((s) => s[dir].mibPerSec)));
   const lines: string[] = [];
   const out = (s = '') => lines.push(s);
 
@@ -83,19 +83,20 @@ export function renderReport(r: BenchResults): string {
   out(`## Streaming ${fmt(r.settings.streamBytes / 2 ** 30)} GiB each way`);
   out();
   out('bench/proxy/stream-client.ts (own process) downloads and uploads (Content-Length set) through each path; nginx with proxy_buffering and proxy_request_buffering off. '
-    + 'The gateway is a fresh process for this part; its peak RSS is VmHWM from /proc/<pid>/status after both transfers.');
+    + `Median of ${r.settings.streamRounds} interleaved rounds. The gateway is a fresh process for this part; its peak RSS is VmHWM from /proc/<pid>/status after all its transfers.`);
   out();
-  out('| path | down MiB/s | up MiB/s | down vs nginx | up vs nginx | performance.md |');
-  out('|---|---|---|---|---|---|');
+  out('| path | down MiB/s | up MiB/s | down vs nginx | up vs nginx | rounds (down / up) | performance.md |');
+  out('|---|---|---|---|---|---|---|');
   const streamRef: Record<LatencyRow, string> = { direct: '—', nginx: '~800–1000 down, ~870–1100 up', gateway: 'node:http+undici ~660 each way; stock @fastify/http-proxy ~590 down, ~390 up' };
   for (const row of ['direct', 'nginx', 'gateway'] as LatencyRow[]) {
     const m = r.streaming[row];
-    if (!('ok' in m)) { out(`| ${row} | not measured: ${m.unavailable} | | | | ${streamRef[row]} |`); continue; }
-    out(`| ${row} | ${fmt(mib(row, 'down'))} | ${fmt(mib(row, 'up'))} | ${fmt(ratio(mib(row, 'down'), mib('nginx', 'down')), 2)} | ${fmt(ratio(mib(row, 'up'), mib('nginx', 'up')), 2)} | ${streamRef[row]} |`);
+    if (!('ok' in m)) { out(`| ${row} | not measured: ${m.unavailable} | | | | | ${streamRef[row]} |`); continue; }
+    const rounds = m.ok.map((s) => `${fmt(s.down.mibPerSec)} / ${fmt(s.up.mibPerSec)}`).join('; ');
+    out(`| ${row} | ${fmt(mib(row, 'down'))} | ${fmt(mib(row, 'up'))} | ${fmt(ratio(mib(row, 'down'), mib('nginx', 'down')), 2)} | ${fmt(ratio(mib(row, 'up'), mib('nginx', 'up')), 2)} | ${rounds} | ${streamRef[row]} |`);
   }
   const rss = value(r.gatewayRss, (x) => x);
   out();
-  out(rss ? `Gateway RSS: ${fmt(rss.beforeMb, 1)} MB after start, peak ${fmt(rss.peakMb, 1)} MB over both transfers (performance.md: the Node references peaked at 120–135 MB).`
+  out(rss ? `Gateway RSS: ${fmt(rss.beforeMb, 1)} MB after start, peak ${fmt(rss.peakMb, 1)} MB over all its transfers (${fmt(r.settings.streamRounds * r.settings.streamBytes / 2 ** 30)} GiB each way) (performance.md: the Node references peaked at 120–135 MB).`
     : `Gateway RSS: not measured: ${'unavailable' in r.gatewayRss ? r.gatewayRss.unavailable : ''}`);
   out();
   out('## Targets (performance.md; they supersede the issue\'s figures)');
