@@ -36,6 +36,8 @@ export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (
       // Fastify's own two lines per request would triple the log, and in the benchmark's profile
       // logging was the largest cost after HTTP itself.
       logLevel: 'warn',
+      // A HEAD would mint and audit credentials that nobody receives.
+      exposeHeadRoute: false,
       schema: { response: credentialsResponseSchema },
       config: limited ? { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } } : {},
     },

@@ -85,6 +85,13 @@ t.test('rate limit keyed by the client behind a trusted proxy; configurable and 
   for (let i = 0; i < 8; i++) t.equal((await get(`${unlimited.url}/v1/credentials`, { localAddress: '127.0.0.5' })).status, 200);
 });
 
+t.test('HEAD mints nothing', async (t) => {
+  const hs = await startHostSecrets(t, dns);
+  const head = await get(`${hs.url}/v1/credentials`, { localAddress: '127.0.0.5', method: 'HEAD' });
+  t.equal(head.status, 404);
+  t.notOk(hs.logs.some((l) => l.audit), 'no credentials issued');
+});
+
 t.test('ping answers as the original API did', async (t) => {
   const hs = await startHostSecrets(t, dns);
   const ping = await get(`${hs.url}/v1/ping`);
