@@ -1,38 +1,20 @@
 /**
- * Which headers cross the proxy. Hop-by-hop headers (RFC 9110 §7.6.1, plus those a Connection
- * header names) belong to one connection and never cross. The client's Host and Authorization
+ * Which headers cross the proxy. Hop-by-hop headers never cross (src/net/hop-headers.ts). The client's Host and Authorization
  * never go upstream: the target's host is the upstream's own and the Hawk signature replaces any
  * Authorization the client sent.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-
-type HeaderValue = string | string[] | undefined;
-
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+import { connectionListed, forwardableHeaders, HOP_BY_HOP } from '../../net/hop-headers.js';
 
 /** Request headers not forwarded; content-length is set again when the body streams through. */
-const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'host', 'authorization', 'content-length', 'expect']);
-
-/** Names listed in a Connection header, other than the usual keep-alive/close. */
-function connectionListed(connection: HeaderValue): Set<string> | undefined {
-  if (connection === undefined) return undefined;
-  const names = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',');
-  const listed = new Set(names.map((n) => n.trim()).filter((n) => n !== '' && n !== 'close' && n !== 'keep-alive'));
-  return listed.size > 0 ? listed : undefined;
-}
+const REQUEST_DROPPED = new Set(['host', 'authorization', 'content-length', 'expect']);
 
 /**
  * Headers to send upstream (without Authorization, added per attempt). A body sent without a
  * Content-Type gets application/json, as taskcluster-proxy does (Taskcluster issue #3521).
  */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, streamedLength: string | undefined, hasBody: boolean): Record<string, string | string[]> {
-  const listed = connectionListed(headers.connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || REQUEST_DROPPED.has(name) || listed?.has(name)) continue;
-    out[name] = value;
-  }
+  const out = forwardableHeaders(headers, REQUEST_DROPPED);
   if (streamedLength !== undefined) out['content-length'] = streamedLength;
   if (hasBody && headers['content-type'] === undefined) out['content-type'] = 'application/json';
   return out;

@@ -5,25 +5,14 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.js';
+import { forwardableHeaders } from '../../net/hop-headers.js';
 import type { UpstreamTarget } from './routes.js';
 
-/** Headers about one hop (RFC 9110 §7.6.1), never forwarded in either direction. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const listed = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((name) => name.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
-    kept[name] = value;
-  }
-  return kept;
-}
+/**
+ * Not sent to the service: its own host; and node's server already answered
+ * `Expect: 100-continue` to the client, and undici refuses to send it.
+ */
+const REQUEST_DROPPED = new Set(['host', 'expect']);
 
 /** True when the client sends a body (so the request cannot be replayed once sent). */
 export function requestHasBody(request: IncomingMessage): boolean {
@@ -41,10 +30,7 @@ export interface ForwardOptions {
 }
 
 export async function forwardToService({ dispatcher, target, request, token, signal }: ForwardOptions): Promise<Dispatcher.ResponseData> {
-  const headers = withoutHopByHop(request.headers);
-  delete headers.host;
-  // node's server already answered `Expect: 100-continue` to the client, and undici refuses to send it
-  delete headers.expect;
+  const headers = forwardableHeaders(request.headers, REQUEST_DROPPED);
   headers.authorization = `Bearer ${token}`;
   try {
     return await dispatcher.request({
@@ -63,5 +49,5 @@ export async function forwardToService({ dispatcher, target, request, token, sig
 
 /** The service's answer headers as the client gets them. */
 export function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  return withoutHopByHop(headers);
+  return forwardableHeaders(headers);
 }
