@@ -7,8 +7,9 @@
  *   2. `node --experimental-sea-config` turns it into a blob;
  *   3. postject injects the blob into a copy of this node binary: build/sea/taskcluster-proxy.
  *
- * The binary carries only the proxy, bewit and credentials plugins: storage code (the secrets
- * plugin with better-sqlite3 and pg) must not be in it, and the build fails if it is.
+ * The binary carries only the proxy, bewit and credentials plugins (the preset passes just those
+ * modules to launch): storage code (the secrets plugin with better-sqlite3 and pg) must not be
+ * in it, and the build fails if it is.
  * An SEA can load nothing from disk but Node's builtins, so the bundle must be self-contained.
  */
 import { execFileSync } from 'node:child_process';
@@ -23,27 +24,10 @@ const outDir = join(repo, 'build/sea');
 const bundle = join(outDir, 'taskcluster-proxy.cjs');
 const blob = join(outDir, 'taskcluster-proxy.blob');
 const executable = join(outDir, 'taskcluster-proxy');
-// The plugin modules the preset composes; the registry of the general bin lists them all.
-const PRESET_MODULES = { proxyModule: './proxy/config.ts', bewitModule: './bewit/config.ts', credentialsModule: './credentials/config.ts' };
 // Inputs whose presence means storage code made it into the bundle.
 const FORBIDDEN_INPUTS = [/node_modules\/better-sqlite3\//, /node_modules\/pg\//, /src\/plugins\/secrets\//];
 // postject's marker for Node's SEA blob (fixed for every Node version that supports SEA).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
-/** src/plugins/registry.ts, seen from the bundle: the preset's modules only. */
-const presetRegistry = {
-  name: 'preset-registry',
-  setup(b) {
-    b.onResolve({ filter: /\/registry\.js$/ }, (args) =>
-      args.resolveDir.startsWith(join(repo, 'src')) ? { path: 'registry', namespace: 'preset-registry' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'preset-registry' }, () => ({
-      resolveDir: join(repo, 'src/plugins'),
-      loader: 'ts',
-      contents: Object.entries(PRESET_MODULES).map(([name, path]) => `import { ${name} } from '${path}';`).join('\n')
-        + `\nexport const pluginModules = [${Object.keys(PRESET_MODULES).join(', ')}];\n`,
-    }));
-  },
-};
 
 /** The package.json read at start (versions for /__version__ and --version) becomes a constant. */
 const inlinePackageJson = {
@@ -69,7 +53,7 @@ const result = await build({
   format: 'cjs',
   metafile: true,
   logLevel: 'warning',
-  plugins: [presetRegistry, inlinePackageJson],
+  plugins: [inlinePackageJson],
   // In an SEA, __filename is the executable: paths the sources make relative to their own file
   // (config/<name>.yml, two levels up from dist/cli) are taken relative to it, and are optional.
   define: { 'import.meta.url': 'importMetaUrl' },

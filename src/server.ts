@@ -16,7 +16,6 @@ import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ListenerSpec } from './config/schema.js';
 import { errorRenderer } from './fastify/errors.js';
-import { pluginModules } from './plugins/registry.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { dockerflowRoutes } from './routes/dockerflow.js';
@@ -100,7 +99,7 @@ function isLoopbackOrAny(host: string): boolean {
 
 export async function buildGateway(loaded: LoadedConfig, options: BuildOptions): Promise<Gateway> {
   const specs = listenerSpecs(loaded.core);
-  const known = new Map(pluginModules.map((m) => [m.name, m]));
+  const known = new Map(loaded.modules.map((m) => [m.name, m]));
   const wanted = new Set(specs.flatMap((s) => s.plugins));
   for (const name of wanted) {
     if (!known.has(name)) throw new ConfigError(`unknown plugin ${name} in setting plugins (known: ${[...known.keys()].join(', ') || 'none'})`);
@@ -119,7 +118,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     for (const plugin of created.values()) await plugin.close?.();
   };
   try {
-    for (const module of pluginModules) {
+    for (const module of loaded.modules) {
       if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;

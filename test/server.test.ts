@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { buildGateway } from '../src/server.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log.js';
-import { pluginModules } from '../src/plugins/registry.js';
 import type { PluginModule } from '../src/plugins/module.js';
 
 const silent = createLogger('silent');
@@ -35,11 +34,7 @@ t.test('route conflicts between plugins on one listener fail at start', async (t
     app.get('/same', async () => ({}));
   };
   const modules: PluginModule<object>[] = ['left', 'right'].map((name) => ({ name, schema: {}, create: async () => ({ plugin: route, options: {} }) }));
-  pluginModules.push(...modules);
-  t.teardown(() => {
-    pluginModules.splice(pluginModules.length - 2, 2);
-  });
-  await t.rejects(buildGateway(loadConfig({ argv: ['--plugins', 'left,right'] }), { log: silent }), { name: 'ConfigError', message: /listener main: .*GET.*\/same/ });
+  await t.rejects(buildGateway(loadConfig({ argv: ['--plugins', 'left,right'], modules }), { log: silent }), { name: 'ConfigError', message: /listener main: .*GET.*\/same/ });
 });
 
 t.test('the admin listener serves /metrics', async (t) => {

@@ -13,6 +13,7 @@ import { fail, launch } from './launch.js';
 import { helpText } from './help.js';
 import { quickstartOverrides } from './quickstart.js';
 import { rotateKeys } from './secrets-admin.js';
+import { pluginModules as modules } from '../plugins/registry.js';
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
@@ -27,7 +28,7 @@ const OWN_FLAGS: Array<[string, string]> = [
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpText(PROGRAM, OWN_FLAGS));
+    process.stdout.write(helpText(PROGRAM, modules, OWN_FLAGS));
     return;
   }
   if (argv.includes('--version')) {
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (argv[0] === 'secrets' && argv[1] === 'rotate-keys') {
-    const { config, core } = loadConfig({ argv: argv.slice(2) });
+    const { config, core } = loadConfig({ argv: argv.slice(2), modules });
     const rows = await rotateKeys({ secrets: config.get('secrets'), dataDir: core.dataDir });
     process.stdout.write(`re-encrypted ${rows} rows under the newest key\n`);
     return;
@@ -47,13 +48,13 @@ async function main(argv: string[]): Promise<void> {
   let notes: string[] = [];
   try {
     if (quickstart) {
-      const { core } = loadConfig({ argv: flags });
+      const { core } = loadConfig({ argv: flags, modules });
       const dataDir = resolve(core.dataDir);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      ({ overrides, notes } = quickstartOverrides(core, dataDir));
+      ({ overrides, notes } = quickstartOverrides(core, dataDir, modules));
     }
     if (printConfig) {
-      process.stdout.write(loadConfig({ argv: flags, overrides }).config.toString() + '\n');
+      process.stdout.write(loadConfig({ argv: flags, overrides, modules }).config.toString() + '\n');
       return;
     }
   } catch (err) {
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
   await launch(overrides, {
     program: PROGRAM,
     argv: flags,
+    modules,
     quickstart,
     onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')),
   });

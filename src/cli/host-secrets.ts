@@ -8,12 +8,15 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { schemaFlags } from '../config/load.js';
+import { gatewaySchema, schemaFlags } from '../config/load.js';
+import { hostSecretsModule } from '../plugins/host-secrets/config.js';
 import { ConfigError } from '../config/settings.js';
 import { helpText } from './help.js';
 import { fail, launch } from './launch.js';
 
 const PROGRAM = 'host-secrets';
+/** This bin serves host-secrets alone: only its settings, only its code. */
+const MODULES = [hostSecretsModule];
 export const DEFAULT_PORT = 60401;
 
 type Kind = 'string' | 'list' | 'port' | 'boolean';
@@ -97,11 +100,11 @@ export function hostSecretsLaunch(args: string[], env: NodeJS.ProcessEnv): HostS
 async function main(args: string[]): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
     // The schema's help lists most original flags already; add those it names differently.
-    const schema = schemaFlags();
+    const schema = schemaFlags(gatewaySchema(MODULES));
     const original = Object.entries(ORIGINAL_FLAGS)
       .filter(([flag]) => !schema.has(flag))
       .map(([flag, { key, env }]): [string, string] => [`--${flag}`, `Same as ${env} (setting ${key})`]);
-    process.stdout.write(helpText(PROGRAM, [...original, ['-h, --help', 'Print this help and exit']]));
+    process.stdout.write(helpText(PROGRAM, MODULES, [...original, ['-h, --help', 'Print this help and exit']]));
     return;
   }
   let parsed: HostSecretsLaunch;
@@ -111,7 +114,7 @@ async function main(args: string[]): Promise<void> {
     if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
     throw err;
   }
-  await launch(parsed.overrides, { program: PROGRAM, argv: parsed.argv });
+  await launch(parsed.overrides, { program: PROGRAM, argv: parsed.argv, modules: MODULES });
 }
 
 // Run only as the program (the bin is a symlink to this file), not when tests import the parser.

@@ -6,6 +6,7 @@
  */
 import { buildGateway, type Gateway } from '../server.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { PluginModule } from '../plugins/module.js';
 import { ConfigError } from '../config/settings.js';
 import { createLogger } from '../log.js';
 
@@ -15,6 +16,8 @@ export interface LaunchOptions {
   /** Flags for the schema; presets that parse their own flags pass none. */
   argv?: string[];
   configName?: LoadOptions['configName'];
+  /** The capabilities this program can enable. */
+  modules: readonly PluginModule<any>[];
   quickstart?: boolean;
   /** Called once listening, e.g. to print where things are. */
   onListening?(urls: Record<string, string>, gateway: Gateway): void;
@@ -51,7 +54,7 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   let log: ReturnType<typeof createLogger>;
   let timeoutMs: number;
   try {
-    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName });
+    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, modules: options.modules });
     log = createLogger(loaded.core.logLevel);
     timeoutMs = loaded.core.shutdownTimeoutMs;
     gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CoreSettings, ListenerSpec } from '../config/schema.js';
-import { pluginModules } from '../plugins/registry.js';
+import type { PluginModule } from '../plugins/module.js';
 
 export const QUICKSTART_CLIENT_ID = 'root';
 
@@ -34,10 +34,10 @@ export function ensureRootClient(dataDir: string): { file: string; clientId: str
   return { file, clientId: QUICKSTART_CLIENT_ID, accessToken, created: true };
 }
 
-const available = (names: string[]) => names.filter((n) => pluginModules.some((m) => m.name === n));
 
 /** Settings the quick start puts on top of the configuration, and lines to print once. */
-export function quickstartOverrides(settings: CoreSettings, dataDir: string): { overrides: Record<string, unknown>; notes: string[] } {
+export function quickstartOverrides(settings: CoreSettings, dataDir: string, modules: readonly PluginModule<any>[]): { overrides: Record<string, unknown>; notes: string[] } {
+  const available = (names: string[]) => names.filter((n) => modules.some((m) => m.name === n));
   const root = ensureRootClient(dataDir);
   const apiPort = settings.port + 1;
   const rootUrl = `http://127.0.0.1:${apiPort}`;
@@ -53,7 +53,7 @@ export function quickstartOverrides(settings: CoreSettings, dataDir: string): { 
     'taskcluster.certificate': '',
     adminPort: settings.adminPort || settings.port + 2,
   };
-  if (pluginModules.some((m) => m.name === 'secrets')) overrides['secrets.authClients'] = root.file;
+  if (modules.some((m) => m.name === 'secrets')) overrides['secrets.authClients'] = root.file;
   const notes = [
     `quick start: root client "${root.clientId}" (scopes: *); its access token is kept in ${root.file}${root.created ? ' (just generated)' : ''}`,
     `quick start: secrets API (rootUrl) at ${rootUrl}; proxy at http://127.0.0.1:${settings.port}; metrics at http://127.0.0.1:${overrides.adminPort}/metrics`,

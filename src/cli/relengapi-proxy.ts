@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/settings.js';
 import { versionInfo } from '../routes/dockerflow.js';
 import { fail, launch } from './launch.js';
+import { relengapiModule } from '../plugins/relengapi/config.js';
 
 const PROGRAM = 'relengapi-proxy';
 
@@ -112,7 +113,7 @@ async function main(args: string[]): Promise<void> {
     throw err;
   }
   if (command.action === 'print') process.stdout.write(command.text);
-  else await launch(command.overrides, { program: PROGRAM, argv: [] });
+  else await launch(command.overrides, { program: PROGRAM, argv: [], modules: [relengapiModule] });
 }
 
 // Run only as the program (the bin is a symlink to this file), not when tests import the parser.

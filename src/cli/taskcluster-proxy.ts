@@ -8,6 +8,9 @@ import { versionInfo } from '../routes/dockerflow.js';
 import { authorizedScopesFor, parseProxyArgs, PROXY_USAGE, proxyOverrides, UsageError, versionLine } from '../plugins/proxy/preset.js';
 import { fetchTaskScopes } from '../plugins/proxy/task-scopes.js';
 import { fail, launch } from './launch.js';
+import { proxyModule } from '../plugins/proxy/config.js';
+import { bewitModule } from '../plugins/bewit/config.js';
+import { credentialsModule } from '../plugins/credentials/config.js';
 
 const PROGRAM = 'taskcluster-proxy';
 
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
   await launch(proxyOverrides(run, authorizedScopes), {
     program: PROGRAM,
     configName: PROGRAM,
+    // only these three: the native sidecar binary carries no storage code
+    modules: [proxyModule, bewitModule, credentialsModule],
     onListening: (urls, gateway) => {
       gateway.services.log.info(
         { version: versionLine(versionInfo.version, revision), rootUrl: run.rootUrl, clientId: run.clientId, temporary: run.certificate !== '', authorizedScopes, listeners: urls },

@@ -11,7 +11,7 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import { pluginModules } from '../plugins/registry.js';
+import type { PluginModule } from '../plugins/module.js';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
@@ -38,10 +38,10 @@ convict.addFormat({
   },
 });
 
-/** The whole schema: core settings plus each plugin module's sections. */
-export function gatewaySchema(): Record<string, unknown> {
+/** The whole schema: core settings plus the sections of the given plugin modules. */
+export function gatewaySchema(modules: readonly PluginModule<any>[] = []): Record<string, unknown> {
   const schema: Record<string, unknown> = { ...coreSchema };
-  for (const module of pluginModules) {
+  for (const module of modules) {
     for (const [section, fragment] of Object.entries(module.schema as Record<string, unknown>)) {
       if (section in schema) throw new Error(`plugin ${module.name} redefines setting section ${section}`);
       schema[section] = fragment;
@@ -51,6 +51,11 @@ export function gatewaySchema(): Record<string, unknown> {
 }
 
 export interface LoadOptions {
+  /**
+   * The capabilities this program can enable (their settings join the schema). Passed in, not
+   * imported, so a preset such as the taskcluster-proxy binary carries only its own plugins.
+   */
+  modules?: readonly PluginModule<any>[];
   /** Flags (without the program name). */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
@@ -66,6 +71,7 @@ export type GatewayConfig = { get(key: string): any; getProperties(): any; toStr
 export interface LoadedConfig {
   config: GatewayConfig;
   core: CoreSettings;
+  modules: readonly PluginModule<any>[];
 }
 
 function readFileSection(file: string, deployEnv: string): Record<string, unknown> {
@@ -87,7 +93,7 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 }
 
 /** Flags the schema knows, each with its convict path. */
-export function schemaFlags(schema = gatewaySchema()): Map<string, { path: string; spec: Record<string, unknown> }> {
+export function schemaFlags(schema: Record<string, unknown>): Map<string, { path: string; spec: Record<string, unknown> }> {
   const flags = new Map<string, { path: string; spec: Record<string, unknown> }>();
   const walk = (node: Record<string, unknown>, prefix: string) => {
     for (const [key, value] of Object.entries(node)) {
@@ -115,7 +121,8 @@ function checkFlags(argv: string[], flags: Map<string, unknown>): void {
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const argv = options.argv ?? [];
   const env = options.env ?? process.env;
-  const schema = gatewaySchema();
+  const modules = options.modules ?? [];
+  const schema = gatewaySchema(modules);
   checkFlags(argv, schemaFlags(schema));
   let config: GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
   try {
@@ -135,5 +142,5 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError((err as Error).message.split('\n')[0]!);
   }
-  return { config, core: config.getProperties() as unknown as CoreSettings };
+  return { config, core: config.getProperties() as unknown as CoreSettings, modules };
 }

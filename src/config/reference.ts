@@ -3,6 +3,7 @@
  * README cannot go stale (test/config/reference.test.ts compares them; `npm run docs` rewrites).
  */
 import { gatewaySchema } from './load.js';
+import { pluginModules } from '../plugins/registry.js';
 
 interface Row {
   key: string;
@@ -30,7 +31,7 @@ function rows(node: Record<string, unknown>, prefix = ''): Row[] {
 
 export function configReference(): string {
   const lines = ['| key | environment | flag | default | meaning |', '|---|---|---|---|---|'];
-  for (const r of rows(gatewaySchema())) lines.push(`| \`${r.key}\` | ${r.env} | ${r.flag} | ${r.fallback} | ${r.doc} |`);
+  for (const r of rows(gatewaySchema(pluginModules))) lines.push(`| \`${r.key}\` | ${r.env} | ${r.flag} | ${r.fallback} | ${r.doc} |`);
   return lines.join('\n') + '\n';
 }
 

@@ -97,14 +97,18 @@ export class NonceCache {
     const id = `${key}\n${nonce}\n${ts}`;
     const expiresAt = this.seen.get(id);
     if (expiresAt !== undefined && expiresAt > now) return false;
-    if (this.seen.size >= this.maxEntries) this.prune(now);
+    // delete first so the entry moves to the end: the map stays ordered by expiry
+    this.seen.delete(id);
+    this.prune(now);
     this.seen.set(id, now + this.windowMs);
     return true;
   }
 
+  /** Drop expired entries, oldest first, and the oldest live ones beyond the bound: O(dropped). */
   private prune(now: number): void {
     for (const [id, expiresAt] of this.seen) {
-      if (expiresAt <= now || this.seen.size >= this.maxEntries) this.seen.delete(id);
+      if (expiresAt > now && this.seen.size < this.maxEntries) break;
+      this.seen.delete(id);
     }
   }
 }

@@ -7,7 +7,14 @@ import scopes from 'taskcluster-lib-scopes';
 export type ScopeExpression = string | { AnyOf: ScopeExpression[] } | { AllOf: ScopeExpression[] };
 
 export const validScope: (scope: string) => boolean = scopes.validScope;
-export const validExpression: (expr: unknown) => boolean = scopes.validExpression;
+/** The library throws on some malformed expressions instead of answering false. */
+export function validExpression(expr: unknown): boolean {
+  try {
+    return scopes.validExpression(expr);
+  } catch {
+    return false;
+  }
+}
 export const satisfiesExpression: (held: string[], expr: ScopeExpression) => boolean = scopes.satisfiesExpression;
 export const normalizeScopeSet: (held: string[]) => string[] = scopes.normalizeScopeSet;
 export const scopeIntersection: (a: string[], b: string[]) => string[] = scopes.scopeIntersection;

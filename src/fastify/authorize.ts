@@ -43,15 +43,6 @@ declare module 'fastify' {
 
 const PLACEHOLDER = /<([^<>]+)>/g;
 
-/** taskcluster-lib-scopes' validExpression throws where it could answer false. */
-function isValidExpression(expression: unknown): boolean {
-  try {
-    return validExpression(expression);
-  } catch {
-    return false;
-  }
-}
-
 function mapStrings(expression: ScopeExpression, render: (scope: string) => string): ScopeExpression {
   if (typeof expression === 'string') return render(expression);
   if ('AnyOf' in expression) return { AnyOf: expression.AnyOf.map((e) => mapStrings(e, render)) };
@@ -66,7 +57,7 @@ export function checkRouteScopes(route: Pick<RouteOptions, 'method' | 'url' | 'c
   if (config.scopes === null) return;
   let valid: boolean;
   try {
-    valid = isValidExpression(mapStrings(config.scopes as ScopeExpression, (s) => s.replace(PLACEHOLDER, 'x')));
+    valid = validExpression(mapStrings(config.scopes as ScopeExpression, (s) => s.replace(PLACEHOLDER, 'x')));
   } catch {
     valid = false;
   }
@@ -83,7 +74,7 @@ export function checkRouteScopes(route: Pick<RouteOptions, 'method' | 'url' | 'c
 /** The route's expression with request params substituted; 400 when a param makes an invalid scope. */
 export function requiredScopes(expression: ScopeExpression, params: Record<string, string>, scopeParams: Record<string, string> = {}): ScopeExpression {
   const rendered = mapStrings(expression, (scope) => scope.replace(PLACEHOLDER, (_, param: string) => params[scopeParams[param] ?? param] ?? ''));
-  if (!isValidExpression(rendered)) throw new GatewayError('InputError', 'URL parameters must be printable ASCII (they become part of a scope)');
+  if (!validExpression(rendered)) throw new GatewayError('InputError', 'URL parameters must be printable ASCII (they become part of a scope)');
   return rendered;
 }
 

@@ -2,13 +2,14 @@ import t from 'tap';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { schemaFlags } from '../../src/config/load.js';
+import { gatewaySchema, schemaFlags } from '../../src/config/load.js';
+import { pluginModules } from '../../src/plugins/registry.js';
 import { freePort, runBin, startBin, waitForOutput } from '../helpers/spawn-bin.js';
 
 t.test('--help lists every flag with its environment variable; --version', async (t) => {
   const help = await runBin('gateway', ['--help']);
   t.equal(help.code, 0);
-  for (const [flag, { spec }] of schemaFlags()) {
+  for (const [flag, { spec }] of schemaFlags(gatewaySchema(pluginModules))) {
     t.match(help.stdout, `--${flag}`, `--${flag} listed`);
     if (spec.env) t.match(help.stdout, `env ${String(spec.env)}`);
   }

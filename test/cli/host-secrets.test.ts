@@ -7,6 +7,9 @@ import { DEFAULT_PORT, hostSecretsLaunch, ORIGINAL_FLAGS } from '../../src/cli/h
 import { loadConfig } from '../../src/config/load.js';
 import { get, baseEnv } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
+import { hostSecretsModule } from '../../src/plugins/host-secrets/config.js';
+
+const modules = [hostSecretsModule];
 
 t.test('each original flag sets the setting its environment variable sets', async (t) => {
   const values: Record<string, string> = {
@@ -19,10 +22,10 @@ t.test('each original flag sets the setting its environment variable sets', asyn
     const { key, env } = ORIGINAL_FLAGS[flag]!;
     for (const args of [[`--${flag}`, value], [`--${flag}=${value}`]]) {
       const parsed = hostSecretsLaunch(args, {});
-      const byFlag = loadConfig({ env: {}, argv: parsed.argv, overrides: parsed.overrides }).config.get(key);
-      const byEnv = loadConfig({ env: { [env]: value }, argv: [] }).config.get(key);
+      const byFlag = loadConfig({ env: {}, argv: parsed.argv, overrides: parsed.overrides, modules }).config.get(key);
+      const byEnv = loadConfig({ env: { [env]: value }, argv: [], modules }).config.get(key);
       t.same(byFlag, byEnv, `${args.join(' ')} = ${env}=${value}`);
-      t.not(JSON.stringify(byFlag), JSON.stringify(loadConfig({ env: {}, argv: [] }).config.get(key)), `${flag} changes ${key} from its default`);
+      t.not(JSON.stringify(byFlag), JSON.stringify(loadConfig({ env: {}, argv: [], modules }).config.get(key)), `${flag} changes ${key} from its default`);
     }
   }
 });

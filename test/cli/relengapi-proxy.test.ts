@@ -8,6 +8,7 @@ import { relengapiProxyCommand, USAGE } from '../../src/cli/relengapi-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
+import { relengapiModule } from '../../src/plugins/relengapi/config.js';
 
 const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -51,7 +52,7 @@ t.test('our additions', async (t) => {
   }, '--relengapi-url wins over --relengapi-host; routes repeat');
   t.notOk('ipAddress' in run(['--', TASK_ID], { GATEWAY_IP_ADDRESS: '10.0.0.1' }), 'GATEWAY_IP_ADDRESS wins');
 
-  const settings = loadConfig({ env: {}, overrides: run(['--relengapi-token', 'tok', '--', TASK_ID]) }).config;
+  const settings = loadConfig({ env: {}, overrides: run(['--relengapi-token', 'tok', '--', TASK_ID]), modules: [relengapiModule] }).config;
   t.equal(settings.get('port'), 8080, 'port 8080 by default');
   t.same(settings.get('relengapi.routes'), ['/tooltool=https://tooltool.mozilla-releng.net', '/treestatus=https://treestatus.mozilla-releng.net', '/mapper=https://mapper.mozilla-releng.net']);
   t.equal(settings.get('relengapi.tokenUrl'), 'https://tokens.mozilla-releng.net/tokens');

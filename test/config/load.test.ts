@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, schemaFlags } from '../../src/config/load.js';
+import { gatewaySchema, loadConfig, schemaFlags } from '../../src/config/load.js';
+import { pluginModules } from '../../src/plugins/registry.js';
 
 t.test('the seeds\' environment names work as they are', async (t) => {
   const { core } = loadConfig({
@@ -54,7 +55,7 @@ t.test('sensitive values never appear in a config dump', async (t) => {
 });
 
 t.test('every flag is unique and names a documented setting', async (t) => {
-  const flags = schemaFlags();
+  const flags = schemaFlags(gatewaySchema(pluginModules));
   t.ok(flags.size >= 15);
   for (const [flag, { spec }] of flags) t.ok(typeof spec.doc === 'string' && spec.doc.length > 5, `--${flag} documented`);
 });

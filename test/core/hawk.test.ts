@@ -87,3 +87,13 @@ t.test('verifier refusals', async (t) => {
   await t.rejects(verifyRequest(request('Hawk id="x"'), directory), { code: 'AuthenticationFailed' }, 'malformed header refused');
   await t.rejects(verifyRequest(request(undefined, '/api/x?bewit=!!!'), directory), { code: 'AuthenticationFailed' }, 'garbage bewit refused');
 });
+
+t.test('the nonce cache stays bounded and forgets expired nonces', async (t) => {
+  const cache = new NonceCache(1000, 3);
+  t.ok(cache.admit('k', 'n1', '1', 0));
+  t.notOk(cache.admit('k', 'n1', '1', 10), 'replay within the window refused');
+  t.ok(cache.admit('k', 'n1', '1', 2000), 'admitted again once expired');
+  for (const n of ['a', 'b', 'c', 'd']) t.ok(cache.admit('k', n, '1', 2100));
+  t.ok(cache.admit('k', 'a', '1', 2200), 'the oldest live entry gives way past the bound');
+  t.notOk(cache.admit('k', 'd', '1', 2200), 'recent entries are kept');
+});

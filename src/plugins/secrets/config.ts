@@ -10,7 +10,7 @@ import { ConfigError, requireSetting, type SettingsOf } from '../../config/setti
 import type { Authenticate } from '../../fastify/authorize.js';
 import { definePluginModule, type GatewayServices } from '../module.js';
 import { secretsPlugin, type SecretsPluginOptions } from './index.js';
-import { quickstartClients, quickstartKeys } from './quickstart.js';
+import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
 import { loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
 
@@ -66,8 +66,7 @@ function authenticator(settings: SecretsSettings['secrets'], services: GatewaySe
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
     return remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache });
   }
-  const file = settings.authClients || (services.quickstart ? quickstartClients(services.dataDir(), services.log) : '');
-  return localAuthenticator(loadAuthClients(requireSetting(file, 'secrets.authClients', '--auth-clients / GATEWAY_AUTH_CLIENTS; or --auth remote')), nonceCache);
+  return localAuthenticator(loadAuthClients(requireSetting(settings.authClients, 'secrets.authClients', '--auth-clients / GATEWAY_AUTH_CLIENTS; or --auth remote')), nonceCache);
 }
 
 export const secretsModule = definePluginModule({

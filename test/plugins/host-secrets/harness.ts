@@ -27,7 +27,7 @@ export const baseEnv: NodeJS.ProcessEnv = {
 };
 
 export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')) {
-  const loaded = loadConfig({ env, argv: [] });
+  const loaded = loadConfig({ env, argv: [], modules: [hostSecretsModule] });
   const { clientId, accessToken, certificate } = loaded.core.taskcluster;
   const services = {
     settings: loaded.core,

@@ -11,6 +11,7 @@ import { ConfigError } from '../../../src/config/settings.js';
 import type { GatewayServices } from '../../../src/plugins/module.js';
 import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/config.js';
 import { clientsFile } from './gateway.js';
+import { ensureRootClient } from '../../../src/cli/quickstart.js';
 
 function services(dataDir: string, quickstart: boolean, lines: string[] = []): GatewayServices {
   const sink = new Writable({ write: (chunk, _e, done) => { lines.push(chunk.toString()); done(); } });
@@ -43,11 +44,11 @@ t.test('settings problems are ConfigErrors naming the setting', async (t) => {
   t.ok(statSync(join(dir, 'secrets.db')).isFile(), 'default database: sqlite:<dataDir>/secrets.db');
 });
 
-t.test('quick start: generates keys and a root client once, logs where, never the token', async (t) => {
+t.test('quick start: generates keys once, logs where; serves the generated root client', async (t) => {
   const dir = t.testdir({});
   const lines: string[] = [];
-  const created = await secretsModule.create(settings({ sweepIntervalSec: 1 }), services(dir, true, lines));
-  const clientsPath = join(dir, 'auth-clients.json');
+  const clientsPath = ensureRootClient(dir).file;
+  const created = await secretsModule.create(settings({ sweepIntervalSec: 1, authClients: clientsPath }), services(dir, true, lines));
   const generated = JSON.parse(readFileSync(clientsPath, 'utf8'));
   const root = generated.clients[0];
   t.match(root, { clientId: 'root', accessToken: /^[A-Za-z0-9_-]{44}$/, scopes: ['*'] });
@@ -56,8 +57,7 @@ t.test('quick start: generates keys and a root client once, logs where, never th
   t.equal(statSync(join(dir, 'secrets-keys.json')).mode & 0o777, 0o600);
   const log = lines.join('');
   t.notMatch(log, root.accessToken, 'the token is not logged');
-  t.equal(lines.filter((l) => l.includes('generated client')).length, 1, 'printed once');
-  t.match(log, clientsPath);
+  t.match(log, join(dir, 'secrets-keys.json'), 'says where the generated key is');
 
   const app = Fastify();
   await app.register(created.plugin, created.options);
@@ -75,8 +75,8 @@ t.test('quick start: generates keys and a root client once, logs where, never th
   await app.close();
   await created.close?.();
 
-  const again = await secretsModule.create(settings(), services(dir, true, lines));
+  const again = await secretsModule.create(settings({ authClients: ensureRootClient(dir).file }), services(dir, true, lines));
   await again.close?.();
   t.equal(JSON.parse(readFileSync(clientsPath, 'utf8')).clients[0].accessToken, root.accessToken, 'the next run keeps the client');
-  t.equal(lines.filter((l) => l.includes('generated')).length, 2, 'nothing generated again (one key, one client)');
+  t.equal(lines.filter((l) => l.includes('generated a secrets encryption key')).length, 1, 'the key is not generated again');
 });
