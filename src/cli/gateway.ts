@@ -46,20 +46,15 @@ async function main(argv: string[]): Promise<void> {
   const flags = argv.filter((a) => a !== '--quickstart' && a !== '--print-config');
   let overrides: Record<string, unknown> = {};
   let notes: string[] = [];
-  try {
-    if (quickstart) {
-      const { core } = loadConfig({ argv: flags, modules });
-      const dataDir = resolve(core.dataDir);
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      ({ overrides, notes } = quickstartOverrides(core, dataDir, modules));
-    }
-    if (printConfig) {
-      process.stdout.write(loadConfig({ argv: flags, overrides, modules }).config.toString() + '\n');
-      return;
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
-    throw err;
+  if (quickstart) {
+    const { core } = loadConfig({ argv: flags, modules });
+    const dataDir = resolve(core.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    ({ overrides, notes } = quickstartOverrides(core, dataDir, modules));
+  }
+  if (printConfig) {
+    process.stdout.write(loadConfig({ argv: flags, overrides, modules }).config.toString() + '\n');
+    return;
   }
   await launch(overrides, {
     program: PROGRAM,
@@ -70,4 +65,5 @@ async function main(argv: string[]): Promise<void> {
   });
 }
 
+// configuration errors exit 2 with their one line; anything else 1
 main(process.argv.slice(2)).catch((err) => fail(PROGRAM, (err as Error).message, err instanceof ConfigError ? 2 : 1));

@@ -12,7 +12,7 @@ import { gatewaySchema, schemaFlags } from '../config/load.js';
 import { hostSecretsModule } from '../plugins/host-secrets/config.js';
 import { ConfigError } from '../config/settings.js';
 import { helpText } from './help.js';
-import { fail, launch } from './launch.js';
+import { fail, launch, orExit } from './launch.js';
 
 const PROGRAM = 'host-secrets';
 /** This bin serves host-secrets alone: only its settings, only its code. */
@@ -107,13 +107,7 @@ async function main(args: string[]): Promise<void> {
     process.stdout.write(helpText(PROGRAM, MODULES, [...original, ['-h, --help', 'Print this help and exit']]));
     return;
   }
-  let parsed: HostSecretsLaunch;
-  try {
-    parsed = hostSecretsLaunch(args, process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
-    throw err;
-  }
+  const parsed = orExit(PROGRAM, () => hostSecretsLaunch(args, process.env));
   await launch(parsed.overrides, { program: PROGRAM, argv: parsed.argv, modules: MODULES });
 }
 

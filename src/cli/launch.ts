@@ -28,6 +28,16 @@ export function fail(program: string, message: string, code: number): never {
   process.exit(code);
 }
 
+/** The value of `read`, or exit 2 with its one-line message when it is a configuration error. */
+export function orExit<T>(program: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(program, err.message, 2);
+    throw err;
+  }
+}
+
 /** Close listeners on the first SIGTERM/SIGINT; connections still open after the timeout are cut. */
 function closeOnSignals(gateway: Gateway, timeoutMs: number, log: ReturnType<typeof createLogger>): void {
   let closing = false;

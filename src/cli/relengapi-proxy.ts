@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/settings.js';
 import { versionInfo } from '../routes/dockerflow.js';
-import { fail, launch } from './launch.js';
+import { fail, launch, orExit } from './launch.js';
 import { relengapiModule } from '../plugins/relengapi/config.js';
 
 const PROGRAM = 'relengapi-proxy';
@@ -105,13 +105,7 @@ function tokenUrlOfHost(host: string): string {
 }
 
 async function main(args: string[]): Promise<void> {
-  let command: RelengapiProxyCommand;
-  try {
-    command = relengapiProxyCommand(args, process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(PROGRAM, err.message, 2);
-    throw err;
-  }
+  const command = orExit(PROGRAM, () => relengapiProxyCommand(args, process.env));
   if (command.action === 'print') process.stdout.write(command.text);
   else await launch(command.overrides, { program: PROGRAM, argv: [], modules: [relengapiModule] });
 }
