@@ -108,7 +108,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const parsed = orExit(PROGRAM, () => hostSecretsLaunch(args, process.env));
-  await launch(parsed.overrides, { program: PROGRAM, argv: parsed.argv, modules: MODULES });
+  await launch(parsed.overrides, { program: PROGRAM, argv: parsed.argv, modules: MODULES, configName: PROGRAM });
 }
 
 // Run only as the program (the bin is a symlink to this file), not when tests import the parser.

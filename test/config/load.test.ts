@@ -59,3 +59,13 @@ t.test('every flag is unique and names a documented setting', async (t) => {
   t.ok(flags.size >= 15);
   for (const [flag, { spec }] of flags) t.ok(typeof spec.doc === 'string' && spec.doc.length > 5, `--${flag} documented`);
 });
+
+t.test('a preset\'s own config file: the host-secrets profiles of the original', async (t) => {
+  const { hostSecretsModule } = await import('../../src/plugins/host-secrets/config.js');
+  const load = (DEPLOY_ENV: string) => loadConfig({ env: { DEPLOY_ENV }, configName: 'host-secrets', modules: [hostSecretsModule] });
+  const production = load('production');
+  t.equal(production.core.forceSsl, true);
+  t.equal(production.core.trustProxy, true);
+  t.same(load('development').config.get('hostSecrets.allowedIps'), ['0.0.0.0/0', '::/0']);
+  t.equal(load('').core.forceSsl, false, 'no profile, no change');
+});

@@ -17,7 +17,7 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
 
 export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (app, options) => {
   // The gateway registers the renderer on every listener; a bare Fastify app hosting the plugin has none.
-  if (!app.hasPlugin('taskcluster-gateway-errors')) await app.register(errorRenderer);
+  await app.register(errorRenderer);
   if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy }));
   const limited = options.rateLimitPerMinute > 0;
   if (limited) {
