@@ -12,6 +12,7 @@ import t from 'tap';
 import { startFakeTaskcluster, type Echo } from '../helpers/fake-taskcluster.js';
 import { execForm, instructions, parseDockerfile, stageEnv } from './dockerfile.js';
 import { buildPackage, freePort, repo, start, waitForPort } from './processes.js';
+import { withoutTapLoaders } from '../helpers/foreign-user.js';
 
 const NOBODY = 65534;
 const [buildStage, runtime, ...extra] = parseDockerfile(join(repo, 'Dockerfile'));
@@ -48,11 +49,11 @@ t.test('the staged image is the taskcluster-proxy drop-in: signs, restricts to t
   const inImage = (args: string[]) => args.map((arg) => arg.replaceAll('/app', app));
   const [command, ...args] = inImage(execForm(instructions(runtime!, 'ENTRYPOINT')[0]!));
   const healthcheck = inImage(execForm(instructions(runtime!, 'HEALTHCHECK')[0]!));
-  const runHealthcheck = () => spawnSync(healthcheck[0]!, healthcheck.slice(1), { env, cwd: app, timeout: 10_000, ...user }).status;
+  const runHealthcheck = () => spawnSync(...withoutTapLoaders(healthcheck[0]!, healthcheck.slice(1)), { env, cwd: app, timeout: 10_000, ...user }).status;
 
   const scopes = ['queue:create-artifact:abc/0', 'secrets:get:project/x'];
   const dockerRunArgs = ['--client-id=docker-worker/task', '--access-token=task-token', '--certificate=', `--root-url=${tc.rootUrl}`, ...scopes];
-  const proxy = start(command!, [...args, ...dockerRunArgs], { env, cwd: app, ...user });
+  const proxy = start(...withoutTapLoaders(command!, [...args, ...dockerRunArgs]), { env, cwd: app, ...user });
   t.teardown(() => proxy.child.kill('SIGKILL'));
   await waitForPort(Number(env.PORT), proxy);
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildPackage, freePort, repo } from './processes.js';
+import { withoutTapLoaders } from '../helpers/foreign-user.js';
 
 const PREFIX = '/opt/host-secrets';
 const NOBODY_UID = 65534;
@@ -73,7 +74,7 @@ t.test('the init.d script starts, reports and stops host-secrets as an unprivile
   execFileSync('cp', [shipped, configured]);
   appendFileSync(configured, `TASKCLUSTER_CLIENT_ID=project/releng/host-secrets\nTASKCLUSTER_ACCESS_TOKEN=issuer-token\nTASKCLUSTER_ALLOWED_IPS=127.0.0.1/32\nPORT=${port}\n`);
   const service = (action: string, conf = configured) => {
-    const r = spawnSync(join(root, 'etc/init.d/host-secrets'), [action], { env: { ...env, CONF: conf }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(...withoutTapLoaders(join(root, 'etc/init.d/host-secrets'), [action]), { env: { ...env, CONF: conf }, encoding: 'utf8', timeout: 30_000 });
     return { status: r.status, output: r.stdout + r.stderr };
   };
   t.teardown(() => {

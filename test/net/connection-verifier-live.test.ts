@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ConnectionVerifier } from '../../src/net/connection-verifier.js';
+import { withoutTapLoaders } from '../helpers/foreign-user.js';
 
 const run = promisify(execFile);
 const NOBODY = 65534;
@@ -43,7 +44,7 @@ async function serve(t: Test, host: string, verifier: ConnectionVerifier): Promi
 /** GET / from a child process running as `uid`: 'status 200', or 'error <code>' when refused. */
 async function clientAs(uid: number, host: string, port: number): Promise<string> {
   const script = `require('http').get({host: ${JSON.stringify(host)}, port: ${port}, agent: false}, (res) => { res.resume(); console.log('status ' + res.statusCode); }).on('error', (e) => console.log('error ' + e.code));`;
-  const { stdout } = await run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, '-e', script], { timeout: 10_000 });
+  const { stdout } = await run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...withoutTapLoaders(process.execPath, ['-e', script]).flat()], { timeout: 10_000 });
   return stdout.trim();
 }
 
