@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { repoRoot } from './processes.js';
 
 export interface CompiledGateway {
-  /** The `taskcluster-gateway` bin inside the compiled tree. */
+  /** The `taskcluster-proxy` bin inside the compiled tree: the proxy as tasks' sidecars run it. */
   entry: string;
   remove(): void;
 }
@@ -35,5 +35,5 @@ export function compileGateway(): CompiledGateway {
     writeFileSync(out, ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText);
   }
   for (const name of ['package.json', 'config', 'node_modules']) symlinkSync(join(repoRoot, name), join(root, name));
-  return { entry: join(root, 'dist', 'cli', 'gateway.js'), remove: () => rmSync(root, { recursive: true, force: true }) };
+  return { entry: join(root, 'dist', 'cli', 'taskcluster-proxy.js'), remove: () => rmSync(root, { recursive: true, force: true }) };
 }

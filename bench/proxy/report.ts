@@ -25,7 +25,7 @@ const LABELS: Record<ThroughputRow, string> = {
   nginx: 'nginx proxy_pass, 1 worker, keep-alive pool, fixed Authorization',
   node: 'node:http → undici Pool.request, Hawk per request (calculateMac) — the Node ceiling',
   fastify: 'stock @fastify/http-proxy, Hawk via rewriteRequestHeaders + hawk.client.header',
-  gateway: '**the gateway** (taskcluster-gateway bin, proxy plugin, default settings)',
+  gateway: '**the gateway** (taskcluster-proxy bin as generic-worker runs it, default settings)',
 };
 
 export function median(values: number[]): number {
