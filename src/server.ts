@@ -105,6 +105,8 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     if (!known.has(name)) throw new ConfigError(`unknown plugin ${name} in setting plugins (known: ${[...known.keys()].join(', ') || 'none'})`);
   }
   if (wanted.size === 0 && !options.quickstart) throw new ConfigError('no plugins enabled: set plugins (GATEWAY_PLUGINS, --plugins) or listeners');
+  // refused settings fail here, before any plugin opens a store
+  const verifier = connectionVerifierFor(loaded.core);
   const services = gatewayServices(loaded, options);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
@@ -122,7 +124,6 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
-    const verifier = connectionVerifierFor(loaded.core);
     for (const spec of specs) {
       const app = Fastify({ loggerInstance: options.log.child({ listener: spec.name }) as FastifyBaseLogger, trustProxy, return503OnClosing: true });
       await app.register(errorRenderer);
@@ -162,10 +163,10 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {
         urls[spec.name] = await app.listen({ host: spec.host || '::', port: spec.port });
-        if (loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host)) {
+        if (verifier && loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host)) {
           // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
           const server = createServer((req, res) => app.routing(req, res));
-          connectionVerifierFor(loaded.core)!.attach(server, options.log);
+          verifier.attach(server, options.log);
           loopbackServers.push(server);
           const { port } = app.server.address() as AddressInfo;
           await new Promise<void>((resolve, reject) => {
