@@ -61,7 +61,7 @@ export function gatewayServices(loaded: LoadedConfig, options: BuildOptions): Ga
         if (!credentials?.clientId || !credentials.accessToken) {
           throw new ConfigError('missing required setting taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)');
         }
-        holder = new CredentialHolder(credentials);
+        holder = new CredentialHolder(credentials, { authorizedScopes: settings.taskcluster.authorizedScopes ?? undefined });
       }
       return holder;
     },

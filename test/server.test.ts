@@ -63,3 +63,20 @@ t.test('connection verification settings: refused at start when wrong; 127.0.0.1
   t.equal((await fetch(`http://127.0.0.2:${port}/__lbheartbeat__`)).status, 200, 'the configured address serves a root-owned peer');
   t.equal((await fetch(`http://127.0.0.1:${port}/__lbheartbeat__`)).status, 200, '127.0.0.1 at the same port serves too');
 });
+
+t.test('authorizedScopes restrict every signature of the gateway, /bewit included', async (t) => {
+  const { bewitModule } = await import('../src/plugins/bewit/config.js');
+  const loaded = loadConfig({
+    argv: ['--plugins', 'bewit', '--port', '0', '--authorized-scopes', '["queue:get-artifact:x"]'],
+    env: { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't'.repeat(44) },
+    modules: [bewitModule],
+  });
+  const gateway = await buildGateway(loaded, { log: silent });
+  t.teardown(() => gateway.close());
+  const { main } = await gateway.listen();
+  const res = await fetch(`${main}/bewit`, { method: 'POST', body: 'https://tc.example.com/api/queue/v1/x', redirect: 'manual' });
+  t.equal(res.status, 303);
+  const bewit = new URL(res.headers.get('location')!).searchParams.get('bewit')!;
+  const ext = Buffer.from(bewit, 'base64url').toString().split('\\')[3]!;
+  t.same(JSON.parse(Buffer.from(ext, 'base64').toString()), { authorizedScopes: ['queue:get-artifact:x'] });
+});

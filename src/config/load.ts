@@ -11,6 +11,7 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
+import { validScopeList } from '../core/scopes.js';
 import type { PluginModule } from '../plugins/module.js';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
@@ -28,13 +29,12 @@ convict.addFormat({
     }
   },
 });
+// null = no restriction (the credentials' own scopes); [] = no authority at all
 convict.addFormat({
-  name: 'string-map',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : {}) : value),
+  name: 'optional-scope-list',
+  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : null) : value),
   validate: (value: unknown) => {
-    if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-      throw new Error('must be an object of strings');
-    }
+    if (value !== null && !validScopeList(value)) throw new Error('must be null or a JSON array of valid scopes');
   },
 });
 

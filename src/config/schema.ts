@@ -53,6 +53,13 @@ export const coreSchema = {
     clientId: { doc: 'Taskcluster clientId the gateway acts as', format: String, default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
     accessToken: { doc: 'Access token of that client', format: String, default: '', env: 'TASKCLUSTER_ACCESS_TOKEN', arg: 'access-token', sensitive: true },
     certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: String, default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
+    authorizedScopes: {
+      doc: 'Restrict every signature of the gateway (proxy, /bewit) to these scopes (ext.authorizedScopes), a JSON array; empty = unrestricted, [] = no authority. taskcluster-proxy: positional <scope>... and --task-id',
+      format: 'optional-scope-list',
+      default: null as string[] | null,
+      env: 'GATEWAY_AUTHORIZED_SCOPES',
+      arg: 'authorized-scopes',
+    },
   },
   nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },
   deployEnv: {

@@ -40,7 +40,7 @@ function snapshot(credentials: Credentials, authorizedScopes: readonly string[] 
 
 export class CredentialHolder extends EventEmitter<{ swap: [SigningIdentity] }> {
   private identity: SigningIdentity;
-  private authorizedScopes: readonly string[] | undefined;
+  private readonly authorizedScopes: readonly string[] | undefined;
   private renewalTimer: NodeJS.Timeout | undefined;
 
   constructor(initial: Credentials, options: HolderOptions = {}) {
@@ -60,15 +60,6 @@ export class CredentialHolder extends EventEmitter<{ swap: [SigningIdentity] }> 
     this.identity = next;
     this.emit('swap', next);
     return next;
-  }
-
-  /**
-   * Restrict every signature from now on to these scopes (ext.authorizedScopes), keeping the
-   * credentials; for configuration applied after the holder was made (taskcluster-proxy's scopes).
-   */
-  restrict(authorizedScopes: readonly string[]): SigningIdentity {
-    this.authorizedScopes = Object.freeze([...authorizedScopes]);
-    return this.swap(this.identity.credentials);
   }
 
   /**

@@ -48,7 +48,7 @@ t.test('flags as workers pass them, environment fallbacks, errors', async (t) =>
   t.same(proxyOverrides(generic, ['s:2']), {
     plugins: ['proxy', 'bewit', 'credentials'], listeners: [], port: 60024, ipAddress: '127.0.0.1',
     'taskcluster.rootUrl': 'https://flag.example.com', 'taskcluster.clientId': 'env-id', 'taskcluster.accessToken': 'env-token', 'taskcluster.certificate': '',
-    'proxy.authorizedScopes': ['s:2'], allowedUser: 'task_1', allowedNetwork: '172.17.0.0/16',
+    'taskcluster.authorizedScopes': ['s:2'], allowedUser: 'task_1', allowedNetwork: '172.17.0.0/16',
   });
   for (const action of ['help', 'version', 'short-version'] as const) t.equal(parseProxyArgs([`--${action}`], {}).action, action);
   t.match(PROXY_USAGE, /taskcluster-proxy \[options\] \[<scope>\.\.\.\]/);

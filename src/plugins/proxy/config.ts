@@ -2,31 +2,16 @@
  * Settings of the Hawk-signing proxy, and its start: the root URL is required and the shared
  * credential holder (services.holder()) is what it signs with.
  */
-import convict from 'convict';
-import { validScopeList } from '../../core/scopes.js';
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { definePluginModule } from '../module.js';
 import { proxyPlugin, type ProxyPluginOptions } from './index.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { TargetResolver } from './target.js';
 
-// null = no restriction (the credentials' own scopes); [] = no authority at all
-convict.addFormat({
-  name: 'optional-scope-list',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : null) : value),
-  validate: (value: unknown) => {
-    if (value !== null && !validScopeList(value)) throw new Error('must be null or a JSON array of valid scopes');
-  },
-});
-
 const env = (name: string) => `GATEWAY_PROXY_${name}`;
 
 export const proxySchema = {
   proxy: {
-    authorizedScopes: {
-      doc: 'Restrict the gateway credentials to these scopes (ext.authorizedScopes), a JSON array; empty = unrestricted. taskcluster-proxy: positional <scope>... and --task-id',
-      format: 'optional-scope-list', default: null as string[] | null, env: env('AUTHORIZED_SCOPES'), arg: 'proxy-authorized-scopes',
-    },
     allowedHosts: {
       doc: 'Hosts the /<hostname>/<path> form may reach, comma-separated, exact or *.suffix; empty = any (as taskcluster-proxy)',
       format: Array, default: [] as string[], env: env('ALLOWED_HOSTS'), arg: 'proxy-allowed-hosts',
@@ -71,8 +56,6 @@ export const proxyModule = definePluginModule({
     if (randomization < 0 || randomization > 1) throw new ConfigError('proxy.retry.randomization must be between 0 and 1');
     if (multiplier < 1) throw new ConfigError('proxy.retry.multiplier must be at least 1');
     const holder = services.holder();
-    // the holder is shared: the restriction holds for /bewit and after PUT /credentials too
-    if (settings.authorizedScopes !== null) holder.restrict(settings.authorizedScopes);
     const options: ProxyPluginOptions = {
       holder,
       rootUrl,

@@ -160,7 +160,7 @@ export function proxyOverrides(run: ProxyRun, authorizedScopes: string[] | null)
     'taskcluster.clientId': run.clientId,
     'taskcluster.accessToken': run.accessToken,
     'taskcluster.certificate': run.certificate,
-    'proxy.authorizedScopes': authorizedScopes,
+    'taskcluster.authorizedScopes': authorizedScopes,
     allowedUser: run.allowedUser,
     allowedNetwork: run.allowedNetwork,
   };
