@@ -11,33 +11,11 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import { validScopeList } from '../core/scopes.js';
 import type { PluginModule } from '../plugins/module.js';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => parseYaml(text) });
-convict.addFormat({
-  name: 'listener-list',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : []) : value),
-  validate: (value: unknown) => {
-    if (!Array.isArray(value)) throw new Error('must be a list of {name, host, port, plugins}');
-    for (const l of value as Array<Record<string, unknown>>) {
-      if (!l || typeof l.name !== 'string' || typeof l.host !== 'string' || !Number.isInteger(l.port) || !Array.isArray(l.plugins)) {
-        throw new Error(`listener ${JSON.stringify(l)} must have name, host, port and plugins`);
-      }
-    }
-  },
-});
-// null = no restriction (the credentials' own scopes); [] = no authority at all
-convict.addFormat({
-  name: 'optional-scope-list',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : null) : value),
-  validate: (value: unknown) => {
-    if (value !== null && !validScopeList(value)) throw new Error('must be null or a JSON array of valid scopes');
-  },
-});
-
 /** The whole schema: core settings plus the sections of the given plugin modules. */
 export function gatewaySchema(modules: readonly PluginModule<any>[] = []): Record<string, unknown> {
   const schema: Record<string, unknown> = { ...coreSchema };

@@ -4,6 +4,7 @@
  * Environment names are the ones the replaced tools used, so existing deployments work as they are.
  */
 import type { SettingsOf } from './settings.js';
+import './formats.js';
 
 export const coreSchema = {
   plugins: {
