@@ -1,30 +1,33 @@
 /**
- * One attempt at the upstream, on undici's dispatch API. When the answer's head arrives,
- * `onHead` says whether it is passed on (it then writes the head to the client itself); the
- * body then goes straight into the client's response chunk by chunk, with backpressure both
- * ways. No intermediate stream, promise or header object per request: this is the hot path.
- * A head not passed on (a retryable answer) has its body read to the end and dropped, so the
- * connection stays reusable.
+ * One attempt at the upstream, on undici's dispatch API. When the answer's head arrives, the
+ * attempt's owner says whether it is passed on (it then writes the head to the client itself);
+ * the body then goes straight into the client's response chunk by chunk, with backpressure both
+ * ways. No intermediate stream, promise, emitter or header object per request: this is the hot
+ * path. A head not passed on (a retryable answer) has its body read to the end and dropped, so
+ * the connection stays reusable.
  */
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { Cancellation } from './cancellation.js';
 
 /** Bytes of an answer held for a slow client before the upstream is paused. */
 const RESPONSE_BUFFER_BYTES = 256 * 1024;
 
-/** 'answered': the head went to the client; 'dropped': the answer was read and dropped. */
-export type AttemptOutcome = 'answered' | 'dropped';
+/** Who started the attempt, told how it ends: a head passed on, or onDropped, or onFailure. */
+export interface AttemptOwner {
+  /** True once the client has gone away: the attempt is aborted as soon as it can be. */
+  readonly cancelled: boolean;
+  /** The answer's head: true when it was passed on (written to the client), false to drop it. */
+  onHead(statusCode: number, rawHeaders: Buffer[]): boolean;
+  /** A dropped answer has been read to its end; its connection is free for another attempt. */
+  onDropped(): void;
+  /** No head was passed on: the upstream could not be reached, timed out, or broke off. */
+  onFailure(err: Error): void;
+}
 
 export class Exchange implements Dispatcher.DispatchHandler {
-  readonly outcome: Promise<AttemptOutcome>;
-  private settle!: (outcome: AttemptOutcome) => void;
-  private fail!: (err: Error) => void;
-  private settled = false;
   private passing = false;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
-  private readonly onCancel = () => this.abortUpstream?.(new Error('client went away'));
   private readonly onDrain = () => this.resumeUpstream?.();
   private corked = false;
   private readonly uncork = () => {
@@ -34,28 +37,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly cancellation: Cancellation,
-    private readonly onHead: (statusCode: number, rawHeaders: Buffer[]) => boolean,
-  ) {
-    this.outcome = new Promise<AttemptOutcome>((resolve, reject) => {
-      this.settle = resolve;
-      this.fail = reject;
-    });
-    cancellation.once('abort', this.onCancel);
+    private readonly owner: AttemptOwner,
+  ) {}
+
+  /** The client went away: stop the upstream request (at once, or as soon as it connects). */
+  abort(): void {
+    this.abortUpstream?.(new Error('client went away'));
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
-    if (this.cancellation.aborted) abort(new Error('client went away'));
+    if (this.owner.cancelled) abort(new Error('client went away'));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     this.resumeUpstream = resume;
-    this.passing = this.onHead(statusCode, rawHeaders);
-    if (this.passing) {
-      this.res.on('drain', this.onDrain);
-      this.done('answered');
-    }
+    this.passing = this.owner.onHead(statusCode, rawHeaders);
     return true;
   }
 
@@ -71,33 +68,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.res.write(chunk);
     // reading goes on while the client's side holds less than this, so the two sockets work
     // side by side instead of in lockstep; beyond it, reading waits for the next 'drain'
-    return this.res.writableLength < RESPONSE_BUFFER_BYTES;
+    if (this.res.writableLength < RESPONSE_BUFFER_BYTES) return true;
+    this.res.once('drain', this.onDrain);
+    return false;
   }
 
   onComplete(): void {
-    this.release();
+    this.res.off('drain', this.onDrain);
     if (this.passing) this.res.end();
-    else this.done('dropped');
+    else this.owner.onDropped();
   }
 
   onError(err: Error): void {
-    this.release();
-    if (!this.settled) {
-      this.settled = true;
-      this.fail(err);
-    } else if (this.passing) {
-      // the head is out: all that can still be said is that the answer broke off
-      this.res.destroy(err);
-    }
-  }
-
-  private done(outcome: AttemptOutcome): void {
-    this.settled = true;
-    this.settle(outcome);
-  }
-
-  private release(): void {
-    this.cancellation.off('abort', this.onCancel);
     this.res.off('drain', this.onDrain);
+    // once the head is out, all that can still be said is that the answer broke off
+    if (this.passing) this.res.destroy(err);
+    else this.owner.onFailure(err);
   }
 }

@@ -1,15 +1,15 @@
 /**
  * The proxy's route handler: where the request goes, forwarding it, and the answer's head with
  * the headers that say which credentials signed. Errors before any answer (404, 502, 504...)
- * are thrown for the error renderer, with the identity headers set.
+ * go to the error renderer, with the identity headers set. A plain function, not an async one:
+ * the request's work is driven by undici's callbacks, and a promise per request buys nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
 import type { IdentityHeaders } from '../../core/identity-headers.js';
-import { Cancellation } from './cancellation.js';
 import { forward, type Forwarder } from './forward.js';
 import { clientResponseHeaders } from './hop-headers.js';
-import type { TargetResolver } from './target.js';
+import type { Target, TargetResolver } from './target.js';
 
 export interface ProxyHandlerParts {
   resolver: TargetResolver;
@@ -27,34 +27,34 @@ export function proxyHandler({ resolver, forwarder, holder, headersFor }: ProxyH
     return flat;
   };
 
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const res = reply.raw;
-    const cancellation = new Cancellation();
-    res.once('close', () => {
-      if (!res.writableFinished) cancellation.cancel();
-    });
-    let endpoint: string | undefined;
+  /** No answer to pass on: the error, with the identity headers and, once known, the endpoint. */
+  const failed = (reply: FastifyReply, err: Error, endpoint?: string): void => {
+    if (reply.sent) return;
+    reply.headers(headersFor(holder.current));
+    if (endpoint) reply.header('x-taskcluster-endpoint', endpoint);
+    reply.send(err);
+  };
+
+  return (request: FastifyRequest, reply: FastifyReply): void => {
+    let target: Target;
     try {
-      const target = resolver.resolve(request.raw.url ?? '/');
-      endpoint = target.url;
-      await forward(forwarder, request.raw, res, target, cancellation, (statusCode, rawHeaders, identity) => {
-        // from here the answer is written straight to the socket; onResponse hooks and the
-        // request log still run, on the response's finish
-        reply.hijack();
-        try {
-          res.writeHead(statusCode, clientResponseHeaders(rawHeaders, ownHeaders(identity), target.url));
-        } catch (err) {
-          // a header Node refuses to send: nothing sensible can reach the client any more
-          request.log.warn({ upstream: target.origin, error: (err as Error).message }, 'upstream answer cannot be passed on');
-          cancellation.cancel();
-          res.destroy();
-        }
-      });
+      target = resolver.resolve(request.raw.url ?? '/');
     } catch (err) {
-      if (reply.sent) return;
-      reply.headers(headersFor(holder.current));
-      if (endpoint) reply.header('x-taskcluster-endpoint', endpoint);
-      throw err;
+      return failed(reply, err as Error);
     }
+    const res = reply.raw;
+    forward(forwarder, request.raw, res, target, (statusCode, rawHeaders, identity) => {
+      // from here the answer is written straight to the socket; onResponse hooks and the
+      // request log still run, on the response's finish
+      reply.hijack();
+      try {
+        res.writeHead(statusCode, clientResponseHeaders(rawHeaders, ownHeaders(identity), target.url));
+      } catch (err) {
+        // a header Node refuses to send: nothing sensible can reach the client any more (the
+        // response's close cancels the upstream request)
+        request.log.warn({ upstream: target.origin, error: (err as Error).message }, 'upstream answer cannot be passed on');
+        res.destroy();
+      }
+    }, (err) => failed(reply, err, target.url));
   };
 }

@@ -11,7 +11,10 @@ export type OutgoingBody =
   /** length: the client's Content-Length, forwarded; undefined when it sent chunked. */
   | { replayable: false; stream: Readable; length: string | undefined };
 
-function hasBody(req: IncomingMessage): boolean {
+/** A request without a body: sent without one, at once (no reading, no waiting). */
+export const NO_BODY: OutgoingBody = { replayable: true, data: undefined };
+
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -21,9 +24,8 @@ async function* concat(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenera
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-/** Read the body up to `limit` bytes; beyond that, hand back a stream of all of it. */
+/** Read the body (of a request that hasBody) up to `limit` bytes; beyond that, hand back a stream of all of it. */
 export async function prepareBody(req: IncomingMessage, limit: number): Promise<OutgoingBody> {
-  if (!hasBody(req)) return { replayable: true, data: undefined };
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return { replayable: false, stream: req, length: declared };
   const chunks: Buffer[] = [];

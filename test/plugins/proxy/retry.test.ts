@@ -89,3 +89,23 @@ t.test('retries through the proxy', async (t) => {
     gw.holder.swap(permanent(clients.worker));
   });
 });
+
+t.test('a client going away while the proxy waits to retry ends its retries', async (t) => {
+  const tc = await startFakeTaskcluster({ clients: Object.values(clients) });
+  t.teardown(() => tc.close());
+  const retry = { initialMs: 400, multiplier: 1, randomization: 0, maxIntervalMs: 400, maxElapsedMs: 10_000 };
+  const gw = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker), proxy: { retry } });
+  t.teardown(() => gw.close());
+  tc.route({ path: '/api/queue/v1/unavailable', status: 503 });
+  const arrived = tc.nextRequest('/api/queue/v1/unavailable');
+  const before = tc.requests.length;
+  const client = new AbortController();
+  const pending = fetch(`${gw.url}/queue/v1/unavailable`, { signal: client.signal }).catch(() => 'aborted');
+  await arrived;
+  // the 503 is read and dropped at once; the client leaves during the wait that follows
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  client.abort();
+  t.equal(await pending, 'aborted');
+  await new Promise((resolve) => setTimeout(resolve, 3 * retry.initialMs));
+  t.equal(tc.requests.length - before, 1, 'no attempt after the client left');
+});
