@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
 import { HawkSigner, NonceCache, verifyRequest } from '../src/core/hawk.js';
 import { localAuthenticator, parseAuthClients } from '../src/core/local-auth.js';
+import { createLogger } from '../src/log.js';
 import { secretsPlugin } from '../src/plugins/secrets/index.js';
+import { gatewayApp } from '../src/server.js';
 import { generateKey, openSecretStore, type SecretStore } from '../src/plugins/secrets/store/index.js';
 import { machineFacts, waitForQuietMachine } from './proxy/machine.js';
 import { ensureDebianTool } from './proxy/processes.js';
@@ -46,8 +48,9 @@ interface Measured {
 }
 
 async function startTarget(name: string, store: SecretStore): Promise<Target> {
-  // logging as deployed (info: request lines and audit lines), written to /dev/null
-  const app = Fastify({ loggerInstance: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })) });
+  // built as the gateway builds a listener, logging as deployed (info, redacted: one line per
+  // request, the audit record on it), written to /dev/null
+  const app = await gatewayApp(createLogger('info', pino.destination({ dest: '/dev/null', sync: false })), name);
   const authenticate = localAuthenticator(parseAuthClients(JSON.stringify({ clients: [reader], roles: [] }), 'bench'), new NonceCache());
   await app.register(secretsPlugin, { store, authenticate });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -184,7 +187,8 @@ async function main(): Promise<void> {
     '',
     `Measured by \`npm run bench\` (bench/secrets.bench.ts) on ${new Date().toISOString()}: ${ROUNDS} interleaved rounds of`,
     `${SECONDS} s each, \`wrk -t1 -c${CONNECTIONS}\` keep-alive, median per row. One Fastify app per store in one process,`,
-    'logging at info to /dev/null as deployed (request lines and one audit line per GET). Signed GETs carry a fresh',
+    'built as the gateway builds a listener, logging at info to /dev/null as deployed (one redacted line per request,',
+    'the audit record on the GET\'s line). Signed GETs carry a fresh',
     'Hawk header each (signed beforehand with core HawkSigner, replayed from a Lua table, every nonce used once, so the',
     'nonce cache is on). The secret is a 4-field JSON object, AES-256-GCM at rest.',
     '',

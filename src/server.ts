@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
 import type { Credentials } from './core/credentials.js';
@@ -16,6 +16,7 @@ import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ListenerSpec } from './config/schema.js';
 import { errorRenderer } from './fastify/errors.js';
+import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { dockerflowRoutes } from './routes/dockerflow.js';
@@ -97,6 +98,14 @@ function isLoopbackOrAny(host: string): boolean {
   return ['', '::', '0.0.0.0', '127.0.0.1', 'localhost'].includes(host);
 }
 
+/** An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster errors. */
+export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy' | 'return503OnClosing'> = {}): Promise<FastifyInstance> {
+  const app = Fastify({ ...options, loggerInstance: log.child({ listener }) as FastifyBaseLogger, logController: new OneLinePerRequest() });
+  await app.register(requestLogFields);
+  await app.register(errorRenderer);
+  return app;
+}
+
 export async function buildGateway(loaded: LoadedConfig, options: BuildOptions): Promise<Gateway> {
   const specs = listenerSpecs(loaded.core);
   const known = new Map(loaded.modules.map((m) => [m.name, m]));
@@ -125,8 +134,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = Fastify({ loggerInstance: options.log.child({ listener: spec.name }) as FastifyBaseLogger, trustProxy, return503OnClosing: true });
-      await app.register(errorRenderer);
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, return503OnClosing: true });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: heartbeatChecks(created, spec.plugins) });
       verifier?.attach(app.server, options.log);
@@ -143,8 +151,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
       }
     }
     if (loaded.core.adminPort > 0) {
-      const adminApp = Fastify({ loggerInstance: options.log.child({ listener: 'admin' }) as FastifyBaseLogger });
-      await adminApp.register(errorRenderer);
+      const adminApp = await gatewayApp(options.log, 'admin');
       await adminApp.register(dockerflowRoutes);
       await adminApp.register(metricsRoute, { metrics });
       await adminApp.ready();

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { createLogger, redactUrl } from '../src/log.js';
+import { createLogger, redact, redactUrl } from '../src/log.js';
 
 t.test('secrets are redacted from log lines', async (t) => {
   const lines: string[] = [];
@@ -14,4 +14,22 @@ t.test('secrets are redacted from log lines', async (t) => {
   for (const leaked of ['TOKEN-1', 'SIG-1', 'BEWIT-1', 'MAC-1', 'VALUE-1', 'RELENG-1']) t.notMatch(all, leaked, `${leaked} redacted`);
   t.match(all, /"clientId":"c"/, 'non-secret fields stay');
   t.equal(redactUrl('/a?bewit=x&b=2'), '/a?bewit=[REDACTED]&b=2');
+});
+
+t.test('redaction reaches every depth, arrays and errors, and leaves the rest as it was', async (t) => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+  const log = createLogger('info', sink);
+  const deep = { a: { b: { c: { d: { AccessToken: 'DEEP-1' } } } }, list: [{ secret: 'ARRAY-1' }, 'plain'] };
+  log.info(deep, 'deep');
+  const err = Object.assign(new Error('upstream said no'), { headers: { Authorization: 'Hawk mac="ERR-1"' } });
+  log.error({ err }, 'failed');
+  const all = lines.join('');
+  for (const leaked of ['DEEP-1', 'ARRAY-1', 'ERR-1']) t.notMatch(all, leaked, `${leaked} redacted`);
+  t.match(all, /"list":\[\{"secret":"\[REDACTED\]"\},"plain"\]/, 'arrays keep their other items');
+  t.match(all, /upstream said no/, 'the error message stays');
+  t.equal(deep.a.b.c.d.AccessToken, 'DEEP-1', 'the logged object itself is not modified');
+  t.equal(redact(deep.list[1]), 'plain');
+  const untouched = { clientId: 'c', scopes: ['s'] };
+  t.equal(redact(untouched), untouched, 'an object without secrets is not copied');
 });

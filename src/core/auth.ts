@@ -3,7 +3,7 @@
  * of scopes (temporary/named certificates, authorizedScopes, the anonymous role). Used by every
  * verifier in the gateway and by the test fakes of Taskcluster services, so both follow one rule.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.js';
 import { certificateShapeProblem, MAX_TEMPORARY_LIFETIME_MS, signCertificate, temporaryAccessToken, type Certificate } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { satisfiesExpression, validScopeList } from './scopes.js';
@@ -49,12 +49,6 @@ export function parseExt(ext: string | undefined): Record<string, unknown> {
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('ext must be a JSON object');
   return parsed as Record<string, unknown>;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 async function loadClient(directory: ClientDirectory, clientId: string, now: number): Promise<ClientRecord> {
@@ -109,10 +103,9 @@ export async function resolveCredentials(directory: ClientDirectory, hawkId: str
     const certExpiry = new Date(checked.expiry);
     expires = expires && expires < certExpiry ? expires : certExpiry;
   }
-  const anonymous = directory.expand(['assume:anonymous']);
   if (parsed.authorizedScopes !== undefined) {
     if (!validScopeList(parsed.authorizedScopes)) throw fail('ext.authorizedScopes must be an array of valid scopes');
-    const held = directory.expand([...scopes, ...anonymous]);
+    const held = directory.expand([...scopes, 'assume:anonymous']);
     if (!satisfiesExpression(held, { AllOf: parsed.authorizedScopes })) {
       throw fail('Supplied credentials do not satisfy authorizedScopes; credentials have scopes: ' + JSON.stringify(scopes));
     }

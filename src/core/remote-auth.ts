@@ -5,8 +5,8 @@
  * credentials expiring must not lock every caller out. Whatever goes wrong with the call
  * (unreachable, slow, an unexpected answer) is 503 ServiceUnavailable: never "allow".
  */
-import { timingSafeEqual } from 'node:crypto';
 import hawk from 'hawk';
+import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
 import type { AuthenticatedCaller, IncomingRequest, NonceCache } from './hawk.js';
 
@@ -36,9 +36,7 @@ function isStringList(value: unknown): value is string[] {
 
 function checkPayloadHash(hash: string, request: IncomingRequest): void {
   const computed = hawk.crypto.calculatePayloadHash(request.payload ?? '', 'sha256', request.contentType ?? '');
-  const a = Buffer.from(hash);
-  const b = Buffer.from(computed);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('AuthenticationFailed', 'Invalid payload hash');
+  if (!constantTimeEqual(hash, computed)) throw new GatewayError('AuthenticationFailed', 'Invalid payload hash');
 }
 
 function checkNonce(request: IncomingRequest, nonceCache: NonceCache | undefined): void {

@@ -1,7 +1,9 @@
 /**
- * One structured log line per audited request, written when the answer has gone out, so
+ * One structured audit record per audited request, written when the answer has gone out, so
  * refusals (401, 403, 404) are logged as well as successes: who (clientId), what (action and
- * entity name), and the outcome. Never a value: handlers only name outcomes.
+ * entity name), and the outcome. Never a value: handlers only name outcomes. In a gateway app
+ * the record rides on the request's one log line (src/fastify/request-log.ts); in any other app
+ * it is a line of its own.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -30,17 +32,18 @@ function outcome(request: FastifyRequest, statusCode: number): string {
 export function registerAuditLog(app: FastifyInstance): void {
   app.decorateRequest('auditOutcome', undefined);
   app.decorateRequest('auditName', undefined);
+  const onRequestLine = app.hasRequestDecorator('logFields');
   app.addHook('onResponse', async (request, reply) => {
     const audit = request.routeOptions.config.audit;
     if (!audit) return;
-    request.log.info({
-      audit: {
-        action: audit.action,
-        name: request.auditName ?? audit.entity?.(request) ?? null,
-        clientId: request.caller?.clientId ?? null,
-        outcome: outcome(request, reply.statusCode),
-        statusCode: reply.statusCode,
-      },
-    }, `secrets audit: ${audit.action}`);
+    const record = {
+      action: audit.action,
+      name: request.auditName ?? audit.entity?.(request) ?? null,
+      clientId: request.caller?.clientId ?? null,
+      outcome: outcome(request, reply.statusCode),
+      statusCode: reply.statusCode,
+    };
+    if (onRequestLine) request.logFields = { ...request.logFields, audit: record };
+    else request.log.info({ audit: record }, `secrets audit: ${audit.action}`);
   });
 }
