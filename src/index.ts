@@ -14,6 +14,6 @@ export type { PluginModule, GatewayServices, CreatedPlugin } from './plugins/mod
 export { proxyPlugin, type ProxyPluginOptions } from './plugins/proxy/index.js';
 export { bewitPlugin, type BewitPluginOptions } from './plugins/bewit/index.js';
 export { credentialsPlugin, type CredentialsPluginOptions } from './plugins/credentials/index.js';
-export { hostSecretsPlugin, type HostSecretsOptions } from './plugins/host-secrets/index.js';
+export { hostSecretsPlugin, IssuingThread, type HostSecretsOptions } from './plugins/host-secrets/index.js';
 export { relengapiPlugin, type RelengapiPluginOptions } from './plugins/relengapi/index.js';
 export { secretsPlugin, type SecretsPluginOptions } from './plugins/secrets/index.js';

@@ -6,9 +6,10 @@ import { validScope } from '../../core/scopes.js';
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { definePluginModule } from '../module.js';
 import { parseRanges } from './addresses.js';
-import { ForwardConfirmedDns, type ForwardMatch } from './forward-confirmed-dns.js';
+import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
 import { lifetimeMs } from './host-credentials.js';
 import { hostSecretsPlugin, type HostSecretsOptions } from './index.js';
+import { IssuingThread } from './issuing-thread.js';
 
 export const hostSecretsSchema = {
   hostSecrets: {
@@ -76,22 +77,24 @@ export const hostSecretsModule = definePluginModule({
       throw new ConfigError(`missing required setting ${settingName('allowedIps')} (0.0.0.0/0,::/0 lets any address ask, as the original's development profile did)`);
     }
     if (settings.dnsTimeoutMs === 0) throw new ConfigError(`setting ${settingName('dnsTimeoutMs')}: must be positive`);
-    let dns: ForwardConfirmedDns;
     try {
-      dns = new ForwardConfirmedDns({ servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs, forwardMatch: settings.forwardMatch });
+      checkDnsServers(settings.dnsServers);
     } catch (err) {
       throw new ConfigError(`setting ${settingName('dnsServers')}: ${(err as Error).message}`);
     }
+    const issuing = new IssuingThread({
+      dns: { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs, forwardMatch: settings.forwardMatch },
+      policy: { scopeBase, clientIdBase, lifetimeMs: lifetimeMs(settings.credentialsExpire, settingName('credentialsExpire')), issuer },
+    });
     const options: HostSecretsOptions = {
       allowedRanges,
       trustedProxies: parseRanges(services.settings.trustedProxies, 'trustedProxies (GATEWAY_TRUSTED_PROXIES, --trusted-proxies)'),
-      dns,
-      policy: { scopeBase, clientIdBase, lifetimeMs: lifetimeMs(settings.credentialsExpire, settingName('credentialsExpire')), issuer },
+      issuing,
       forceSsl: services.settings.forceSsl,
       trustProxy: services.settings.trustProxy,
       rateLimitPerMinute: settings.rateLimitPerMinute,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
     };
-    return { plugin: hostSecretsPlugin, options: { ...options } };
+    return { plugin: hostSecretsPlugin, options: { ...options }, close: () => issuing.close() };
   },
 });

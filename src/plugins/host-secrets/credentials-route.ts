@@ -1,20 +1,20 @@
 /**
  * `GET /v1/credentials`: who is asking (client address), may it ask (allow-list), which host is
- * it (forward-confirmed reverse DNS), then its credentials. Every refusal is the original's 403
- * IPNotAllowed, with a message saying which check failed and a log line with the address.
+ * it (forward-confirmed reverse DNS), then its credentials, the last two on the issuing thread.
+ * Every refusal is the original's 403 IPNotAllowed, with a message saying which check failed and
+ * a log line with the address.
  */
 import type { FastifyBaseLogger, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
-import { addressText, clientAddress, inRanges, type AddressRange } from './addresses.js';
-import type { ForwardConfirmedDns } from './forward-confirmed-dns.js';
-import { issueHostCredentials, type HostCredentialPolicy } from './host-credentials.js';
+import { addressText, clientAddress, inRanges, type AddressRange, type ClientAddress } from './addresses.js';
+import type { IssuingThread } from './issuing-thread.js';
 
 export interface CredentialsRouteOptions {
   allowedRanges: AddressRange[];
   trustedProxies: AddressRange[];
-  dns: ForwardConfirmedDns;
-  policy: HostCredentialPolicy;
+  /** Proves the host and signs its credentials, off the event loop serving HTTP. */
+  issuing: IssuingThread;
   /** Where the line for every credential issued goes, whatever the route's own log level. */
   auditLog: Logger;
 }
@@ -38,25 +38,37 @@ function refuse(log: FastifyBaseLogger, ip: string, reason: string): never {
   throw new GatewayError('IPNotAllowed', `Remote IP not allowed: ${reason}`);
 }
 
+/** Who asks, worked out once per request for both the rate limiter's key and the checks. */
+const clients = new WeakMap<FastifyRequest, ClientAddress & { ip: string }>();
+
+function clientOf(request: FastifyRequest, trustedProxies: AddressRange[]): ClientAddress & { ip: string } {
+  let client = clients.get(request);
+  if (!client) {
+    const peer = request.raw.socket.remoteAddress;
+    const found = clientAddress(peer, request.headers['x-forwarded-for'], trustedProxies);
+    client = { ...found, ip: 'address' in found ? addressText(found.address) : (peer ?? 'unknown') };
+    clients.set(request, client);
+  }
+  return client;
+}
+
 /** The client address as text, for the rate limiter's key: the same address the checks use. */
 export function clientKey(request: FastifyRequest, trustedProxies: AddressRange[]): string {
-  const client = clientAddress(request.raw.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
-  return 'address' in client ? addressText(client.address) : (request.raw.socket.remoteAddress ?? 'unknown');
+  return clientOf(request, trustedProxies).ip;
 }
 
 export function credentialsHandler(options: CredentialsRouteOptions): RouteHandlerMethod {
   return async (request) => {
-    const peer = request.raw.socket.remoteAddress;
-    const client = clientAddress(peer, request.headers['x-forwarded-for'], options.trustedProxies);
-    if ('problem' in client) refuse(request.log, peer ?? 'unknown', client.problem);
-    const ip = addressText(client.address);
+    const client = clientOf(request, options.trustedProxies);
+    const { ip } = client;
+    if ('problem' in client) refuse(request.log, ip, client.problem);
     if (!inRanges(client.address, options.allowedRanges)) refuse(request.log, ip, `${ip} is not in the allowed addresses`);
-    const verdict = await options.dns.verify(client.address);
-    if ('refusal' in verdict) refuse(request.log, ip, verdict.refusal);
-    const issued = issueHostCredentials(verdict.hostname, options.policy);
+    const outcome = await options.issuing.issue(ip);
+    if ('refusal' in outcome) refuse(request.log, ip, outcome.refusal);
+    const { hostname, issued } = outcome;
     // `host`, not `hostname`: pino's own `hostname` field is the gateway's machine.
     options.auditLog.info(
-      { audit: 'host-credentials-issued', reqId: request.id, ip, host: verdict.hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
+      { audit: 'host-credentials-issued', reqId: request.id, ip, host: hostname, clientId: issued.clientId, expires: issued.expires.toISOString() },
       'host-secrets: credentials issued',
     );
     return { credentials: { clientId: issued.clientId, accessToken: issued.accessToken, certificate: issued.certificate } };

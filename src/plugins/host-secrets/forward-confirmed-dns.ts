@@ -25,6 +25,11 @@ const NO_RECORDS = new Set(['ENOTFOUND', 'ENODATA']);
 
 class LookupFailure extends Error {}
 
+/** Throws when c-ares refuses `servers` (host:port entries), so that a bad setting stops the start. */
+export function checkDnsServers(servers: string[]): void {
+  if (servers.length > 0) new Resolver().setServers(servers);
+}
+
 export class ForwardConfirmedDns {
   readonly #resolver: Resolver;
   readonly #options: DnsCheckOptions;

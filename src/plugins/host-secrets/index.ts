@@ -8,6 +8,9 @@ import { errorRenderer } from '../../fastify/errors.js';
 import { clientKey, credentialsHandler, credentialsResponseSchema, type CredentialsRouteOptions } from './credentials-route.js';
 import { forceSslHook } from './force-ssl.js';
 
+// What a library user needs to build the options: the thread that proves hosts and signs.
+export { IssuingThread, type IssuerSettings } from './issuing-thread.js';
+
 export interface HostSecretsOptions extends CredentialsRouteOptions {
   forceSsl: boolean;
   trustProxy: boolean;

@@ -11,11 +11,11 @@ const create = async (env: NodeJS.ProcessEnv) => {
 t.test('a complete configuration creates the plugin with the settings it names', async (t) => {
   const created = await create({ TASKCLUSTER_CREDENTIALS_EXPIRE: '12 hours', TASKCLUSTER_ALLOWED_IPS: '10.0.0.0/8, 192.168.1.1 ::1', GATEWAY_TRUSTED_PROXIES: '10.1.0.0/16' });
   const options = created.options as Record<string, any>;
-  t.equal(options.policy.lifetimeMs, 12 * 3600 * 1000);
+  t.equal(options.issuing.settings.policy.lifetimeMs, 12 * 3600 * 1000);
   t.same(options.allowedRanges.map(([a, p]: [{ toString(): string }, number]) => `${a}/${p}`), ['10.0.0.0/8', '192.168.1.1/32', '::1/128']);
   t.same(options.trustedProxies.map(([a, p]: [{ toString(): string }, number]) => `${a}/${p}`), ['10.1.0.0/16']);
   t.equal(options.rateLimitPerMinute, 6, 'rate limit on by default');
-  t.equal(options.policy.issuer.clientId, baseEnv.TASKCLUSTER_CLIENT_ID);
+  t.equal(options.issuing.settings.policy.issuer.clientId, baseEnv.TASKCLUSTER_CLIENT_ID);
 });
 
 const mistakes: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
@@ -46,5 +46,5 @@ for (const [what, env, message] of mistakes) {
 
 t.test('31 days is the longest lifetime accepted', async (t) => {
   const created = await create({ TASKCLUSTER_CREDENTIALS_EXPIRE: '31 days' });
-  t.equal((created.options as Record<string, any>).policy.lifetimeMs, 31 * 24 * 3600 * 1000);
+  t.equal((created.options as Record<string, any>).issuing.settings.policy.lifetimeMs, 31 * 24 * 3600 * 1000);
 });

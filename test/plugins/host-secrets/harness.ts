@@ -56,7 +56,10 @@ export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv, fastifyO
   const app = Fastify({ ...fastifyOptions, loggerInstance: log });
   await app.register(created.plugin, created.options);
   await app.listen({ host: '::', port: 0 });
-  t.teardown(() => app.close());
+  t.teardown(async () => {
+    await app.close();
+    await created.close?.();
+  });
   const { port } = app.server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, url6: `http://[::1]:${port}`, logs };
 }

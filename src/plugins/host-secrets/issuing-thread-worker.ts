@@ -1,0 +1,29 @@
+/**
+ * The issuing thread's own code (see issuing-thread.ts): proves a host by forward-confirmed DNS and signs its
+ * credentials, one message per request, answered with the same id.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseAddress } from './addresses.js';
+import { ForwardConfirmedDns } from './forward-confirmed-dns.js';
+import { issueHostCredentials } from './host-credentials.js';
+import type { IssuerReply, IssuerRequest, IssuerSettings } from './issuing-thread.js';
+
+const settings = workerData as IssuerSettings;
+const dns = new ForwardConfirmedDns(settings.dns);
+const port = parentPort!;
+
+async function answer({ id, ip }: IssuerRequest): Promise<IssuerReply> {
+  try {
+    const address = parseAddress(ip);
+    if (!address) return { id, error: `${JSON.stringify(ip)} is not an IP address` };
+    const verdict = await dns.verify(address);
+    if ('refusal' in verdict) return { id, outcome: verdict };
+    return { id, outcome: { hostname: verdict.hostname, issued: issueHostCredentials(verdict.hostname, settings.policy) } };
+  } catch (err) {
+    return { id, error: (err as Error).message };
+  }
+}
+
+port.on('message', (request: IssuerRequest) => {
+  void answer(request).then((reply) => port.postMessage(reply));
+});
