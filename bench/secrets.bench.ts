@@ -18,6 +18,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { HawkSigner, NonceCache, verifyRequest } from '../src/core/hawk.js';
 import { localAuthenticator, parseAuthClients } from '../src/core/local-auth.js';
+import type { Authenticate } from '../src/fastify/authorize.js';
 import { createLogger } from '../src/log.js';
 import { secretsPlugin } from '../src/plugins/secrets/index.js';
 import { gatewayApp } from '../src/server.js';
@@ -47,15 +48,30 @@ interface Measured {
   cpuPerRequestUs: number;
 }
 
-async function startTarget(name: string, store: SecretStore): Promise<Target> {
+const SECRET = { username: 'bench', password: 'x'.repeat(32), host: 'db.example.com', port: 5432 };
+const readers = () => parseAuthClients(JSON.stringify({ clients: [reader], roles: [] }), 'bench');
+
+async function startTarget(name: string, store: SecretStore, authenticate: Authenticate = localAuthenticator(readers(), new NonceCache())): Promise<Target> {
   // built as the gateway builds a listener, logging as deployed (info, redacted: one line per
   // request, the audit record on it), written to /dev/null
   const app = await gatewayApp(createLogger('info', pino.destination({ dest: '/dev/null', sync: false })), name);
-  const authenticate = localAuthenticator(parseAuthClients(JSON.stringify({ clients: [reader], roles: [] }), 'bench'), new NonceCache());
   await app.register(secretsPlugin, { store, authenticate });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  await store.put(SECRET_NAME, { username: 'bench', password: 'x'.repeat(32), host: 'db.example.com', port: 5432 }, new Date(Date.now() + 86_400_000), 'bench');
+  await store.put(SECRET_NAME, SECRET, new Date(Date.now() + 86_400_000), 'bench');
   return { name, store, app, port: (app.server.address() as { port: number }).port };
+}
+
+/**
+ * The same route with what makes it a signed read replaced by constants: every caller is the
+ * reader, unchecked, and the store answers one record from memory. What is left (Fastify,
+ * routing, the scope check, the audit record, the answer) bounds what any verifier and store
+ * could reach against the same ping.
+ */
+async function startRouteFloor(store: SecretStore): Promise<Target> {
+  const caller = { ...(await verifyRequest({ method: 'GET', resource: '/', host: 'bench', port: 1 }, readers())), clientId: reader.clientId, scopes: reader.scopes };
+  const record = { name: SECRET_NAME, secret: SECRET, expires: new Date(Date.now() + 86_400_000) };
+  const constantStore: SecretStore = Object.assign(Object.create(store) as SecretStore, { get: async () => record });
+  return startTarget('route floor', constantStore, async () => caller);
 }
 
 /** A Lua script replaying `count` distinct signed headers for GET <path> on 127.0.0.1:<port>. */
@@ -137,26 +153,29 @@ async function main(): Promise<void> {
   const keys = { keys: [generateKey()] };
   const sqlite = await startTarget('SQLite', await openSecretStore(`sqlite:${join(dir, 'secrets.db')}`, keys));
   const postgres = await startTarget('PostgreSQL', await openSecretStore(POSTGRES_URL, keys, { schema }));
+  const floor = await startRouteFloor(sqlite.store);
   const busy = await waitForQuietMachine(0.25, 120_000);
-  const rounds: Array<{ ping: Measured; sqlite: Measured; postgres: Measured }> = [];
+  const rounds: Array<{ ping: Measured; sqlite: Measured; postgres: Measured; floor: Measured }> = [];
   let costs: Record<string, number> = {};
   try {
-    for (const target of [sqlite, postgres]) await checkOnce(target);
+    for (const target of [sqlite, postgres, floor]) await checkOnce(target);
     // warm-up: JIT, pools, page cache
     const warm = await wrk(`http://127.0.0.1:${sqlite.port}/api/secrets/v1/ping`, 1);
-    for (const target of [sqlite, postgres]) await wrk(`http://127.0.0.1:${target.port}${SECRET_PATH}`, 1, signedScript(dir, target.port, Math.ceil(warm.requestsPerSec * 1.5)));
+    for (const target of [sqlite, postgres, floor]) await wrk(`http://127.0.0.1:${target.port}${SECRET_PATH}`, 1, signedScript(dir, target.port, Math.ceil(warm.requestsPerSec * 1.5)));
     for (let round = 1; round <= ROUNDS; round++) {
       const ping = await wrk(`http://127.0.0.1:${sqlite.port}/api/secrets/v1/ping`, SECONDS);
       // enough distinct headers for a run at the floor's rate, with room to spare (a replayed one would be a 401)
       const count = Math.max(MIN_HEADERS, Math.ceil(ping.requestsPerSec * SECONDS * 1.5));
       const onSqlite = await wrk(`http://127.0.0.1:${sqlite.port}${SECRET_PATH}`, SECONDS, signedScript(dir, sqlite.port, count));
       const onPostgres = await wrk(`http://127.0.0.1:${postgres.port}${SECRET_PATH}`, SECONDS, signedScript(dir, postgres.port, count));
-      rounds.push({ ping, sqlite: onSqlite, postgres: onPostgres });
+      const onFloor = await wrk(`http://127.0.0.1:${floor.port}${SECRET_PATH}`, SECONDS, signedScript(dir, floor.port, count));
+      rounds.push({ ping, sqlite: onSqlite, postgres: onPostgres, floor: onFloor });
       const show = (m: Measured) => `${m.requestsPerSec.toFixed(0)}/s (${m.cpuPerRequestUs.toFixed(0)} µs CPU/req)`;
-      console.log(`round ${round}: ping ${show(ping)}, signed GET SQLite ${show(onSqlite)}, PostgreSQL ${show(onPostgres)}`);
+      console.log(`round ${round}: ping ${show(ping)}, signed GET SQLite ${show(onSqlite)}, PostgreSQL ${show(onPostgres)}, route floor ${show(onFloor)}`);
     }
     costs = await pieces(sqlite, postgres);
   } finally {
+    await floor.app.close();
     for (const target of [sqlite, postgres]) {
       await target.app.close();
       await target.store.close();
@@ -168,12 +187,14 @@ async function main(): Promise<void> {
   const ping = median(rounds.map((r) => r.ping.requestsPerSec));
   const onSqlite = median(rounds.map((r) => r.sqlite.requestsPerSec));
   const onPostgres = median(rounds.map((r) => r.postgres.requestsPerSec));
+  const onFloor = median(rounds.map((r) => r.floor.requestsPerSec));
   const cpu = {
     ping: median(rounds.map((r) => r.ping.cpuPerRequestUs)),
     sqlite: median(rounds.map((r) => r.sqlite.cpuPerRequestUs)),
     postgres: median(rounds.map((r) => r.postgres.cpuPerRequestUs)),
+    floor: median(rounds.map((r) => r.floor.cpuPerRequestUs)),
   };
-  const errors = rounds.reduce((sum, r) => sum + r.ping.errors + r.sqlite.errors + r.postgres.errors, 0);
+  const errors = rounds.reduce((sum, r) => sum + r.ping.errors + r.sqlite.errors + r.postgres.errors + r.floor.errors, 0);
   const verdicts = [
     // each round's ratio, then their median: load from other work drifts between rounds more than within one
     { what: 'signed GET on SQLite vs ping', ratio: median(rounds.map((r) => r.sqlite.requestsPerSec / r.ping.requestsPerSec)), target: TARGET_SQLITE_VS_PING },
@@ -197,6 +218,7 @@ async function main(): Promise<void> {
     `| GET /api/secrets/v1/ping, unauthenticated (the floor) | ${rounds.map((r) => fmt(r.ping.requestsPerSec)).join(' | ')} | ${fmt(ping)} | 1.00 |`,
     `| Hawk-signed GET /secret/<name>, SQLite | ${rounds.map((r) => fmt(r.sqlite.requestsPerSec)).join(' | ')} | ${fmt(onSqlite)} | ${(onSqlite / ping).toFixed(2)} |`,
     `| Hawk-signed GET /secret/<name>, PostgreSQL | ${rounds.map((r) => fmt(r.postgres.requestsPerSec)).join(' | ')} | ${fmt(onPostgres)} | ${(onPostgres / ping).toFixed(2)} |`,
+    `| route floor: the same GET, caller and record constants (no Hawk, no store) | ${rounds.map((r) => fmt(r.floor.requestsPerSec)).join(' | ')} | ${fmt(onFloor)} | ${(onFloor / ping).toFixed(2)} |`,
     '',
     'Server CPU per request (user + system of the serving process, µs, median): the same comparison read by cost',
     'instead of rate, which other work on this shared machine disturbs far less than req/s. `ratio` = ping\'s cost',
@@ -207,6 +229,10 @@ async function main(): Promise<void> {
     `| ping | ${rounds.map((r) => fmt(r.ping.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.ping)} | 1.00 |`,
     `| signed GET, SQLite | ${rounds.map((r) => fmt(r.sqlite.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.sqlite)} | ${(cpu.ping / cpu.sqlite).toFixed(2)} |`,
     `| signed GET, PostgreSQL | ${rounds.map((r) => fmt(r.postgres.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.postgres)} | ${(cpu.ping / cpu.postgres).toFixed(2)} |`,
+    `| route floor (no Hawk, no store) | ${rounds.map((r) => fmt(r.floor.cpuPerRequestUs)).join(' | ')} | ${fmt(cpu.floor)} | ${(cpu.ping / cpu.floor).toFixed(2)} |`,
+    '',
+    'The route floor is the same plugin and route with the caller and the record as constants: what a signed read',
+    'costs before any verification or storage. Its ratio to ping bounds what any verifier and store could reach here.',
     '',
     '| target (performance.md), on req/s: median of the rounds\' ratios | ratio | target | verdict |',
     '|---|---|---|---|',
@@ -215,7 +241,7 @@ async function main(): Promise<void> {
     ...rounds.flatMap((r, i) => Object.entries(r).filter(([, m]) => m.errors > 0).map(([row, m]) => `| (round ${i + 1}, ${row}: ${m.detail}) | | | |`)),
     '',
     'Where a signed GET\'s extra cost goes: its biggest pieces timed alone in this process after the rounds (µs per',
-    'call, wall clock; the rest is the audit log line, params validation, the scope check and a larger answer):',
+    'call, wall clock, warm caches; inside a request they cost several times more):',
     '',
     '| piece | µs |',
     '|---|---|',

@@ -36,10 +36,23 @@ export function toGatewayError(err: FastifyError | Error): GatewayError {
   return new GatewayError('InternalServerError', 'Internal Server Error', undefined, { cause: err });
 }
 
+/** Params as Taskcluster names them: a wildcard under the name its route's scope gives it (`name`, not `*`). */
+function namedParams(request: FastifyRequest): unknown {
+  const renames = request.routeOptions.config?.scopeParams;
+  if (!renames || !request.params || typeof request.params !== 'object') return request.params;
+  const params = { ...(request.params as Record<string, unknown>) };
+  for (const [name, param] of Object.entries(renames)) {
+    if (!(param in params)) continue;
+    params[name] = params[param];
+    delete params[param];
+  }
+  return params;
+}
+
 export function renderError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = toGatewayError(err);
   if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message);
-  const body = errorBody(error, { method: request.method, params: request.params, payload: request.body });
+  const body = errorBody(error, { method: request.method, params: namedParams(request), payload: request.body });
   return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
 }
 

@@ -20,7 +20,7 @@ export function apiTests(t: Test, backend: StoreBackend): void {
     await secrets.set('plain', { secret: {}, expires });
     t.same((await secrets.list()).secrets, ['plain', 'project/foo/bar']);
     t.same(await secrets.remove('project/foo/bar'), {});
-    await t.rejects(secrets.get('project/foo/bar'), { statusCode: 404, code: 'ResourceNotFound' });
+    await t.rejects(secrets.get('project/foo/bar'), { statusCode: 404, code: 'ResourceNotFound', body: { requestInfo: { params: { name: 'project/foo/bar' } } } }, 'params named as Taskcluster names them');
     t.same(await secrets.remove('project/foo/bar'), {}, 'remove succeeds whether or not the secret exists');
     t.same((await secrets.list()).secrets, ['plain']);
   });

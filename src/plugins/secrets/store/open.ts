@@ -1,7 +1,5 @@
 import { ConfigError } from '../../../config/settings.js';
-import { openPostgresRows } from './postgres.js';
 import { SealedSecretStore } from './sealed-store.js';
-import { openSqliteRows } from './sqlite.js';
 import type { KeyRing, OpenOptions, SecretStore } from './types.js';
 
 /** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
@@ -22,10 +20,13 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
+    // each driver is loaded when its database is opened: a deployment needs only its own
+    const { openSqliteRows } = await import('./sqlite.js');
     return new SealedSecretStore(openSqliteRows(path), keys);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
+    const { openPostgresRows } = await import('./postgres.js');
     return new SealedSecretStore(await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public'), keys);
   }
   // The URL may carry a password: name only its scheme.
