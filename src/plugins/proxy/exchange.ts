@@ -27,8 +27,8 @@ export interface AttemptOwner {
 export class Exchange implements Dispatcher.DispatchHandler {
   private passing = false;
   private abortUpstream: ((err?: Error) => void) | undefined;
+  /** undici's resume of the upstream's reading, which is also the 'drain' listener. */
   private resumeUpstream: (() => void) | undefined;
-  private readonly onDrain = () => this.resumeUpstream?.();
   private corked = false;
   private readonly uncork = () => {
     this.corked = false;
@@ -69,20 +69,24 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // reading goes on while the client's side holds less than this, so the two sockets work
     // side by side instead of in lockstep; beyond it, reading waits for the next 'drain'
     if (this.res.writableLength < RESPONSE_BUFFER_BYTES) return true;
-    this.res.once('drain', this.onDrain);
+    this.res.once('drain', this.resumeUpstream!);
     return false;
   }
 
   onComplete(): void {
-    this.res.off('drain', this.onDrain);
+    this.stopWaitingForDrain();
     if (this.passing) this.res.end();
     else this.owner.onDropped();
   }
 
   onError(err: Error): void {
-    this.res.off('drain', this.onDrain);
+    this.stopWaitingForDrain();
     // once the head is out, all that can still be said is that the answer broke off
     if (this.passing) this.res.destroy(err);
     else this.owner.onFailure(err);
+  }
+
+  private stopWaitingForDrain(): void {
+    if (this.resumeUpstream) this.res.off('drain', this.resumeUpstream);
   }
 }

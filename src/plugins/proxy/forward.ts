@@ -64,7 +64,8 @@ class Forwarding implements AttemptOwner {
     private readonly writeHead: WriteHead,
     private readonly fail: Fail,
   ) {
-    res.once('close', this.onClose);
+    // 'close' comes once per response: on() spares once()'s wrapper
+    res.on('close', this.onClose);
   }
 
   send(body: OutgoingBody, clientHeaders: IncomingMessage['headers']): void {
