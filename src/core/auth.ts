@@ -18,6 +18,7 @@ export interface ClientRecord {
 }
 
 export interface ClientDirectory {
+  /** A record stands for fixed scopes (expansions are remembered per record): a changed client is a new record. */
   client(clientId: string): ClientRecord | undefined | Promise<ClientRecord | undefined>;
   /** Expand roles (`assume:...`) in a scope set to a fixed point. */
   expand(scopes: string[]): string[];
@@ -79,6 +80,18 @@ function checkCertificate(cert: unknown, hawkId: string, issuer: ClientRecord, n
   return c;
 }
 
+/** Permanent credentials used as they are: the commonest caller, its expansion kept per record. */
+const expandedOwnScopes = new WeakMap<ClientRecord, string[]>();
+
+function ownScopes(directory: ClientDirectory, record: ClientRecord): string[] {
+  let scopes = expandedOwnScopes.get(record);
+  if (!scopes) {
+    scopes = directory.expand([...record.scopes, 'assume:anonymous']);
+    expandedOwnScopes.set(record, scopes);
+  }
+  return scopes;
+}
+
 /**
  * Resolve a Hawk id and ext to the key the MAC must be checked with and the caller's scopes.
  * Throws AuthenticationFailed with the auth service's reasons.
@@ -93,6 +106,9 @@ export async function resolveCredentials(directory: ClientDirectory, hawkId: str
     issuerId = cert.issuer;
   }
   const record = await loadClient(directory, issuerId, now);
+  if (parsed.certificate === undefined && parsed.authorizedScopes === undefined) {
+    return { clientId: hawkId, key: record.accessToken, scopes: ownScopes(directory, record), expires: record.expires };
+  }
   let key = record.accessToken;
   let scopes = record.scopes;
   let expires = record.expires;
