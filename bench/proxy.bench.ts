@@ -9,10 +9,10 @@ import { compileGateway } from './proxy/compiled-gateway.js';
 import { startGateway, type Gateway } from './proxy/gateway.js';
 import { startNginx, type Nginx } from './proxy/nginx.js';
 import { cpuBusy, machineFacts, priorityFact, raisePriority, waitForQuietMachine } from './proxy/machine.js';
-import { benchDir, peakRssMb, runClient, startNodeService, stop, type Service } from './proxy/processes.js';
-import { median, renderReport, type BenchResults, type LatencyRow, type Measured, type OpenLoopResult, type StreamResult, type ThroughputRow } from './proxy/report.js';
+import { benchDir, cpuMicros, peakRssMb, runClient, startNodeService, stop, type Service } from './proxy/processes.js';
+import { median, renderReport, type BenchResults, type LatencyRow, type Measured, type OpenLoopResult, type StreamResult, type ThroughputRound, type ThroughputRow } from './proxy/report.js';
 import { DOWNLOAD_PATH, SMALL_PATH, UPLOAD_PATH } from './proxy/shared.js';
-import { runWrk, wrkVersion, type WrkResult } from './proxy/wrk.js';
+import { runWrk, wrkVersion } from './proxy/wrk.js';
 
 const WRK_ROUNDS = 5;
 const LATENCY_ROUNDS = 3;
@@ -55,6 +55,8 @@ async function main(): Promise<void> {
   console.log(`upstream on ${upstream.port}`);
 
   const ports: Partial<Record<ThroughputRow, number>> = { direct: upstream.port };
+  /** The proxy processes whose CPU per request is measured (direct has none). */
+  const proxyPids: Partial<Record<ThroughputRow, number>> = {};
   const failures: Partial<Record<ThroughputRow, string>> = {};
   const start = async (row: ThroughputRow, make: () => Promise<Service & { close?: () => Promise<void> }>, signed: boolean) => {
     try {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       services.push(service);
       await preflight(service.port, signed);
       ports[row] = service.port;
+      proxyPids[row] = service.child.pid;
       console.log(`${row} on ${service.port}`);
     } catch (err) {
       failures[row] = unavailable(err).unavailable;
@@ -81,14 +84,19 @@ async function main(): Promise<void> {
 
   // Small requests: a 2 s warm-up per path (JIT, pools), then interleaved rounds, order rotated.
   for (const row of rows) runWrk(url(row), 2);
-  const wrkRounds: Partial<Record<ThroughputRow, WrkResult[]>> = {};
+  // Each round also takes the CPU time the proxy process used per request: other work on the
+  // shared machine moves req/s far more than it moves that.
+  const wrkRounds: Partial<Record<ThroughputRow, ThroughputRound[]>> = {};
   for (let round = 0; round < WRK_ROUNDS; round++) {
     await sampleOtherWork();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[(i + round) % rows.length]!;
-      const result = runWrk(url(row), WRK_SECONDS);
+      const pid = proxyPids[row];
+      const cpuBefore = pid === undefined ? 0 : cpuMicros(pid);
+      const wrk = runWrk(url(row), WRK_SECONDS);
+      const result: ThroughputRound = { ...wrk, proxyCpuUs: pid === undefined ? undefined : (cpuMicros(pid) - cpuBefore) / wrk.requests };
       (wrkRounds[row] ??= []).push(result);
-      console.log(`round ${round + 1} ${row}: ${result.requestsPerSec.toFixed(0)} req/s${result.errors ? `, ${result.errors} errors` : ''}`);
+      console.log(`round ${round + 1} ${row}: ${wrk.requestsPerSec.toFixed(0)} req/s${result.proxyCpuUs === undefined ? '' : `, ${result.proxyCpuUs.toFixed(1)} µs CPU/request`}${wrk.errors ? `, ${wrk.errors} errors` : ''}`);
     }
   }
 

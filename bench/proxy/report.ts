@@ -5,6 +5,8 @@ export type ThroughputRow = 'direct' | 'nginx' | 'node' | 'fastify' | 'gateway';
 export type LatencyRow = 'direct' | 'gateway' | 'nginx';
 export interface OpenLoopResult { sent: number; measured: number; errors: number; p50: number; p99: number; max: number }
 export interface StreamResult { bytes: number; seconds: number; mibPerSec: number }
+/** One wrk run through a path, with the CPU time its proxy process used per request (µs; none for direct). */
+export type ThroughputRound = WrkResult & { proxyCpuUs: number | undefined };
 /** A row's figures, or why it could not be measured. */
 export type Measured<T> = { ok: T } | { unavailable: string };
 
@@ -14,7 +16,7 @@ export interface BenchResults {
   /** Set when other work shared the CPUs during the run. */
   caution?: string | undefined;
   settings: { wrkRounds: number; latencyRounds: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; streamBytes: number; streamRounds: number };
-  throughput: Record<ThroughputRow, Measured<WrkResult[]>>;
+  throughput: Record<ThroughputRow, Measured<ThroughputRound[]>>;
   latency: Record<LatencyRow, Measured<OpenLoopResult[]>>;
   streaming: Record<LatencyRow, Measured<Array<{ down: StreamResult; up: StreamResult }>>>;
   gatewayRss: Measured<{ beforeMb: number; peakMb: number }>;
@@ -40,6 +42,7 @@ const value = <T, R>(m: Measured<T>, f: (t: T) => R): R | undefined => ('ok' in 
 
 export function renderReport(r: BenchResults): string {
   const rps = (row: ThroughputRow) => value(r.throughput[row], (rounds) => median(rounds.map((x) => x.requestsPerSec)));
+  const cpu = (row: ThroughputRow) => value(r.throughput[row], (rounds) => (rounds.every((x) => x.proxyCpuUs !== undefined) ? median(rounds.map((x) => x.proxyCpuUs!)) : undefined));
   const lat = (row: LatencyRow, key: 'p50' | 'p99') => value(r.latency[row], (rounds) => median(rounds.map((x) => x[key])));
   const mib = (row: LatencyRow, dir: 'down' | 'up') => value(r.streaming[row], (rounds) => median(rounds.map((s) => s[dir].mibPerSec)));
   const lines: string[] = [];
@@ -50,20 +53,22 @@ export function renderReport(r: BenchResults): string {
   out(`Run ${r.date} by \`npm run bench\` (bench/proxy.bench.ts). All traffic on 127.0.0.1; the upstream, each proxy and each load generator in its own process. `
     + `Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   out(`Upstream: node:http answering a 220-byte JSON body. Throughput: \`wrk -t1 -c32 -d${r.settings.wrkSeconds}s\`, ${r.settings.wrkRounds} interleaved rounds, median (all rounds listed). `
-    + 'Reference figures from performance.md (another run of this kind of machine) in brackets; ratios are within this run.');
+    + 'Reference figures from performance.md (another run of this kind of machine) in brackets; ratios are within this run. '
+    + 'CPU µs/request: user + system CPU time of the proxy process (nginx: master and worker) over each round divided by the requests wrk completed, median; '
+    + 'other work on the shared machine moves it much less than req/s, so it tells the per-request cost apart from the noise.');
   if (r.caution) out(`\n**Caution:** ${r.caution}`);
   out();
   out('## Small requests');
   out();
-  out('| path | req/s (median) | rounds | vs nginx | vs Node ceiling | wrk p50 / p99 ms | performance.md |');
-  out('|---|---|---|---|---|---|---|');
+  out('| path | req/s (median) | rounds | vs nginx | vs Node ceiling | proxy CPU µs/request | wrk p50 / p99 ms | performance.md |');
+  out('|---|---|---|---|---|---|---|---|');
   const reference: Record<ThroughputRow, string> = { direct: '~81–88k', nginx: '~51–62k (1.00)', node: '~19k (~0.31)', fastify: '~9.5–10k (~0.17)', gateway: '—' };
   for (const row of Object.keys(LABELS) as ThroughputRow[]) {
     const m = r.throughput[row];
-    if (!('ok' in m)) { out(`| ${LABELS[row]} | not measured: ${m.unavailable} | | | | | ${reference[row]} |`); continue; }
+    if (!('ok' in m)) { out(`| ${LABELS[row]} | not measured: ${m.unavailable} | | | | | | ${reference[row]} |`); continue; }
     const rounds = m.ok.map((x) => fmt(x.requestsPerSec)).join(', ');
     const errors = m.ok.reduce((s, x) => s + x.errors, 0);
-    out(`| ${LABELS[row]} | ${fmt(rps(row))}${errors ? ` (**${errors} errors**)` : ''} | ${rounds} | ${fmt(ratio(rps(row), rps('nginx')), 2)} | ${fmt(ratio(rps(row), rps('node')), 2)} | ${fmt(median(m.ok.map((x) => x.p50)), 2)} / ${fmt(median(m.ok.map((x) => x.p99)), 2)} | ${reference[row]} |`);
+    out(`| ${LABELS[row]} | ${fmt(rps(row))}${errors ? ` (**${errors} errors**)` : ''} | ${rounds} | ${fmt(ratio(rps(row), rps('nginx')), 2)} | ${fmt(ratio(rps(row), rps('node')), 2)} | ${row === 'direct' ? '—' : fmt(cpu(row), 1)} | ${fmt(median(m.ok.map((x) => x.p50)), 2)} / ${fmt(median(m.ok.map((x) => x.p99)), 2)} | ${reference[row]} |`);
   }
   out();
   out(`## Latency at ${fmt(r.settings.openLoopRate)} req/s, open loop`);
@@ -111,6 +116,7 @@ export function renderReport(r: BenchResults): string {
   const up = ratio(mib('gateway', 'up'), mib('nginx', 'up'));
   out(`| small requests ≥ 0.85× the Node ceiling | ${fmt(vsNode, 2)}× (${fmt(rps('gateway'))} vs ${fmt(rps('node'))} req/s) | ${verdict(vsNode === undefined ? undefined : vsNode >= 0.85)} |`);
   out(`| small requests ≥ 1.6× stock @fastify/http-proxy | ${fmt(vsFastify, 2)}× (${fmt(rps('gateway'))} vs ${fmt(rps('fastify'))} req/s) | ${verdict(vsFastify === undefined ? undefined : vsFastify >= 1.6)} |`);
+  out(`| (for reading the two above) CPU per request, the Node ceiling's over the gateway's | ${fmt(ratio(cpu('node'), cpu('gateway')), 2)}× (${fmt(cpu('node'), 1)} vs ${fmt(cpu('gateway'), 1)} µs); stock's over the gateway's ${fmt(ratio(cpu('fastify'), cpu('gateway')), 2)}× (${fmt(cpu('fastify'), 1)} µs) | — |`);
   out(`| p99 added over direct ≤ 1 ms at ${fmt(r.settings.openLoopRate)} req/s open loop | ${fmt(added, 3)} ms (nginx adds ${fmt((lat('nginx', 'p99') ?? NaN) - (lat('direct', 'p99') ?? NaN), 3)} ms) | ${verdict(added === undefined ? undefined : added <= 1)} |`);
   out(`| 1 GiB down ≥ 0.7× nginx | ${fmt(down, 2)}× (${fmt(mib('gateway', 'down'))} vs ${fmt(mib('nginx', 'down'))} MiB/s) | ${verdict(down === undefined ? undefined : down >= 0.7)} |`);
   out(`| 1 GiB up ≥ 0.7× nginx | ${fmt(up, 2)}× (${fmt(mib('gateway', 'up'))} vs ${fmt(mib('nginx', 'up'))} MiB/s) | ${verdict(up === undefined ? undefined : up >= 0.7)} |`);

@@ -4,6 +4,8 @@ import { ensureDebianTool } from './processes.js';
 
 export interface WrkResult {
   requestsPerSec: number;
+  /** Requests completed in the run. */
+  requests: number;
   /** wrk's closed-loop latency percentiles, ms. */
   p50: number;
   p99: number;
@@ -33,5 +35,6 @@ export function runWrk(url: string, seconds = 5): WrkResult {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrorCount = socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
-  return { requestsPerSec: Number(rps[1]), p50: percentile('50'), p99: percentile('99'), errors: non2xx + socketErrorCount };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  return { requestsPerSec: Number(rps[1]), requests, p50: percentile('50'), p99: percentile('99'), errors: non2xx + socketErrorCount };
 }
