@@ -68,7 +68,7 @@ async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayPr
   const problems: string[] = [];
   const issued: Answer[] = [];
   const seconds = { floor: 0, ping: 0, issue: 0 };
-  const cpuUs = { floor: 0, ping: 0, issue: 0 };
+  const cpuUs = { floor: 0, ping: 0, issue: 0, issueMainThread: 0, loadPing: 0, loadIssue: 0 };
   for (let from = 0; from < hosts.length; from += SLICE) {
     const slice = hosts.slice(from, from + SLICE);
     const floorCpu = process.cpuUsage();
@@ -78,13 +78,21 @@ async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayPr
     const wrong = floor.results.filter((ok) => !ok).length;
     if (wrong) problems.push(`floor: ${wrong} hosts answered wrongly by dnsmasq`);
     const atStart = gateway.cpuMs();
+    const loadAtStart = process.cpuUsage();
     const ping = await gatewayRound(slice, url, '/v1/ping', CONCURRENCY);
+    const loadPing = process.cpuUsage(loadAtStart);
     const afterPing = gateway.cpuMs();
+    const mainAfterPing = gateway.mainThreadCpuMs();
     const pingFailed = ping.results.filter((a) => a.status !== 200).length;
     if (pingFailed) problems.push(`ping: ${pingFailed} answers were not 200`);
+    const loadAfterPing = process.cpuUsage();
     const issue = await gatewayRound(slice, url, '/v1/credentials', CONCURRENCY);
+    const loadIssue = process.cpuUsage(loadAfterPing);
     cpuUs.ping += (afterPing - atStart) * 1000;
     cpuUs.issue += (gateway.cpuMs() - afterPing) * 1000;
+    cpuUs.issueMainThread += (gateway.mainThreadCpuMs() - mainAfterPing) * 1000;
+    cpuUs.loadPing += loadPing.user + loadPing.system;
+    cpuUs.loadIssue += loadIssue.user + loadIssue.system;
     seconds.floor += floor.seconds;
     seconds.ping += ping.seconds;
     seconds.issue += issue.seconds;
@@ -95,6 +103,7 @@ async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayPr
     floorPerSecond: hosts.length / seconds.floor, pingPerSecond: hosts.length / seconds.ping, issuedPerSecond: hosts.length / seconds.issue,
     p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
     floorCpuUs: cpuUs.floor / hosts.length, pingCpuUs: cpuUs.ping / hosts.length, issueCpuUs: cpuUs.issue / hosts.length,
+    issueMainThreadCpuUs: cpuUs.issueMainThread / hosts.length, loadPingCpuUs: cpuUs.loadPing / hosts.length, loadIssueCpuUs: cpuUs.loadIssue / hosts.length,
   };
   return { figures, issued, problems };
 }

@@ -14,6 +14,8 @@ export interface GatewayProcess {
   logFile: string;
   /** CPU time (user + system) the gateway process has used so far, from /proc. */
   cpuMs(): number;
+  /** The same for its main thread alone: the event loop serving HTTP. */
+  mainThreadCpuMs(): number;
   close(): Promise<number | null>;
 }
 
@@ -23,6 +25,12 @@ export function compileHostSecrets(): CompiledGateway & { bin: string } {
   return { ...compiled, bin: join(dirname(compiled.entry), 'host-secrets.js') };
 }
 
+
+/** utime + stime of a /proc stat file (a process's, or one thread's under task/). */
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
+}
 
 export async function startGateway(bin: string, env: NodeJS.ProcessEnv, args: string[], logFile: string): Promise<GatewayProcess> {
   const out = openSync(logFile, 'w');
@@ -41,10 +49,8 @@ export async function startGateway(bin: string, env: NodeJS.ProcessEnv, args: st
       return {
         url: listening[1]!,
         logFile,
-        cpuMs: () => {
-          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-          return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
-        },
+        cpuMs: () => statCpuMs(`/proc/${child.pid}/stat`),
+        mainThreadCpuMs: () => statCpuMs(`/proc/${child.pid}/task/${child.pid}/stat`),
         close: async () => {
           if (child.exitCode === null) child.kill('SIGTERM');
           return exited;
