@@ -59,13 +59,17 @@ async function loadClient(directory: ClientDirectory, clientId: string, now: num
   return record;
 }
 
+function checkCertificateTimes(c: Pick<Certificate, 'start' | 'expiry'>, now: number): void {
+  if (c.start > now + CLOCK_SKEW_MS) throw fail('ext.certificate.start > now');
+  if (c.expiry < now - CLOCK_SKEW_MS) throw fail('ext.certificate.expiry < now');
+}
+
 /** Step 3 of the auth service: check a certificate against its issuer, in the service's order. */
 function checkCertificate(cert: unknown, hawkId: string, issuer: ClientRecord, now: number): Certificate {
   const problem = certificateShapeProblem(cert);
   if (problem) throw fail(`ext.certificate ${problem}`);
   const c = cert as Certificate & { clientId?: unknown };
-  if (c.start > now + CLOCK_SKEW_MS) throw fail('ext.certificate.start > now');
-  if (c.expiry < now - CLOCK_SKEW_MS) throw fail('ext.certificate.expiry < now');
+  checkCertificateTimes(c, now);
   if (c.expiry - c.start > MAX_TEMPORARY_LIFETIME_MS) throw fail('ext.certificate cannot last longer than 31 days');
   if (c.issuer !== undefined) {
     if (!satisfiesExpression(issuer.scopes, `auth:create-client:${hawkId}`)) {
@@ -93,11 +97,42 @@ function ownScopes(directory: ClientDirectory, record: ClientRecord): string[] {
 }
 
 /**
+ * What an ext resolved to, kept per directory: a task signs every request with the same
+ * certificate, and once its signature, issuer and scopes have passed, only time can change the
+ * answer (the certificate's window, the issuer's record: both checked again on every use).
+ */
+interface ExtResolution {
+  issuer: ClientRecord;
+  resolved: ResolvedCredentials;
+  certificate: Pick<Certificate, 'start' | 'expiry'> | undefined;
+}
+const EXT_RESOLUTIONS_KEPT = 10_000;
+const extResolutions = new WeakMap<ClientDirectory, Map<string, ExtResolution>>();
+
+/**
  * Resolve a Hawk id and ext to the key the MAC must be checked with and the caller's scopes.
  * Throws AuthenticationFailed with the auth service's reasons.
  */
 export async function resolveCredentials(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): Promise<ResolvedCredentials> {
-  const parsed = parseExt(ext);
+  if (!ext) {
+    const record = await loadClient(directory, hawkId, now);
+    return { clientId: hawkId, key: record.accessToken, scopes: ownScopes(directory, record), expires: record.expires };
+  }
+  let kept = extResolutions.get(directory);
+  if (!kept) extResolutions.set(directory, (kept = new Map()));
+  const cacheKey = `${hawkId}\n${ext}`;
+  const hit = kept.get(cacheKey);
+  if (hit && (await loadClient(directory, hit.issuer.clientId, now)) === hit.issuer) {
+    if (hit.certificate) checkCertificateTimes(hit.certificate, now);
+    return hit.resolved;
+  }
+  const { issuer, resolved, certificate } = await resolveExt(directory, hawkId, parseExt(ext), now);
+  if (kept.size >= EXT_RESOLUTIONS_KEPT) kept.clear();
+  kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } });
+  return resolved;
+}
+
+async function resolveExt(directory: ClientDirectory, hawkId: string, parsed: Record<string, unknown>, now: number): Promise<ExtResolution> {
   const cert = parsed.certificate as Record<string, unknown> | undefined;
   let issuerId = hawkId;
   if (cert && typeof cert === 'object' && 'issuer' in cert) {
@@ -106,14 +141,12 @@ export async function resolveCredentials(directory: ClientDirectory, hawkId: str
     issuerId = cert.issuer;
   }
   const record = await loadClient(directory, issuerId, now);
-  if (parsed.certificate === undefined && parsed.authorizedScopes === undefined) {
-    return { clientId: hawkId, key: record.accessToken, scopes: ownScopes(directory, record), expires: record.expires };
-  }
   let key = record.accessToken;
   let scopes = record.scopes;
   let expires = record.expires;
+  let checked: Certificate | undefined;
   if (parsed.certificate !== undefined) {
-    const checked = checkCertificate(parsed.certificate, hawkId, record, now);
+    checked = checkCertificate(parsed.certificate, hawkId, record, now);
     key = temporaryAccessToken(record.accessToken, checked.seed);
     scopes = checked.scopes;
     const certExpiry = new Date(checked.expiry);
@@ -127,7 +160,8 @@ export async function resolveCredentials(directory: ClientDirectory, hawkId: str
     }
     scopes = parsed.authorizedScopes;
   }
-  return { clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires };
+  const resolved = { clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires };
+  return { issuer: record, resolved, certificate: checked };
 }
 
 /** The caller of a request without Authorization or bewit: the `anonymous` role's scopes. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import taskcluster from 'taskcluster-client';
-import { createTemporaryCredentials, resolveCredentials, hawkExt } from '../../src/core/index.js';
+import { createTemporaryCredentials, resolveCredentials, hawkExt, type ClientRecord } from '../../src/core/index.js';
 import { directoryOf } from '../helpers/directory.js';
 
 const issuer = { clientId: 'project/issuer', accessToken: 'a'.repeat(22) + 'b'.repeat(22), scopes: ['queue:*', 'auth:create-client:project/named*', 'secrets:get:x'] };
@@ -63,4 +63,20 @@ t.test('the auth service rules refuse what they must', async (t) => {
 t.test('authorizedScopes narrow the caller', async (t) => {
   const resolved = await resolveCredentials(directory, issuer.clientId, hawkExt(issuer, ['queue:x']));
   t.same([...resolved.scopes].sort(), withAnonymous(['queue:x']));
+});
+
+t.test('a certificate resolved once is checked again in time and against a changed issuer', async (t) => {
+  let record: ClientRecord = { ...issuer };
+  const changing = { client: (id: string) => (id === issuer.clientId ? record : undefined), expand: directory.expand };
+  const start = Date.now();
+  const made = createTemporaryCredentials({ start: new Date(start), expiry: new Date(start + hour), scopes: ['queue:x'], credentials: issuer });
+  const ext = hawkExt(made);
+  t.equal((await resolveCredentials(changing, made.clientId, ext, start)).key, made.accessToken, 'first use');
+  t.equal((await resolveCredentials(changing, made.clientId, ext, start + 1000)).key, made.accessToken, 'second use, same answer');
+  await t.rejects(resolveCredentials(changing, made.clientId, ext, start + hour + 6 * 60 * 1000), { message: /expiry < now/ }, 'expired since its first use');
+  await t.rejects(resolveCredentials(changing, made.clientId, ext, start - 6 * 60 * 1000), { message: /start > now/ }, 'not yet valid at that time');
+  record = { ...issuer, accessToken: 'c'.repeat(44) };
+  await t.rejects(resolveCredentials(changing, made.clientId, ext, start), { message: /signature is not valid/ }, 'issuer rotated its token: checked afresh');
+  record = { ...issuer, expires: new Date(start - 1000) };
+  await t.rejects(resolveCredentials(changing, made.clientId, ext, start), { message: /has expired/ }, 'issuer expired');
 });
