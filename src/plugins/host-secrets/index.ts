@@ -21,6 +21,8 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
 export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (app, options) => {
   // The gateway registers the renderer on every listener; a bare Fastify app hosting the plugin has none.
   await app.register(errorRenderer);
+  // listening before the thread can answer would charge its start to the first requests
+  await options.issuing.ready();
   if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy }));
   const limited = options.rateLimitPerMinute > 0;
   if (limited) {

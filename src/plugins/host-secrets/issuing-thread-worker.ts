@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseAddress } from './addresses.js';
 import { ForwardConfirmedDns } from './forward-confirmed-dns.js';
 import { issueHostCredentials } from './host-credentials.js';
-import type { IssuerReply, IssuerRequest, IssuerSettings } from './issuing-thread.js';
+import { READY, type IssuerReply, type IssuerRequest, type IssuerSettings } from './issuing-thread.js';
 
 const settings = workerData as IssuerSettings;
 const dns = new ForwardConfirmedDns(settings.dns);
@@ -27,3 +27,4 @@ async function answer({ id, ip }: IssuerRequest): Promise<IssuerReply> {
 port.on('message', (request: IssuerRequest) => {
   void answer(request).then((reply) => port.postMessage(reply));
 });
+port.postMessage(READY);

@@ -24,6 +24,8 @@ export interface IssuerRequest {
 }
 
 export type IssuerReply = { id: number; outcome: IssueOutcome } | { id: number; error: string };
+/** The thread's first message: its code is loaded and it answers from now on. */
+export const READY = 'ready';
 
 /** The thread's entry: the same kind of file as this one, .js as built or .ts as source (tests, tsx). */
 const SOURCE_EXTENSION = extname(fileURLToPath(import.meta.url));
@@ -42,10 +44,11 @@ interface Waiting {
   reject(err: Error): void;
 }
 
-/** A running worker and the requests it has not answered yet. */
+/** A running worker, the requests it has not answered yet, and whether it has loaded. */
 interface RunningWorker {
   worker: Worker;
   pending: Map<number, Waiting>;
+  loaded: Promise<void>;
 }
 
 export class IssuingThread {
@@ -55,6 +58,11 @@ export class IssuingThread {
 
   constructor(settings: IssuerSettings) {
     this.settings = settings;
+  }
+
+  /** Starts the thread; resolves once it answers (a gateway listens only then), rejects if it cannot start. */
+  ready(): Promise<void> {
+    return this.#start().loaded;
   }
 
   /** The host proven for `ip` and its credentials, or why there is none. */
@@ -76,10 +84,18 @@ export class IssuingThread {
   /** The thread, started on first use and again after one died (its requests fail, later ones go to the new one). */
   #start(): RunningWorker {
     if (this.#running) return this.#running;
-    const thread: RunningWorker = { worker: startWorker(this.settings), pending: new Map() };
+    let loaded!: { resolve(): void; reject(err: Error): void };
+    const thread: RunningWorker = {
+      worker: startWorker(this.settings),
+      pending: new Map(),
+      loaded: new Promise((resolve, reject) => (loaded = { resolve, reject })),
+    };
+    // nobody need be waiting for it: a thread that fails to start fails its requests too
+    thread.loaded.catch(() => {});
     // Requests in flight keep the process alive, not an idle thread.
     thread.worker.unref();
-    thread.worker.on('message', (reply: IssuerReply) => {
+    thread.worker.on('message', (reply: IssuerReply | typeof READY) => {
+      if (reply === READY) return loaded.resolve();
       const waiting = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
       if ('outcome' in reply) waiting?.resolve(reply.outcome);
@@ -87,6 +103,7 @@ export class IssuingThread {
     });
     const fail = (err: Error) => {
       if (this.#running === thread) this.#running = undefined;
+      loaded.reject(err);
       for (const waiting of thread.pending.values()) waiting.reject(err);
       thread.pending.clear();
     };
