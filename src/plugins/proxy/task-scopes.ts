@@ -2,9 +2,10 @@
  * `taskcluster-proxy --task-id`: the task's scopes, read from the queue without credentials
  * (task definitions are public), as the original does.
  */
-import taskcluster from 'taskcluster-client';
-
 export async function fetchTaskScopes(rootUrl: string, taskId: string): Promise<string[]> {
+  // loaded here, only with --task-id: the library adds ~39 MB of resident memory to a proxy
+  // that otherwise never uses it (the streaming target caps RSS at 150 MB)
+  const { default: taskcluster } = await import('taskcluster-client');
   const queue = new taskcluster.Queue({ rootUrl, credentials: {}, retries: 2 });
   let task: { scopes?: unknown };
   try {
