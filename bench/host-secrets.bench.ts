@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { hawkExt, resolveCredentials, type ClientDirectory } from '../src/core/index.js';
 import { fleet, startDnsmasq, type Dnsmasq, type Host } from './host-secrets/dnsmasq.js';
 import { compileHostSecrets, startGateway, type GatewayProcess } from './host-secrets/gateway.js';
-import { floorRound, gatewayRound, type Answer } from './host-secrets/load.js';
+import { floorRound, type Answer } from './host-secrets/load.js';
+import { startLoadGenerator, type LoadGenerator } from './host-secrets/loadgen.js';
 import { cpuBusy, priorityFact, raisePriority, waitForQuietMachine } from './proxy/machine.js';
 import { median, percentile, ratioOf, renderReport, type RoundFigures } from './host-secrets/report.js';
 
@@ -64,7 +65,7 @@ async function verify(hosts: Host[], answers: Answer[], tokens: Set<string>): Pr
  * One round: every host once through the floor, ping and credentials, slice by slice so that
  * the three see the same moment of a shared machine's load; times and CPU summed over slices.
  */
-async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayProcess, url: URL) {
+async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayProcess, url: URL, generator: LoadGenerator) {
   const problems: string[] = [];
   const issued: Answer[] = [];
   const seconds = { floor: 0, ping: 0, issue: 0 };
@@ -78,21 +79,17 @@ async function measureRound(hosts: Host[], dnsServer: string, gateway: GatewayPr
     const wrong = floor.results.filter((ok) => !ok).length;
     if (wrong) problems.push(`floor: ${wrong} hosts answered wrongly by dnsmasq`);
     const atStart = gateway.cpuMs();
-    const loadAtStart = process.cpuUsage();
-    const ping = await gatewayRound(slice, url, '/v1/ping', CONCURRENCY);
-    const loadPing = process.cpuUsage(loadAtStart);
+    const ping = await generator.round(slice, url, '/v1/ping', CONCURRENCY);
     const afterPing = gateway.cpuMs();
     const mainAfterPing = gateway.mainThreadCpuMs();
     const pingFailed = ping.results.filter((a) => a.status !== 200).length;
     if (pingFailed) problems.push(`ping: ${pingFailed} answers were not 200`);
-    const loadAfterPing = process.cpuUsage();
-    const issue = await gatewayRound(slice, url, '/v1/credentials', CONCURRENCY);
-    const loadIssue = process.cpuUsage(loadAfterPing);
+    const issue = await generator.round(slice, url, '/v1/credentials', CONCURRENCY);
     cpuUs.ping += (afterPing - atStart) * 1000;
     cpuUs.issue += (gateway.cpuMs() - afterPing) * 1000;
     cpuUs.issueMainThread += (gateway.mainThreadCpuMs() - mainAfterPing) * 1000;
-    cpuUs.loadPing += loadPing.user + loadPing.system;
-    cpuUs.loadIssue += loadIssue.user + loadIssue.system;
+    cpuUs.loadPing += ping.generatorCpuUs;
+    cpuUs.loadIssue += issue.generatorCpuUs;
     seconds.floor += floor.seconds;
     seconds.ping += ping.seconds;
     seconds.issue += issue.seconds;
@@ -126,6 +123,7 @@ async function main(): Promise<void> {
   const hosts = fleet(HOSTS, 'bench.test');
   const work = mkdtempSync(join(tmpdir(), 'host-secrets-gateway-'));
   const compiled = compileHostSecrets();
+  const generator = startLoadGenerator();
   let dns: Dnsmasq | undefined;
   let gateway: GatewayProcess | undefined;
   const watchdog = setTimeout(() => {
@@ -156,7 +154,7 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     let verified = 0;
     for (let round = 0; round < WARM_UP_ROUNDS + ROUNDS; round++) {
-      const measured = await measureRound(hosts, dns.server, gateway, url);
+      const measured = await measureRound(hosts, dns.server, gateway, url, generator);
       problems.push(...measured.problems.map((p) => `round ${round}: ${p}`));
       const checked = await verify(hosts, measured.issued, tokens);
       verified += checked.valid;
@@ -173,7 +171,7 @@ async function main(): Promise<void> {
     if (leaked) problems.push(`${leaked} issued access tokens appear in the gateway's log`);
 
     const facts = {
-      hosts: HOSTS, concurrency: CONCURRENCY, slice: SLICE, warmUpRounds: WARM_UP_ROUNDS, rounds, target: TARGET, dnsmasqVersion: dns.version,
+      hosts: HOSTS, concurrency: CONCURRENCY, generator: generator.description, slice: SLICE, warmUpRounds: WARM_UP_ROUNDS, rounds, target: TARGET, dnsmasqVersion: dns.version,
       loadAtStart, busyAtStart, busyAtEnd: await cpuBusy(), priority: priorityFact(), verified, auditLines, expectedAuditLines, problems, seconds: (Date.now() - started) / 1000,
     };
     const results = fileURLToPath(new URL('./results/', import.meta.url));
@@ -190,6 +188,7 @@ async function main(): Promise<void> {
     await dns?.close();
     rmSync(work, { recursive: true, force: true });
     compiled.remove();
+    generator.remove();
   }
 }
 

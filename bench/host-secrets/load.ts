@@ -41,17 +41,20 @@ export interface Answer {
   ms: number;
 }
 
-/**
- * One GET on its own connection from the host's address, written and read as raw HTTP/1.1:
- * the load generator shares two cores with the gateway, so it does as little as wrk would.
- */
-export function ask(url: URL, path: string, localAddress: string): Promise<Answer> {
+/** A gateway row's slice: every answer, the time taken and the load generator's own CPU time. */
+export interface GatewayRound extends Round<Answer> {
+  generatorCpuUs: number;
+}
+
+/** The bytes each host sends, whichever generator sends them. */
+export const requestText = (url: URL, path: string) => `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`;
+
+/** One GET on its own connection from the host's address, written and read as raw HTTP/1.1. */
+function ask(url: URL, path: string, localAddress: string): Promise<Answer> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect({ host: url.hostname, port: Number(url.port), localAddress }, () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
-    });
+    const socket = connect({ host: url.hostname, port: Number(url.port), localAddress }, () => socket.write(requestText(url, path)));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
@@ -62,7 +65,13 @@ export function ask(url: URL, path: string, localAddress: string): Promise<Answe
   });
 }
 
-/** Every host asks `path` once, from its own address. */
-export function gatewayRound(hosts: Host[], url: URL, path: string, concurrency: number): Promise<Round<Answer>> {
-  return inParallel(hosts, concurrency, (host) => ask(url, path, host.ip));
+/**
+ * The fallback generator, in this process, for a machine without a C compiler: every host asks
+ * `path` once, from its own address. Its CPU (this whole process's) competes with the gateway's.
+ */
+export async function nodeGatewayRound(hosts: Host[], url: URL, path: string, concurrency: number): Promise<GatewayRound> {
+  const cpuAtStart = process.cpuUsage();
+  const round = await inParallel(hosts, concurrency, (host) => ask(url, path, host.ip));
+  const { user, system } = process.cpuUsage(cpuAtStart);
+  return { ...round, generatorCpuUs: user + system };
 }

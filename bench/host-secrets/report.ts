@@ -14,7 +14,7 @@ export interface RoundFigures {
   issueCpuUs: number;
   /** Of issueCpuUs, the gateway's main thread: the event loop serving HTTP (the rest is the issuing thread's and V8's). */
   issueMainThreadCpuUs: number;
-  /** CPU µs per request of the load generator (this process), which shares the cores with the gateway. */
+  /** CPU µs per request of the load generator, which shares the cores with the gateway. */
   loadPingCpuUs: number;
   loadIssueCpuUs: number;
 }
@@ -22,6 +22,8 @@ export interface RoundFigures {
 export interface BenchFacts {
   hosts: number;
   concurrency: number;
+  /** What generated the gateway rows' load (LoadGenerator.description). */
+  generator: string;
   slice: number;
   warmUpRounds: number;
   rounds: RoundFigures[];
@@ -78,7 +80,7 @@ export function renderReport(facts: BenchFacts): string {
     `- Floor: Node's resolver (node:dns Resolver, c-ares) doing only the PTR and A look-ups for every host, ${facts.concurrency} in flight, a fresh resolver per slice.`,
     `- Gateway: the real \`host-secrets\` bin, compiled and run by plain node as deployed, in its own process, default settings (rate limit on, logs at info to a file: one audit line per credential issued); every host asks \`GET /v1/credentials\` once per round on its own connection from its own loopback address, ${facts.concurrency} in flight.`,
     `- Ping: the same server's \`GET /v1/ping\` from the same addresses, one new connection each: what HTTP alone costs, no DNS, no credentials (with its one request log line).`,
-    `- The load generator writes and reads raw HTTP/1.1 (one connection per request, as wrk would); it shares the machine's cores with the gateway and dnsmasq.`,
+    `- The load generator for the ping and credentials rows is ${facts.generator}; it writes and reads raw HTTP/1.1, one new connection per request bound to the host's address, reading each answer to EOF, and hands every status, latency and body to the checks below. It shares the machine's 2 cores with the gateway and dnsmasq while the floor has no client at all, so each µs it spends is taken from the gateway's rows.`,
     `- ${facts.warmUpRounds} warm-up round, then ${facts.rounds.length} measured rounds. Within a round the floor, ping and credentials take turns slice by slice (${facts.slice} hosts each), so all three see the same moment of a shared machine's load; ratios are taken within a round.`,
     '',
     '## Rounds',
@@ -88,7 +90,7 @@ export function renderReport(facts: BenchFacts): string {
     `| **median** | **${n(floor)}** | **${n(ping)}** | **${n(issued)}** | **${r(ratio)}** | ${r(issued / ping)} | | |`,
     '',
     '## CPU per operation',
-    'CPU time (user + system) of the process doing the work, divided by the hosts served: steadier than rates on a shared machine. The gateway\'s figures count all its threads; its main thread (the event loop serving HTTP) is also shown alone. dnsmasq\'s own CPU is not counted.',
+    'CPU time (user + system) of the process doing the work, divided by the hosts served: steadier than rates on a shared machine. The load generator\'s is its own, over its requests alone. The gateway\'s figures count all its threads; its main thread (the event loop serving HTTP) is also shown alone. dnsmasq\'s own CPU is not counted.',
     '',
     '| round | floor: resolver µs per PTR + A pair | gateway µs per ping | gateway µs per credential issued | of which main thread | load generator µs per ping | load generator µs per credential |',
     '|---|---|---|---|---|---|---|',
