@@ -4,7 +4,7 @@
  * library's (`crypto.calculateMac`); only the header string is assembled here, because
  * `client.header` re-parses the URL and costs ~2.5x per request (see performance.md).
  */
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from './constant-time.js';
 import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
@@ -59,7 +59,10 @@ export class HawkSigner {
   constructor(credentials: Credentials, authorizedScopes?: readonly string[]) {
     this.clientId = credentials.clientId;
     this.ext = hawkExt(credentials, authorizedScopes);
-    this.hawkCredentials = { id: credentials.clientId, key: credentials.accessToken, algorithm: 'sha256' };
+    // hawk hands the key to createHmac, which takes a KeyObject as it is: made once here, not
+    // encoded from the string on every MAC (~0.6 µs of a 3 µs header); hawk's types say string
+    const key = createSecretKey(Buffer.from(credentials.accessToken, 'utf8')) as unknown as string;
+    this.hawkCredentials = { id: credentials.clientId, key, algorithm: 'sha256' };
     this.headerTail = this.ext ? `", ext="${this.ext}", mac="` : '", mac="';
   }
 
