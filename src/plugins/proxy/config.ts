@@ -25,7 +25,7 @@ export const proxySchema = {
       format: 'nat', default: 5 * 60_000, env: env('TIMEOUT_MS'), arg: 'proxy-timeout-ms',
     },
     logRequests: {
-      doc: 'Log every proxied request at info; off by default, since each log line costs about a tenth of a proxied request (warnings and errors are always logged)',
+      doc: 'Log every proxied request at info; off by default, since a line per request costs about 5 % of the CPU of a small proxied request (warnings and errors are always logged, with the request id)',
       format: Boolean, default: false, env: env('LOG_REQUESTS'), arg: 'proxy-log-requests',
     },
     connections: {

@@ -23,7 +23,6 @@ export interface Forwarder {
   bufferLimit: number;
   /** Longest wait for the upstream's response headers, then for each body chunk. */
   timeoutMs: number;
-  log: Pick<Logger, 'warn'>;
 }
 
 /** Writes the head of the answer passed on: status, raw headers, the identity that signed. */
@@ -63,6 +62,8 @@ class Forwarding implements AttemptOwner {
     private readonly target: Target,
     private readonly writeHead: WriteHead,
     private readonly fail: Fail,
+    /** The request's own logger: its warnings carry the request's id. */
+    private readonly log: Pick<Logger, 'warn'>,
   ) {
     // 'close' comes once per response: on() spares once()'s wrapper
     res.on('close', this.onClose);
@@ -104,7 +105,7 @@ class Forwarding implements AttemptOwner {
   }
 
   onDropped(): void {
-    this.forwarder.log.warn({ upstream: this.target.origin, statusCode: this.droppedStatus, retry: this.retry + 1, delayMs: Math.round(this.wait) }, 'upstream answered with a retryable status; retrying');
+    this.log.warn({ upstream: this.target.origin, statusCode: this.droppedStatus, retry: this.retry + 1, delayMs: Math.round(this.wait) }, 'upstream answered with a retryable status; retrying');
     this.retryAfter(this.wait);
   }
 
@@ -112,7 +113,7 @@ class Forwarding implements AttemptOwner {
     if (this.cancelled) return this.fail(new GatewayError('InputError', 'client went away', undefined, { cause: err }));
     const wait = this.body.replayable && retryableError(err) ? retryDelay(this.forwarder.retry, this.retry, Date.now() - this.started) : undefined;
     if (wait === undefined) return this.fail(upstreamFailure(err, this.target));
-    this.forwarder.log.warn({ upstream: this.target.origin, error: err.message, retry: this.retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
+    this.log.warn({ upstream: this.target.origin, error: err.message, retry: this.retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
     this.retryAfter(wait);
   }
 
@@ -142,8 +143,8 @@ class Forwarding implements AttemptOwner {
  * Forward the request: the answer's head goes to writeHead (its body then streams on by
  * itself), or, when no answer could be had, a GatewayError to fail.
  */
-export function forward(forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, target: Target, writeHead: WriteHead, fail: Fail): void {
-  const forwarding = new Forwarding(forwarder, req.method ?? 'GET', res, target, writeHead, fail);
+export function forward(forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, target: Target, writeHead: WriteHead, fail: Fail, log: Pick<Logger, 'warn'>): void {
+  const forwarding = new Forwarding(forwarder, req.method ?? 'GET', res, target, writeHead, fail, log);
   if (!hasBody(req)) return forwarding.send(NO_BODY, req.headers);
   prepareBody(req, forwarder.bufferLimit).then(
     (body) => forwarding.send(body, req.headers),

@@ -55,6 +55,6 @@ export function proxyHandler({ resolver, forwarder, holder, headersFor }: ProxyH
         request.log.warn({ upstream: target.origin, error: (err as Error).message }, 'upstream answer cannot be passed on');
         res.destroy();
       }
-    }, (err) => failed(reply, err, target.url));
+    }, (err) => failed(reply, err, target.url), request.log);
   };
 }

@@ -2,7 +2,7 @@
  * The Hawk-signing proxy: every request no other route claims is forwarded to its Taskcluster
  * target, signed with the gateway's current credentials, bodies streaming both ways.
  */
-import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
 import type { CredentialHolder } from '../../core/holder.js';
 import { identityHeaders } from '../../core/identity-headers.js';
@@ -47,7 +47,6 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
     retry: { ...DEFAULT_RETRY, ...options.retry },
     bufferLimit: options.bufferLimit ?? 1024 * 1024,
     timeoutMs,
-    log: app.log,
   };
 
   // bodies are forwarded as they arrive, whatever their type: nothing here parses them
@@ -55,10 +54,10 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   if (!options.logRequests) {
-    // a request log line costs about a tenth of a proxied request (redaction, stdout), and a child
-    // logger per request a few percent more: one quiet logger serves every proxied request
-    let quiet: FastifyBaseLogger | undefined;
-    app.setChildLoggerFactory((logger) => (quiet ??= logger.child({ plugin: 'proxy' }, { level: VERBOSE.has(logger.level) ? 'warn' : logger.level })));
+    // each request's logger says only warnings and errors (its request line would cost several
+    // percent of a proxied request), still with the request's id
+    app.setChildLoggerFactory((logger, bindings, childOptions) =>
+      logger.child(bindings, { ...childOptions, level: VERBOSE.has(logger.level) ? 'warn' : logger.level }));
   }
 
   app.all('/*', proxyHandler({ resolver, forwarder, holder: options.holder, headersFor }));

@@ -1,7 +1,9 @@
 // A gateway for tests: the proxy, bewit and credentials plugins on one loopback listener, as
 // server.ts composes them, sharing one credential holder.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/log.js';
 import { CredentialHolder, createTemporaryCredentials, type ClientRecord, type Credentials } from '../../../src/core/index.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
 import { bewitPlugin } from '../../../src/plugins/bewit/index.js';
@@ -24,9 +26,14 @@ export async function startGateway(options: {
   authorizedScopes?: string[];
   proxy?: Partial<ProxyPluginOptions>;
   bewitTtlSec?: number;
+  /** Collects the gateway's log lines, parsed (logging at info, as deployed); none by default. */
+  logLines?: Array<Record<string, unknown>>;
 }): Promise<TestGateway> {
   const holder = new CredentialHolder(options.credentials, { authorizedScopes: options.authorizedScopes });
-  const app = Fastify({ logger: false });
+  const lines = options.logLines;
+  const app = lines
+    ? Fastify({ loggerInstance: createLogger('info', new Writable({ write: (chunk, _e, done) => { lines.push(JSON.parse(String(chunk))); done(); } })) as FastifyBaseLogger })
+    : Fastify({ logger: false });
   await app.register(errorRenderer);
   await app.register(credentialsPlugin, { holder });
   await app.register(bewitPlugin, { holder, ttlSec: options.bewitTtlSec });

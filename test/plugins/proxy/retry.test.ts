@@ -41,6 +41,17 @@ t.test('retries through the proxy', async (t) => {
     t.equal(new Set(attempts.map((a) => a.headers.authorization)).size, 3, 'each attempt signed anew');
   });
 
+  t.test('a retry is logged as a warning naming its request', async (t) => {
+    const logLines: Array<Record<string, unknown>> = [];
+    const logged = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker), logLines });
+    t.teardown(() => logged.close());
+    tc.route({ path: '/api/queue/v1/logged', status: 503, times: 1 });
+    t.equal((await fetch(`${logged.url}/queue/v1/logged`)).status, 200);
+    const retry = logLines.find((l) => l.msg === 'upstream answered with a retryable status; retrying');
+    t.match(retry, { level: 40, reqId: String, statusCode: 503, retry: 1 }, 'the warning carries the request id');
+    t.notOk(logLines.some((l) => l.msg === 'request completed'), 'proxied requests have no info line by default');
+  });
+
   t.test('4xx is answered at once', async (t) => {
     tc.route({ path: '/api/queue/v1/bad', status: 400, body: { code: 'InputError', message: 'no' }, times: 1 });
     const before = tc.requests.length;
