@@ -15,7 +15,7 @@ import { DOWNLOAD_PATH, SMALL_PATH, UPLOAD_PATH } from './proxy/shared.js';
 import { runWrk, wrkVersion } from './proxy/wrk.js';
 
 const WRK_ROUNDS = 5;
-const LATENCY_ROUNDS = 3;
+const LATENCY_ROUNDS = 5;
 const WRK_SECONDS = 5;
 const OPEN_LOOP_RATE = 1000;
 const OPEN_LOOP_SECONDS = 5;
