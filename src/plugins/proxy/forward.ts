@@ -11,7 +11,8 @@ import { GatewayError } from '../../core/errors.js';
 import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
 import { Exchange, type AttemptOwner } from './exchange.js';
 import { upstreamRequestHeaders } from './hop-headers.js';
-import { hasBody, NO_BODY, prepareBody, type OutgoingBody } from './request-body.js';
+import { hasBody } from '../../net/message-body.js';
+import { NO_BODY, prepareBody, type OutgoingBody } from './request-body.js';
 import { retryableError, retryableStatus, retryDelay, type RetryPolicy } from './retry.js';
 import type { Target } from './target.js';
 

@@ -14,11 +14,6 @@ export type OutgoingBody =
 /** A request without a body: sent without one, at once (no reading, no waiting). */
 export const NO_BODY: OutgoingBody = { replayable: true, data: undefined };
 
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 async function* concat(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   yield* head;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.js';
 import { forwardableHeaders } from '../../net/hop-headers.js';
+import { hasBody } from '../../net/message-body.js';
 import type { UpstreamTarget } from './routes.js';
 
 /**
@@ -13,12 +14,6 @@ import type { UpstreamTarget } from './routes.js';
  * `Expect: 100-continue` to the client, and undici refuses to send it.
  */
 const REQUEST_DROPPED = new Set(['host', 'expect']);
-
-/** True when the client sends a body (so the request cannot be replayed once sent). */
-export function requestHasBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 export interface ForwardOptions {
   dispatcher: Dispatcher;
@@ -38,7 +33,7 @@ export async function forwardToService({ dispatcher, target, request, token, sig
       path: target.path,
       method: request.method as Dispatcher.HttpMethod,
       headers,
-      body: requestHasBody(request) ? request : null,
+      body: hasBody(request) ? request : null,
       signal,
     });
   } catch (err) {

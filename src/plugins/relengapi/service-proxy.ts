@@ -5,7 +5,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.js';
-import { forwardToService, requestHasBody, responseHeaders } from './forward.js';
+import { hasBody } from '../../net/message-body.js';
+import { forwardToService, responseHeaders } from './forward.js';
 import { resolveUpstream, type ServiceRoute } from './routes.js';
 import type { TemporaryTokenManager } from './token-manager.js';
 
@@ -33,7 +34,7 @@ export function serviceProxyHandler({ routes, tokens, dispatcher }: ServiceProxy
     let answer = await send(token);
     if (answer.statusCode === 401) {
       const renewed = tokens.tokenAfterRejection(token);
-      if (requestHasBody(request.raw)) {
+      if (hasBody(request.raw)) {
         // the body is spent: pass the 401 on, and let the next request use the new token
         renewed.catch((err: Error) => request.log.warn({ err }, 'renewing the RelengAPI token after a 401 failed'));
       } else {
