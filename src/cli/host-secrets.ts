@@ -12,7 +12,7 @@ import { gatewaySchema, schemaFlags } from '../config/load.js';
 import { hostSecretsModule } from '../plugins/host-secrets/config.js';
 import { ConfigError } from '../config/settings.js';
 import { helpText } from './help.js';
-import { fail, launch, orExit } from './launch.js';
+import { fail, launch, orExit, portNumber } from './launch.js';
 
 const PROGRAM = 'host-secrets';
 /** This bin serves host-secrets alone: only its settings, only its code. */
@@ -52,11 +52,8 @@ function convert(flag: string, kind: Kind, value: string): unknown {
       return value;
     case 'list':
       return value.split(/[\s,]+/).filter((v) => v !== '');
-    case 'port': {
-      const port = Number(value);
-      if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not a port number`);
-      return port;
-    }
+    case 'port':
+      return portNumber(flag, value);
     case 'boolean': {
       const parsed = BOOLEAN_WORDS[value.toLowerCase()];
       if (parsed === undefined) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not true or false`);

@@ -28,6 +28,13 @@ export function fail(program: string, message: string, code: number): never {
   process.exit(code);
 }
 
+/** A flag's value as a port number; ConfigError (exit 2) when it is not one. */
+export function portNumber(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not a port number`);
+  return port;
+}
+
 /** The value of `read`, or exit 2 with its one-line message when it is a configuration error. */
 export function orExit<T>(program: string, read: () => T): T {
   try {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/settings.js';
 import { versionInfo } from '../routes/dockerflow.js';
-import { fail, launch, orExit } from './launch.js';
+import { fail, launch, orExit, portNumber } from './launch.js';
 import { relengapiModule } from '../plugins/relengapi/config.js';
 
 const PROGRAM = 'relengapi-proxy';
@@ -61,7 +61,7 @@ export function relengapiProxyCommand(args: string[], env: NodeJS.ProcessEnv): R
   if (positionals.length !== 1) throw new ConfigError(`one <taskId> is needed: ${PROGRAM} [options] -- <taskId>`);
 
   const overrides: Record<string, unknown> = { plugins: ['relengapi'], 'relengapi.taskId': positionals[0] };
-  if (values.port !== undefined) overrides.port = portNumber(values.port);
+  if (values.port !== undefined) overrides.port = portNumber('port', values.port);
   // the original answered the task's container across the docker network
   if (!env.GATEWAY_IP_ADDRESS) overrides.ipAddress = '';
   if (values['relengapi-token'] !== undefined) overrides['relengapi.token'] = values['relengapi-token'];
@@ -90,12 +90,6 @@ function parseCommandLine(args: string[]) {
       'root-url': { type: 'string' },
     },
   });
-}
-
-function portNumber(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--port: ${JSON.stringify(value)} is not a port number`);
-  return port;
 }
 
 /** Before its tokens service moved, RelengAPI issued tokens at <host>/tokenauth/tokens, over https. */
