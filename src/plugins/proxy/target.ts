@@ -40,6 +40,12 @@ function target(origin: Origin, path: string): Target {
   return { origin: origin.origin, host: origin.host, port: origin.port, path, url: origin.origin + path };
 }
 
+/** A service (or host) name from the path: a valid DNS name, else 404. */
+function checkServiceName(service: string): void {
+  // a DNS name has at most 253 characters; longer ones would only make the pattern work hard
+  if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
+}
+
 /** A hostname allow-list entry: an exact name, or `*.suffix` for any name under suffix. */
 function hostAllowed(allowed: readonly string[], host: string): boolean {
   if (allowed.length === 0) return true;
@@ -75,8 +81,7 @@ export class TargetResolver {
     const slash = path.indexOf('/', 1);
     const service = slash < 0 ? path.slice(1) : path.slice(1, slash);
     const rest = slash < 0 ? '' : path.slice(slash);
-    // a DNS name has at most 253 characters; longer ones would only make the pattern work hard
-    if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
+    checkServiceName(service);
     if (service.includes('.')) {
       const host = service.toLowerCase();
       if (!hostAllowed(this.allowedHosts, host)) throw new GatewayError('ForbiddenRequest', `${host} is not in the proxy's allowed hosts`);
@@ -93,7 +98,7 @@ export class TargetResolver {
     const cleanPath = pathAndQuery.replace(/^\/*/, '');
     if (!this.root) {
       // the service names a host here: never let the path pick where credentials are sent
-      if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
+      checkServiceName(service);
       const host = `${service}.taskcluster.net`.toLowerCase();
       return target({ origin: `https://${host}`, host, port: 443 }, `/${version}/${cleanPath}`);
     }
