@@ -11,7 +11,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 
 const CENSOR = '[REDACTED]';
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
 /** Deeper than anything the gateway logs; what lies beyond is dropped rather than walked. */
 const MAX_DEPTH = 8;
 
@@ -53,6 +53,11 @@ export function redactUrl(url: string): string {
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }
 
+/** The `req` serializer: method, the URL with its capabilities replaced by `safeUrl`, the client's address. */
+export function requestSerializer(safeUrl: (url: string) => string = redactUrl): (req: LoggedRequest) => Record<string, unknown> {
+  return (req) => ({ method: req.method, url: safeUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress });
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -60,7 +65,7 @@ export function loggerOptions(level: string): LoggerOptions {
     // redact their own output, so nothing reaches the line unwalked
     formatters: { log: (object) => redact(object) as Record<string, unknown> },
     serializers: {
-      req: (req: LoggedRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress }),
+      req: requestSerializer(),
       // the standard serializer's result has a prototype of its own: copied to be walked
       err: (err: Error) => redact({ ...pino.stdSerializers.err(err) }),
     },

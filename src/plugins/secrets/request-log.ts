@@ -3,8 +3,7 @@
  * A bootstrap token in the path is the whole capability, and a bewit a bearer credential until
  * it expires; the gateway's logger already hides bewits, these routes also hide tokens.
  */
-import type { FastifyRequest } from 'fastify';
-import { redactUrl as redactBewit } from '../../log.js';
+import { redactUrl as redactBewit, requestSerializer } from '../../log.js';
 import { loggedToken } from './bootstrap.js';
 
 function safeDecode(text: string): string {
@@ -19,12 +18,6 @@ export function redactUrl(url: string): string {
   return redactBewit(url.replace(/(\/bootstrap\/)([^/?#]+)/, (_, prefix: string, token: string) => prefix + loggedToken(safeDecode(token))));
 }
 
-/** The gateway logger's `req` serializer (src/log.ts), with bootstrap tokens hashed too. */
-const serializeRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  url: redactUrl(request.url),
-  remoteAddress: request.ip,
-});
-
-// Fastify's register options type serializers as returning strings; pino takes objects.
-export const requestLogSerializers = { req: serializeRequest } as unknown as Record<string, (value: unknown) => string>;
+// The gateway logger's `req` serializer (src/log.ts), with bootstrap tokens hashed too. Fastify's
+// register options type serializers as returning strings; pino takes objects.
+export const requestLogSerializers = { req: requestSerializer(redactUrl) } as unknown as Record<string, (value: unknown) => string>;
