@@ -9,6 +9,7 @@ import { constantTimeEqual } from './constant-time.js';
 import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
 import { GatewayError } from './errors.js';
+import { hawkMaterial, type BewitAttributes, type HeaderAttributes, type IncomingRequest } from './hawk-material.js';
 import { anonymousCaller, resolveCredentials, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
 
 /** base64 of `{certificate?, authorizedScopes?}`, or undefined when neither is present. */
@@ -119,18 +120,7 @@ export class NonceCache {
 
 export const HAWK_SKEW_SEC = 15 * 60;
 
-export interface IncomingRequest {
-  method: string;
-  /** Path plus query as received. */
-  resource: string;
-  /** Host and port the client addressed (part of the MAC). */
-  host: string;
-  port: number;
-  authorization?: string | undefined;
-  /** Raw body and content type, to check a payload hash when the client sent one. */
-  payload?: string | undefined;
-  contentType?: string | undefined;
-}
+export type { IncomingRequest } from './hawk-material.js';
 
 export interface VerifyOptions {
   nonceCache?: NonceCache;
@@ -140,37 +130,16 @@ export interface AuthenticatedCaller extends Caller {
   scheme: 'hawk' | 'bewit' | 'none';
 }
 
-const BEWIT_PARAM = /[?&]bewit=([^&]*)/;
-
-function bewitIdAndExt(bewit: string): { id: string; ext: string } {
-  let decoded: string;
-  try {
-    decoded = Buffer.from(decodeURIComponent(bewit), 'base64url').toString('utf8');
-  } catch {
-    throw new GatewayError('AuthenticationFailed', 'Invalid bewit encoding');
-  }
-  const parts = decoded.split('\\');
-  if (parts.length !== 4 || !parts[0]) throw new GatewayError('AuthenticationFailed', 'Invalid bewit structure');
-  return { id: parts[0], ext: parts[3] ?? '' };
-}
-
 function hawkFailure(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new GatewayError('AuthenticationFailed', message || 'Hawk authentication failed');
 }
 
-/** Hawk's own order and messages (hawk.server.authenticate), one header parse, one await. */
-async function verifyHeader(req: IncomingRequest, directory: ClientDirectory, nonceCache: NonceCache | undefined): Promise<AuthenticatedCaller> {
+/** Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. */
+async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceCache | undefined): Promise<AuthenticatedCaller> {
   const now = Date.now();
-  let attributes: Record<string, string | undefined>;
-  try {
-    attributes = hawk.utils.parseAuthorizationHeader(req.authorization!);
-  } catch (err) {
-    throw hawkFailure(err);
-  }
   const { id, ts, nonce, mac, hash, ext } = attributes;
-  if (!id || !ts || !nonce || !mac) throw new GatewayError('AuthenticationFailed', 'Missing attributes');
   const { key, ...caller } = await resolveCredentials(directory, id, ext || undefined);
   const artifacts = { method: req.method, host: req.host, port: req.port, resource: req.resource, ts, nonce, hash, ext, app: attributes.app, dlg: attributes.dlg };
   if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
@@ -182,30 +151,36 @@ async function verifyHeader(req: IncomingRequest, directory: ClientDirectory, no
   return { ...caller, scheme: 'hawk' };
 }
 
-async function verifyBewit(req: IncomingRequest, bewit: string, directory: ClientDirectory): Promise<AuthenticatedCaller> {
-  const { id, ext } = bewitIdAndExt(bewit);
+/**
+ * The MAC, expiry and resource are hawk's own check (hawk.uri.authenticate); the id and ext the
+ * caller is resolved from must be the ones hawk verified, or the request is refused.
+ */
+async function verifyBewit(req: IncomingRequest, bewit: BewitAttributes, directory: ClientDirectory): Promise<AuthenticatedCaller> {
   let resolved: ResolvedCredentials | undefined;
   const request = { method: req.method, url: req.resource, host: req.host, port: req.port, authorization: undefined, contentType: '' };
+  let verified: Record<string, unknown>;
   try {
-    await hawk.server.authenticateBewit(request, async (hawkId: string) => {
-      if (hawkId !== id) return undefined;
-      resolved = await resolveCredentials(directory, id, ext || undefined);
-      return { id, key: resolved.key, algorithm: 'sha256' };
-    });
+    ({ attributes: verified } = await hawk.server.authenticateBewit(request, async (hawkId: string) => {
+      if (hawkId !== bewit.id) return undefined;
+      resolved = await resolveCredentials(directory, bewit.id, bewit.ext || undefined);
+      return { id: bewit.id, key: resolved.key, algorithm: 'sha256' };
+    }));
   } catch (err) {
     throw hawkFailure(err);
   }
-  const { key: _key, ...caller } = resolved!;
+  if (!resolved || verified.id !== bewit.id || verified.ext !== bewit.ext) throw new GatewayError('AuthenticationFailed', 'The bewit verified is not the bewit read');
+  const { key: _key, ...caller } = resolved;
   return { ...caller, scheme: 'bewit' };
 }
 
 /**
  * Authenticate a request as a Taskcluster service does: no credentials → anonymous; a Hawk
  * header (15-minute skew, nonce cache when given, payload hash when sent); or a bewit.
+ * Material with no single meaning is refused first (see hawkMaterial).
  */
 export async function verifyRequest(req: IncomingRequest, directory: ClientDirectory, options: VerifyOptions = {}): Promise<AuthenticatedCaller> {
-  const bewit = req.resource.includes('bewit=') ? BEWIT_PARAM.exec(req.resource)?.[1] : undefined;
-  if (bewit === undefined && !req.authorization) return { ...anonymousCaller(directory), scheme: 'none' };
-  if (bewit !== undefined && req.authorization) throw new GatewayError('AuthenticationFailed', 'Request has both a bewit and an Authorization header');
-  return bewit === undefined ? verifyHeader(req, directory, options.nonceCache) : verifyBewit(req, bewit, directory);
+  const material = hawkMaterial(req);
+  if (material.scheme === 'none') return { ...anonymousCaller(directory), scheme: 'none' };
+  if (material.scheme === 'hawk') return verifyHeader(req, material.attributes, directory, options.nonceCache);
+  return verifyBewit(req, material.bewit, directory);
 }

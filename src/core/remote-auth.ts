@@ -8,7 +8,8 @@
 import hawk from 'hawk';
 import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
-import type { AuthenticatedCaller, IncomingRequest, NonceCache } from './hawk.js';
+import type { AuthenticatedCaller, NonceCache } from './hawk.js';
+import { hawkMaterial, type HawkMaterial, type IncomingRequest } from './hawk-material.js';
 
 export interface RemoteAuthOptions {
   rootUrl: string;
@@ -39,19 +40,19 @@ function checkPayloadHash(hash: string, request: IncomingRequest): void {
   if (!constantTimeEqual(hash, computed)) throw new GatewayError('AuthenticationFailed', 'Invalid payload hash');
 }
 
-function checkNonce(request: IncomingRequest, nonceCache: NonceCache | undefined): void {
-  if (!nonceCache || !request.authorization) return;
-  const { id, nonce, ts } = hawk.utils.parseAuthorizationHeader(request.authorization);
-  if (id && nonce && ts && !nonceCache.admit(id, nonce, ts)) throw new GatewayError('AuthenticationFailed', 'Stale timestamp or replayed nonce');
+function checkNonce(material: HawkMaterial, nonceCache: NonceCache | undefined): void {
+  if (!nonceCache || material.scheme !== 'hawk') return;
+  const { id, nonce, ts } = material.attributes;
+  if (!nonceCache.admit(id, nonce, ts)) throw new GatewayError('AuthenticationFailed', 'Stale timestamp or replayed nonce');
 }
 
-async function callAuthenticateHawk(url: string, request: IncomingRequest, timeoutMs: number): Promise<AuthenticateHawkAnswer> {
+async function callAuthenticateHawk(url: string, request: IncomingRequest, material: HawkMaterial, timeoutMs: number): Promise<AuthenticateHawkAnswer> {
   const body = {
     method: request.method.toLowerCase(),
     resource: request.resource,
     host: request.host,
     port: request.port,
-    ...(request.authorization ? { authorization: request.authorization } : {}),
+    ...(material.scheme === 'hawk' ? { authorization: material.header } : {}),
   };
   let response: Response;
   try {
@@ -77,14 +78,17 @@ async function callAuthenticateHawk(url: string, request: IncomingRequest, timeo
 export function remoteAuthenticator(options: RemoteAuthOptions): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
   const url = `${options.rootUrl.replace(/\/+$/, '')}/api/auth/v1/authenticate-hawk`;
   return async (request) => {
-    const answer = await callAuthenticateHawk(url, request, options.timeoutMs);
+    // refused here what has no single meaning: the service must judge the material we act on
+    const material = hawkMaterial(request);
+    const answer = await callAuthenticateHawk(url, request, material, options.timeoutMs);
     if (answer.status === 'auth-failed') throw new GatewayError('AuthenticationFailed', typeof answer.message === 'string' ? answer.message : 'Authentication failed');
     if (!isStringList(answer.scopes)) throw unavailable('authenticateHawk answered without scopes');
     if (answer.status === 'no-auth') return { clientId: 'anonymous', scopes: answer.scopes, scheme: 'none' };
     if (answer.status !== 'auth-success' || typeof answer.clientId !== 'string') throw unavailable('authenticateHawk answered with an unknown status');
+    if (material.scheme === 'none') throw unavailable('authenticateHawk authenticated a request that carries no credentials');
     if (typeof answer.hash === 'string' && answer.scheme === 'hawk') checkPayloadHash(answer.hash, request);
-    checkNonce(request, options.nonceCache);
+    checkNonce(material, options.nonceCache);
     const expires = typeof answer.expires === 'string' ? new Date(answer.expires) : undefined;
-    return { clientId: answer.clientId, scopes: answer.scopes, scheme: request.authorization ? 'hawk' : 'bewit', ...(expires ? { expires } : {}) };
+    return { clientId: answer.clientId, scopes: answer.scopes, scheme: material.scheme, ...(expires ? { expires } : {}) };
   };
 }

@@ -121,6 +121,16 @@ export function addressedHostAndPort(request: FastifyRequest, trusted: (address:
   return { host, port };
 }
 
+/** Every Authorization header sent: Node's `headers` keeps only the first, hiding a second one. */
+function authorizationHeaders(request: FastifyRequest): string | string[] | undefined {
+  const raw = request.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') values.push(raw[i + 1]!);
+  }
+  return values.length > 1 ? values : values[0];
+}
+
 export const authorization = fp<AuthorizationOptions>(
   async (app, options) => {
     if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
@@ -150,7 +160,7 @@ export const authorization = fp<AuthorizationOptions>(
         resource: request.url,
         host,
         port,
-        authorization: request.headers.authorization,
+        authorization: authorizationHeaders(request),
         payload: request.payloadText ?? '',
         contentType: request.headers['content-type'],
       });

@@ -1,13 +1,13 @@
 /**
  * A loopback fake of the Taskcluster auth service's `authenticateHawk` (POST
  * /api/auth/v1/authenticate-hawk) for remote-auth tests: it verifies the forwarded Hawk
- * material with core verifyRequest over its own clients, and answers as the service does
+ * material as the service does (./signature-validator.ts, not the gateway's core), and answers
  * (auth-success / auth-failed / no-auth). `behave` switches it to failing modes.
  */
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { verifyRequest, type ClientDirectory } from '../../src/core/index.js';
+import { signatureValidator, type ValidatorOptions } from './signature-validator.js';
 
 export type FakeAuthBehaviour = 'verify' | 'hang' | 'error';
 
@@ -24,7 +24,8 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export async function startFakeAuth(directory: ClientDirectory): Promise<FakeAuth> {
+export async function startFakeAuth(directory: ValidatorOptions): Promise<FakeAuth> {
+  const validate = signatureValidator(directory);
   let behaviour: FakeAuthBehaviour = 'verify';
   const calls: Array<Record<string, unknown>> = [];
   const sockets = new Set<Socket>();
@@ -37,13 +38,10 @@ export async function startFakeAuth(directory: ClientDirectory): Promise<FakeAut
     if (behaviour === 'hang') return;
     if (behaviour === 'error') return answer(res, 500, { code: 'InternalServerError', message: 'boom' });
     const expires = new Date(Date.now() + 3600_000).toJSON();
-    try {
-      const caller = await verifyRequest(body, directory);
-      if (caller.scheme === 'none') return answer(res, 200, { status: 'no-auth', scheme: 'none', scopes: caller.scopes, expires });
-      return answer(res, 200, { status: 'auth-success', clientId: caller.clientId, scopes: caller.scopes, scheme: 'hawk', expires });
-    } catch (err) {
-      return answer(res, 200, { status: 'auth-failed', message: (err as Error).message });
-    }
+    const result = await validate(body);
+    if (result.status === 'auth-failed') return answer(res, 200, { status: 'auth-failed', message: result.message });
+    if (result.status === 'no-auth') return answer(res, 200, { status: 'no-auth', scheme: 'none', scopes: result.scopes, expires });
+    return answer(res, 200, { status: 'auth-success', clientId: result.clientId, scopes: result.scopes, scheme: 'hawk', expires, ...(result.hash ? { hash: result.hash } : {}) });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -1,8 +1,9 @@
 /**
  * A loopback fake of a Taskcluster deployment for tests: real HTTP on 127.0.0.1, port 0.
  *
- * Every request is authenticated as the auth service would (src/core verifyRequest + a
- * ClientDirectory: Hawk header or bewit, certificates, authorizedScopes, the anonymous role);
+ * Every request is authenticated as the auth service would (./signature-validator.ts: the hawk
+ * library's server functions and the auth service's certificate and authorizedScopes rules, not
+ * the gateway's own core: Hawk header or bewit, the payload hash, the anonymous role);
  * a failure answers 401 AuthenticationFailed in Taskcluster's error shape. Then:
  * - a route set with `route()` answers as told (require a scope → 403 InsufficientScopes when
  *   the caller lacks it; a chosen status, headers, body or redirect; hang without answering);
@@ -19,7 +20,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { errorBody, GatewayError, RoleSet, satisfiesExpression, verifyRequest, type AuthenticatedCaller, type ClientRecord, type Role, type ScopeExpression } from '../../src/core/index.js';
+import { errorBody, GatewayError, RoleSet, satisfiesExpression, type AuthenticatedCaller, type ClientRecord, type Role, type ScopeExpression } from '../../src/core/index.js';
+import { signatureValidator } from './signature-validator.js';
 
 export interface FakeTaskclusterOptions {
   /** Permanent clients (scopes may hold `assume:` roles; they are expanded). */
@@ -127,7 +129,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
 export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {}): Promise<FakeTaskcluster> {
   const roleSet = new RoleSet(options.roles ?? []);
   const clients = new Map((options.clients ?? []).map((c) => [c.clientId, { ...c, scopes: roleSet.expand(c.scopes) }]));
-  const directory = { client: (id: string) => clients.get(id), expand: (scopes: string[]) => roleSet.expand(scopes) };
+  const validate = signatureValidator({ client: (id: string) => clients.get(id), expand: (scopes: string[]) => roleSet.expand(scopes) });
   const tasks = new Map(Object.entries(options.tasks ?? {}));
   const routes: ActiveRoute[] = [];
   const requests: ReceivedRequest[] = [];
@@ -155,16 +157,12 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
     });
     const body = await readBody(req);
     const [host, port] = (req.headers.host ?? '').split(':');
-    let caller: AuthenticatedCaller;
-    try {
-      caller = await verifyRequest(
-        { method, resource: rawUrl, host: host ?? '', port: Number(port || (options.defaultPort ?? 80)), authorization: req.headers.authorization, payload: body.text, contentType: req.headers['content-type'] },
-        directory,
-      );
-    } catch (err) {
+    const result = await validate({ method, resource: rawUrl, host: host ?? '', port: Number(port || (options.defaultPort ?? 80)), authorization: req.headers.authorization, payload: body.text, contentType: req.headers['content-type'] });
+    if (result.status === 'auth-failed') {
       record({ method, path, query: q < 0 ? '' : rawUrl.slice(q + 1), headers: req.headers, body: body.text, bodyLength: body.length, bodySha256: body.sha256, clientId: '', scopes: [], scheme: 'none', closed });
-      return sendError(res, err instanceof GatewayError ? err : new GatewayError('AuthenticationFailed', String(err)), method);
+      return sendError(res, new GatewayError('AuthenticationFailed', result.message), method);
     }
+    const caller: Pick<AuthenticatedCaller, 'clientId' | 'scopes' | 'scheme'> = result.status === 'no-auth' ? { clientId: 'anonymous', scopes: result.scopes, scheme: 'none' } : result;
     const echo: Echo = {
       method, path, query: q < 0 ? '' : rawUrl.slice(q + 1), headers: req.headers,
       body: body.text, bodyLength: body.length, bodySha256: body.sha256,
