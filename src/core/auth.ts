@@ -40,11 +40,23 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const fail = (message: string) => new GatewayError('AuthenticationFailed', message);
 
+/**
+ * Base64 (either alphabet, padding optional) that decodes to exactly one byte string: Node's
+ * decoder skips what it does not know and stops at `=`, so `e30=\n<more>` would read as `{}`.
+ */
+function canonicalBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  const unpadded = (value: string) => value.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  return unpadded(text) === unpadded(bytes.toString('base64')) ? bytes : undefined;
+}
+
 export function parseExt(ext: string | undefined): Record<string, unknown> {
   if (!ext) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(ext, 'base64').toString('utf8'));
+    const bytes = canonicalBase64(ext);
+    if (!bytes) throw new Error('not base64');
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw fail('Failed to parse ext');
   }
@@ -120,7 +132,8 @@ export async function resolveCredentials(directory: ClientDirectory, hawkId: str
   }
   let kept = extResolutions.get(directory);
   if (!kept) extResolutions.set(directory, (kept = new Map()));
-  const cacheKey = `${hawkId}\n${ext}`;
+  // a pair no separator can forge: an id or ext holding the separator cannot alias another pair
+  const cacheKey = JSON.stringify([hawkId, ext]);
   const hit = kept.get(cacheKey);
   if (hit && (await loadClient(directory, hit.issuer.clientId, now)) === hit.issuer) {
     if (hit.certificate) checkCertificateTimes(hit.certificate, now);

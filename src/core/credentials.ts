@@ -24,6 +24,9 @@ export interface Credentials {
   certificate?: string | Certificate | null;
 }
 
+/** Client ids as the auth service allows them (its clientId pattern). */
+export const CLIENT_ID = /^[A-Za-z0-9!@/:.+|_-]+$/;
+
 export const MAX_TEMPORARY_LIFETIME_MS = 31 * 24 * 60 * 60 * 1000;
 
 /** Parse a certificate given as string or object; empty string / null means "permanent credentials". */

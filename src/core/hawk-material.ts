@@ -11,16 +11,20 @@
  * - a header with a repeated or unknown attribute (hawk.utils.parseAuthorizationHeader's rule),
  * - a timestamp that is not a decimal number of seconds, or a bewit expiry that is not one
  *   (`ts="abc"` compares false with every bound, so it would never go stale),
- * - a nonce longer than NONCE_MAX_LENGTH.
+ * - a nonce longer than NONCE_MAX_LENGTH,
+ * - a request with credentials whose Host has no reading (an empty host, as hawk's parseHost),
+ * - an id that is no client id (the MAC does not cover a bewit's id: `root\n...` must not be read
+ *   as anything but a client that cannot exist).
  */
 import hawk from 'hawk';
+import { CLIENT_ID } from './credentials.js';
 import { GatewayError } from './errors.js';
 
 export interface IncomingRequest {
   method: string;
   /** Path plus query as received. */
   resource: string;
-  /** Host and port the client addressed (part of the MAC). */
+  /** Host and port the client addressed (part of the MAC); '' when the Host header has no reading. */
   host: string;
   port: number;
   /** The Authorization header; every value when the request repeated it (then refused). */
@@ -87,6 +91,7 @@ function parseHeader(header: string): HeaderAttributes {
   }
   const { id, ts, nonce, mac } = attributes;
   if (!id || !ts || !nonce || !mac) throw refuse('Missing attributes');
+  if (!CLIENT_ID.test(id)) throw refuse('Invalid id: not a client id');
   if (!EPOCH_SECONDS.test(ts)) throw refuse('Invalid timestamp: ts must be a number of seconds');
   if (nonce.length > NONCE_MAX_LENGTH) throw refuse(`Invalid nonce: longer than ${NONCE_MAX_LENGTH} characters`);
   return { ...attributes, id, ts, nonce, mac };
@@ -100,6 +105,7 @@ function parseBewit(encoded: string): BewitAttributes {
   if (parts.length !== 4) throw refuse('Invalid bewit structure');
   const [id, exp, mac, ext] = parts as [string, string, string, string];
   if (!id || !exp || !mac) throw refuse('Missing bewit attributes');
+  if (!CLIENT_ID.test(id)) throw refuse('Invalid bewit id: not a client id');
   if (!EPOCH_SECONDS.test(exp)) throw refuse('Invalid bewit expiry: must be a number of seconds');
   return { id, exp, mac, ext };
 }
@@ -110,6 +116,7 @@ export function hawkMaterial(req: IncomingRequest): HawkMaterial {
   const bewits = bewitParameters(req.resource);
   if (bewits.length > 1) throw refuse('Request has more than one bewit parameter');
   if (bewits.length === 1 && header !== undefined) throw refuse('Request has both a bewit and an Authorization header');
+  if ((header !== undefined || bewits.length === 1) && !req.host) throw refuse('Invalid Host header');
   if (header !== undefined) return { scheme: 'hawk', header, attributes: parseHeader(header) };
   if (bewits.length === 1) return { scheme: 'bewit', bewit: parseBewit(bewits[0]!) };
   return { scheme: 'none' };

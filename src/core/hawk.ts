@@ -84,36 +84,54 @@ export class HawkSigner {
 
   /** The URL with a `bewit` query parameter valid for ttlSec seconds (GET only, as Hawk defines). */
   signedUrl(url: string, ttlSec: number): string {
-    const bewit = hawk.client.getBewit(url, { credentials: this.hawkCredentials, ttlSec, ext: this.ext });
+    // one reading of the URL for the MAC and the answer: given a string, hawk would parse it with
+    // the legacy url.parse, which escapes and normalises otherwise (`|`, `..`, a trailing `?`)
     const u = new URL(url);
+    const bewit = hawk.client.getBewit(u, { credentials: this.hawkCredentials, ttlSec, ext: this.ext });
     // appended as text: searchParams would re-encode the query the MAC was computed over (%20 → +)
     u.search = `${u.search ? `${u.search}&` : '?'}bewit=${bewit}`;
     return u.toString();
   }
 }
 
-/** Remembers header nonces for the skew window so a captured header cannot be replayed. */
+/**
+ * Remembers header nonces for the skew window so a captured header cannot be replayed. Bounded:
+ * past `maxEntries` the oldest entry is forgotten, and so that forgetting never reopens a replay,
+ * its client's floor rises to that entry's timestamp: the client's headers stamped at or before
+ * it are refused from then on. A client flooding the cache only pushes its own floor.
+ */
 export class NonceCache {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { expiresAt: number; clientId: string; ts: number }>();
+  /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
+  private readonly floors = new Map<string, number>();
   constructor(private readonly windowMs = 2 * HAWK_SKEW_SEC * 1000, private readonly maxEntries = 100_000) {}
 
-  /** True the first time (key, nonce, ts) is seen within the window. */
-  admit(key: string, nonce: string, ts: string, now = Date.now()): boolean {
-    const id = `${key}\n${nonce}\n${ts}`;
-    const expiresAt = this.seen.get(id);
-    if (expiresAt !== undefined && expiresAt > now) return false;
+  /** True the first time (clientId, nonce, ts) is seen within the window, and ts is above the client's floor. */
+  admit(clientId: string, nonce: string, ts: string, now = Date.now()): boolean {
+    const stamp = Number(ts);
+    const floor = this.floors.get(clientId);
+    if (floor !== undefined && stamp <= floor) return false;
+    const id = JSON.stringify([clientId, nonce, ts]);
+    const entry = this.seen.get(id);
+    if (entry !== undefined && entry.expiresAt > now) return false;
     // delete first so the entry moves to the end: the map stays ordered by expiry
     this.seen.delete(id);
     this.prune(now);
-    this.seen.set(id, now + this.windowMs);
+    this.seen.set(id, { expiresAt: now + this.windowMs, clientId, ts: stamp });
     return true;
   }
 
   /** Drop expired entries, oldest first, and the oldest live ones beyond the bound: O(dropped). */
   private prune(now: number): void {
-    for (const [id, expiresAt] of this.seen) {
-      if (expiresAt > now && this.seen.size < this.maxEntries) break;
+    for (const [id, entry] of this.seen) {
+      const live = entry.expiresAt > now;
+      if (live && this.seen.size < this.maxEntries) break;
       this.seen.delete(id);
+      if (live) this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
+    }
+    // a floor older than any acceptable timestamp guards nothing
+    if (this.floors.size > 0) {
+      for (const [clientId, floor] of this.floors) if (floor * 1000 < now - this.windowMs) this.floors.delete(clientId);
     }
   }
 }

@@ -9,11 +9,10 @@ import { load as parseYaml } from 'js-yaml';
 import { ConfigError } from '../config/settings.js';
 import type { ClientDirectory, ClientRecord } from './auth.js';
 import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceCache } from './hawk.js';
+import { CLIENT_ID } from './credentials.js';
 import { RoleSet, type Role } from './roles.js';
 import { validScope, validScopeList } from './scopes.js';
 
-/** Client ids as the auth service allows them. */
-const CLIENT_ID = /^[A-Za-z0-9!@/:.+|_-]+$/;
 /** Expansions kept; callers repeat the same few scope sets (clients, certificates, anonymous). */
 const EXPANSION_CACHE_SIZE = 10_000;
 

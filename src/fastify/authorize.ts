@@ -108,17 +108,29 @@ export function proxyMatcher(cidrs: readonly string[]): (address: string | undef
 
 const first = (header: string | string[] | undefined) => (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() || undefined;
 
-/** Host and port as the client addressed them: what its Hawk MAC covers. */
+/**
+ * A Host header as hawk reads it (hawk.utils.parseHost: WHATWG URL parsing, no `/`, bounded):
+ * `127.1`, `[0::1]` or `2130706433` mean what they mean to hawk. '' when it has no reading.
+ */
+function parseHostHeader(value: string): { name: string; port: string } {
+  if (value === '' || value.length > 4096 || value.includes('/')) return { name: '', port: '' };
+  try {
+    const url = new URL(`http://${value}`);
+    return { name: url.hostname, port: url.port };
+  } catch {
+    return { name: '', port: '' };
+  }
+}
+
+/** Host and port as the client addressed them: what its Hawk MAC covers ('' host: unreadable). */
 export function addressedHostAndPort(request: FastifyRequest, trusted: (address: string | undefined) => boolean): { host: string; port: number } {
   const fromProxy = trusted(request.socket.remoteAddress);
   const headers = request.headers;
-  const hostHeader = (fromProxy && first(headers['x-forwarded-host'])) || headers.host || '';
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(hostHeader);
-  const host = (match?.[1] ?? hostHeader).toLowerCase();
+  const { name, port: hostPort } = parseHostHeader((fromProxy && first(headers['x-forwarded-host'])) || headers.host || '');
   const protocol = (fromProxy && first(headers['x-forwarded-proto'])) || ((request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   const forwardedPort = fromProxy ? first(headers['x-forwarded-port']) : undefined;
-  const port = Number(forwardedPort ?? match?.[2] ?? defaultPort(`${protocol}:`));
-  return { host, port };
+  const port = Number(forwardedPort || hostPort || defaultPort(`${protocol}:`));
+  return { host: name, port };
 }
 
 /** Every Authorization header sent: Node's `headers` keeps only the first, hiding a second one. */

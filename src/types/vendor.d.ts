@@ -25,7 +25,7 @@ declare module 'hawk' {
     };
     client: {
       header(uri: string, method: string, options: { credentials: HawkCredentials; ext?: string; payload?: string; contentType?: string; timestamp?: number; nonce?: string }): { header: string };
-      getBewit(uri: string, options: { credentials: HawkCredentials; ttlSec: number; ext?: string; localtimeOffsetMsec?: number }): string;
+      getBewit(uri: string | URL, options: { credentials: HawkCredentials; ttlSec: number; ext?: string; localtimeOffsetMsec?: number }): string;
     };
     server: {
       authenticate(req: unknown, credentialsFunc: (id: string) => unknown, options?: Record<string, unknown>): Promise<{ credentials: unknown; artifacts: Record<string, any> }>;
@@ -34,6 +34,7 @@ declare module 'hawk' {
     };
     utils: {
       parseAuthorizationHeader(header: string, keys?: string[]): Record<string, string>;
+      parseHost(req: { headers: Record<string, string | undefined>; connection?: { encrypted?: boolean } }, hostHeaderName?: string): { name: string; port: string | number } | null;
     };
   };
   export default hawk;

@@ -71,6 +71,21 @@ t.test('/bewit', async (t) => {
     t.equal(unauthorized.status, 401, 'unsatisfiable authorizedScopes: 401');
   });
 
+  t.test('the URL returned is the URL signed, where url.parse and WHATWG read a URL differently', async (t) => {
+    const gw = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker) });
+    t.teardown(() => gw.close());
+    const port = new URL(tc.rootUrl).port;
+    for (const url of [`${tc.rootUrl}/api/x|y'z^w`, `${tc.rootUrl}/api/x?`, `${tc.rootUrl}/api/a/../b`, `${tc.rootUrl}/api/t\tab`, `http://0x7f.1:${port}/api/x`, `${tc.rootUrl}/api/x?q=a b`]) {
+      const signed = await sign(gw.url, url);
+      t.equal(signed.status, 303, url);
+      const used = await fetch(signed.body);
+      t.equal(used.status, 200, `${JSON.stringify(url)}: its bewit verifies at the fake (hawk's authenticateBewit)`);
+      const echo = (await used.json()) as { path: string; scheme: string };
+      t.equal(echo.scheme, 'bewit');
+      t.equal(echo.path, new URL(signed.body).pathname, 'the path requested is the one returned');
+    }
+  });
+
   t.test('not an absolute http(s) URL: 400', async (t) => {
     const gw = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker) });
     t.teardown(() => gw.close());
