@@ -16,6 +16,7 @@ import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ListenerSpec } from './config/schema.js';
 import { errorRenderer } from './fastify/errors.js';
+import { jsonBody } from './fastify/json-body.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
@@ -98,11 +99,15 @@ function isLoopbackOrAny(host: string): boolean {
   return ['', '::', '0.0.0.0', '127.0.0.1', 'localhost'].includes(host);
 }
 
-/** An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster errors. */
+/**
+ * An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster
+ * errors, and the bounded JSON parser for every context that does not bring its own.
+ */
 export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy' | 'return503OnClosing'> = {}): Promise<FastifyInstance> {
   const app = Fastify({ ...options, loggerInstance: log.child({ listener }) as FastifyBaseLogger, logController: new OneLinePerRequest() });
   await app.register(requestLogFields);
   await app.register(errorRenderer);
+  await app.register(jsonBody);
   return app;
 }
 
