@@ -2,7 +2,7 @@
 // (also under concurrent claims, also across two replicas on one PostgreSQL), discarded,
 // expiring; logs name tokens only hashed.
 import t, { type Test } from 'tap';
-import { loggedToken } from '../../../src/plugins/secrets/bootstrap.js';
+import { loggedToken } from '../../../src/log.js';
 import { postgresBackend, requirePostgres } from './store/postgres-backend.js';
 import { sqliteBackend } from './store/sqlite-backend.js';
 import { auditLines, clients, startGateway, testKeys, type TestGateway } from './gateway.js';
