@@ -1,12 +1,14 @@
 /**
  * Logging: pino JSON lines with every secret redacted — access tokens, certificates (their
- * signatures), Authorization headers, bewits, secret values and RelengAPI tokens.
+ * signatures), Authorization headers, bewits and other bearer material in URLs, bootstrap
+ * tokens, secret values and RelengAPI tokens.
  *
  * Redaction is a walk over each logged object rather than pino's path-based `redact`: the
  * wildcard paths that catch a secret key at any nesting cost ~15 µs per line here, five times
  * the line itself, and still only reach the depths listed; the walk reaches every depth and
  * copies only the objects it changes.
  */
+import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 const CENSOR = '[REDACTED]';
@@ -44,18 +46,63 @@ export function redact(value: unknown, depth = 0): unknown {
   return copy ?? value;
 }
 
-const BEWIT = /bewit=/i;
+/** Query parameters whose value is a bearer credential: a bewit, and the usual token and signed-URL names. */
+const BEARER_PARAMS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'access_token', 'sig', 'x-amz-signature', 'x-amz-security-token']);
+/** A bootstrap token in a path (`…/bootstrap/<token>`, also `%2F`-joined): the whole capability. */
+const BOOTSTRAP_TOKEN = /(\/bootstrap(?:\/|%2f))([^/?#]+)/gi;
+/** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
+const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
+/** Credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value. */
+const USERINFO = /(\/\/)[^/?#@]*@/g;
 
-/** A URL with the value of any `bewit` query parameter replaced. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * How a bootstrap token appears in logs: enough to correlate lines (the request line and the
+ * secrets audit line carry the same one), useless to claim with.
+ */
+export function loggedToken(token: string): string {
+  return `bootstrap:${createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16)}`;
+}
+
+function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq >= 0 && BEARER_PARAMS.has(safeDecode(name).trim().toLowerCase()) ? `${name}=${CENSOR}` : pair;
+    })
+    .join('&');
+}
+
+/**
+ * A URL as logs may show it: the values of bearer query parameters (`bewit` and the like, the
+ * name matched however it is percent-encoded) replaced, bootstrap tokens in the path replaced
+ * by their fingerprint, credentials of an embedded URL removed.
+ */
 export function redactUrl(url: string): string {
-  return BEWIT.test(url) ? url.replace(/([?&]bewit=)[^&]*/gi, `$1${CENSOR}`) : url;
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q))
+    .replace(BOOTSTRAP_TOKEN, (_, prefix: string, token: string) => prefix + loggedToken(safeDecode(token)))
+    .replace(BEWIT_IN_PATH, `$1${CENSOR}`);
+  return (q < 0 ? path : `${path}?${redactQuery(url.slice(q + 1))}`).replace(USERINFO, `$1${CENSOR}@`);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }
 
-/** The `req` serializer: method, the URL with its capabilities replaced by `safeUrl`, the client's address. */
-export function requestSerializer(safeUrl: (url: string) => string = redactUrl): (req: LoggedRequest) => Record<string, unknown> {
-  return (req) => ({ method: req.method, url: safeUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress });
+/**
+ * The one `req` serializer, for every listener and plugin: method, the URL without its bearer
+ * material (redactUrl), the client's address.
+ */
+export function requestSerializer(req: LoggedRequest): Record<string, unknown> {
+  return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress };
 }
 
 export function loggerOptions(level: string): LoggerOptions {
@@ -65,7 +112,7 @@ export function loggerOptions(level: string): LoggerOptions {
     // redact their own output, so nothing reaches the line unwalked
     formatters: { log: (object) => redact(object) as Record<string, unknown> },
     serializers: {
-      req: requestSerializer(),
+      req: requestSerializer,
       // the standard serializer's result has a prototype of its own: copied to be walked
       err: (err: Error) => redact({ ...pino.stdSerializers.err(err) }),
     },

@@ -15,7 +15,9 @@ import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ListenerSpec } from './config/schema.js';
-import { errorRenderer } from './fastify/errors.js';
+import { refuseWhileClosing } from './fastify/closing.js';
+import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
+import { jsonBody } from './fastify/json-body.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
@@ -98,11 +100,24 @@ function isLoopbackOrAny(host: string): boolean {
   return ['', '::', '0.0.0.0', '127.0.0.1', 'localhost'].includes(host);
 }
 
-/** An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster errors. */
-export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy' | 'return503OnClosing'> = {}): Promise<FastifyInstance> {
-  const app = Fastify({ ...options, loggerInstance: log.child({ listener }) as FastifyBaseLogger, logController: new OneLinePerRequest() });
+/**
+ * An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster
+ * errors (the framework's own included), and the bounded JSON parser for every context that does
+ * not bring its own.
+ */
+export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy'> = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...options,
+    loggerInstance: log.child({ listener }) as FastifyBaseLogger,
+    logController: new OneLinePerRequest(),
+    frameworkErrors: renderError,
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
+  });
   await app.register(requestLogFields);
   await app.register(errorRenderer);
+  await app.register(refuseWhileClosing);
+  await app.register(jsonBody);
   return app;
 }
 
@@ -134,7 +149,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy, return503OnClosing: true });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: heartbeatChecks(created, spec.plugins) });
       verifier?.attach(app.server, options.log);
@@ -173,6 +188,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
         if (verifier && loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host)) {
           // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
           const server = createServer((req, res) => app.routing(req, res));
+          server.on('clientError', answerClientError);
           verifier.attach(server, options.log);
           loopbackServers.push(server);
           const { port } = app.server.address() as AddressInfo;

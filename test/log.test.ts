@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { createLogger, redact, redactUrl } from '../src/log.js';
+import { createLogger, loggedToken, redact, redactUrl } from '../src/log.js';
 
 t.test('secrets are redacted from log lines', async (t) => {
   const lines: string[] = [];
@@ -32,4 +32,26 @@ t.test('redaction reaches every depth, arrays and errors, and leaves the rest as
   t.equal(redact(deep.list[1]), 'plain');
   const untouched = { clientId: 'c', scopes: ['s'] };
   t.equal(redact(untouched), untouched, 'an object without secrets is not copied');
+});
+
+t.test('redactUrl: bearer query parameters, bootstrap tokens and embedded credentials; the rest as it was', async (t) => {
+  const fingerprint = loggedToken('T0K EN');
+  const cases: Array<[string, string]> = [
+    ['/plain/path?a=1&b=2', '/plain/path?a=1&b=2'],
+    ['/x?bewit=B&bewit=C', '/x?bewit=[REDACTED]&bewit=[REDACTED]'],
+    ['/x?BeWiT=B', '/x?BeWiT=[REDACTED]'],
+    ['/x?%62ewit=B&%42EWIT=C', '/x?%62ewit=[REDACTED]&%42EWIT=[REDACTED]'],
+    ['/x?access_token=A&accessToken=A&token=A&sig=S&X-Amz-Signature=S&X-Amz-Security-Token=S', '/x?access_token=[REDACTED]&accessToken=[REDACTED]&token=[REDACTED]&sig=[REDACTED]&X-Amz-Signature=[REDACTED]&X-Amz-Security-Token=[REDACTED]'],
+    ['/x?bewit', '/x?bewit'],
+    ['/x&bewit=B?a=1', '/x&bewit=[REDACTED]?a=1'],
+    ['/x&bewit=B', '/x&bewit=[REDACTED]'],
+    ['/x?notbewit=1&bewitx=2', '/x?notbewit=1&bewitx=2'],
+    ['/api/secrets/v1/bootstrap/T0K%20EN', `/api/secrets/v1/bootstrap/${fingerprint}`],
+    ['/secrets/v1/bootstrap/T0K%20EN?bewit=B', `/secrets/v1/bootstrap/${fingerprint}?bewit=[REDACTED]`],
+    ['/api/secrets/v1/BOOTSTRAP%2fT0K%20EN', `/api/secrets/v1/BOOTSTRAP%2f${fingerprint}`],
+    ['/api/secrets/v1/bootstrap', '/api/secrets/v1/bootstrap'],
+    ['/https://user:pw@example.com/x', '/https://[REDACTED]@example.com/x'],
+    ['/x?next=https://user:pw@example.com/', '/x?next=https://[REDACTED]@example.com/'],
+  ];
+  for (const [url, logged] of cases) t.equal(redactUrl(url), logged, url);
 });

@@ -12,10 +12,14 @@ export const ERROR_STATUS = {
   ForbiddenRequest: 403,
   ResourceNotFound: 404,
   MethodNotAllowed: 405,
+  // the HTTP layer's own refusals keep their statuses: clients and proxies act on them
+  RequestTimeout: 408,
   RequestConflict: 409,
   ResourceExpired: 410,
   PayloadTooLarge: 413,
+  URITooLong: 414,
   TooManyRequests: 429,
+  RequestHeaderFieldsTooLarge: 431,
   InternalServerError: 500,
   UpstreamError: 502,
   ServiceUnavailable: 503,
@@ -60,15 +64,37 @@ export interface ErrorBody {
 /** Payload fields that never leave the gateway, even inside an error body. */
 const OMITTED_FIELDS = new Set(['secret', 'accessToken', 'token', 'certificate', 'data', 'password']);
 
-/** Copy of a request payload with secret values replaced, as Taskcluster's cleanPayload does. */
+/** Sets a copy's field as data even when its name is `__proto__`, so a payload never swaps a prototype. */
+function setField(target: object, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Copy of a request payload with secret values replaced, as Taskcluster's cleanPayload does.
+ * Iterative: however deep a payload is, the walk takes no stack (the body parser bounds it too).
+ */
 export function cleanPayload(payload: unknown): unknown {
-  if (payload === null || typeof payload !== 'object') return payload;
-  if (Array.isArray(payload)) return payload.map(cleanPayload);
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload as Record<string, unknown>)) {
-    out[key] = OMITTED_FIELDS.has(key) ? '(OMITTED)' : cleanPayload(value);
+  const root = {};
+  const pending: Array<[value: unknown, into: object, key: string | number]> = [[payload, root, 'payload']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, into, key] = next;
+    if (value === null || typeof value !== 'object') {
+      setField(into, key, value);
+    } else if (Array.isArray(value)) {
+      const copy: unknown[] = new Array(value.length);
+      setField(into, key, copy);
+      value.forEach((item, i) => pending.push([item, copy, i]));
+    } else {
+      const copy = {};
+      setField(into, key, copy);
+      for (const [name, item] of Object.entries(value)) {
+        // the fields are created in order here, filled as the walk reaches them
+        setField(copy, name, undefined);
+        pending.push([OMITTED_FIELDS.has(name) ? '(OMITTED)' : item, copy, name]);
+      }
+    }
   }
-  return out;
+  return (root as { payload: unknown }).payload;
 }
 
 export function errorBody(err: GatewayError, request: { method: string; params?: unknown; payload?: unknown }): ErrorBody {
@@ -78,7 +104,8 @@ export function errorBody(err: GatewayError, request: { method: string; params?:
     message: err.message,
     requestInfo: {
       method: request.method,
-      params: (request.params && typeof request.params === 'object' ? request.params : {}) as Record<string, unknown>,
+      // URL parameters too: a bootstrap token is one (`/bootstrap/:token`)
+      params: cleanPayload(request.params && typeof request.params === 'object' ? request.params : {}) as Record<string, unknown>,
       payload: cleanPayload(request.payload ?? {}),
       time: new Date().toISOString(),
     },

@@ -5,8 +5,10 @@
  * Taskcluster. A route that states no `scopes` fails when it is declared.
  *
  * Register it (a fastify-plugin) inside the plugin whose routes it guards, before the routes.
- * It also takes over JSON body parsing in that context, keeping the raw text, because a Hawk
- * payload hash is computed over the exact bytes sent.
+ * It also takes over JSON body parsing in that context (json-body.ts): the raw text is kept,
+ * because a Hawk payload hash is computed over the exact bytes sent, and a body the parser
+ * refuses (malformed, too deep, too many values) is answered only after authentication and the
+ * scope check, so an anonymous caller learns 403 and nothing about the body.
  */
 import fp from 'fastify-plugin';
 import ipaddr from 'ipaddr.js';
@@ -14,6 +16,7 @@ import type { FastifyRequest, RouteOptions } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
+import { jsonBody } from './json-body.js';
 
 /** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
 export type Authenticate = (request: IncomingRequest) => Promise<AuthenticatedCaller>;
@@ -36,8 +39,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
     caller: AuthenticatedCaller | null;
-    /** The JSON body exactly as received, for payload hashes. */
-    payloadText: string | undefined;
   }
 }
 
@@ -148,37 +149,27 @@ export const authorization = fp<AuthorizationOptions>(
     if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
     const trusted = proxyMatcher(options.trustedProxies ?? []);
     app.decorateRequest('caller', null);
-    app.decorateRequest('payloadText', undefined);
     app.addHook('onRoute', checkRouteScopes);
-
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (request, text, done) => {
-      request.payloadText = text as string;
-      if (text === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text as string));
-      } catch {
-        // never echo the text: it may hold the secret being stored
-        done(new GatewayError('MalformedPayload', 'Failed to parse JSON payload'), undefined);
-      }
-    });
+    await app.register(jsonBody, { bodyLimit: options.bodyLimit, deferErrors: true });
 
     app.addHook('preValidation', async (request) => {
       const { scopes, scopeParams } = request.routeOptions.config;
-      if (scopes === null || scopes === undefined) return;
-      const { host, port } = addressedHostAndPort(request, trusted);
-      const caller = await options.authenticate({
-        method: request.method,
-        resource: request.url,
-        host,
-        port,
-        authorization: authorizationHeaders(request),
-        payload: request.payloadText ?? '',
-        contentType: request.headers['content-type'],
-      });
-      request.caller = caller;
-      const required = requiredScopes(scopes, request.params as Record<string, string>, scopeParams);
-      if (!satisfiesExpression(caller.scopes, required)) throw insufficientScopes(caller, required);
+      if (scopes !== null && scopes !== undefined) {
+        const { host, port } = addressedHostAndPort(request, trusted);
+        const caller = await options.authenticate({
+          method: request.method,
+          resource: request.url,
+          host,
+          port,
+          authorization: authorizationHeaders(request),
+          payload: request.payloadText ?? '',
+          contentType: request.headers['content-type'],
+        });
+        request.caller = caller;
+        const required = requiredScopes(scopes, request.params as Record<string, string>, scopeParams);
+        if (!satisfiesExpression(caller.scopes, required)) throw insufficientScopes(caller, required);
+      }
+      if (request.bodyError) throw request.bodyError;
     });
   },
   { name: 'taskcluster-gateway-authorization', fastify: '5.x' },

@@ -2,7 +2,14 @@
  * The one error renderer: every thrown error leaves as Taskcluster's JSON error shape
  * `{code, message, requestInfo}` with the status from the core's table. Registered with
  * fastify-plugin so it governs the context of whichever plugin registers it.
+ *
+ * The framework's own answers take the same shape: a gateway listener hands Fastify
+ * `renderError` as its `frameworkErrors` (undecodable URLs, over-long params) and
+ * `answerClientError` for what Node's HTTP parser refuses before Fastify sees a request
+ * (oversized headers, bad Content-Length, garbage, request timeouts).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS, errorBody, GatewayError, type ErrorCode } from '../core/errors.js';
@@ -13,11 +20,14 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   403: 'ForbiddenRequest',
   404: 'ResourceNotFound',
   405: 'MethodNotAllowed',
+  408: 'RequestTimeout',
   409: 'RequestConflict',
   410: 'ResourceExpired',
   413: 'PayloadTooLarge',
+  414: 'URITooLong',
   415: 'InputError',
   429: 'TooManyRequests',
+  431: 'RequestHeaderFieldsTooLarge',
   502: 'UpstreamError',
   503: 'ServiceUnavailable',
   504: 'UpstreamTimeout',
@@ -38,6 +48,8 @@ export function toGatewayError(err: FastifyError | Error): GatewayError {
 
 /** Params as Taskcluster names them: a wildcard under the name its route's scope gives it (`name`, not `*`). */
 function namedParams(request: FastifyRequest): unknown {
+  // the not-found route is a wildcard of Fastify's making: no params of the caller's
+  if (request.is404) return {};
   const renames = request.routeOptions.config?.scopeParams;
   if (!renames || !request.params || typeof request.params !== 'object') return request.params;
   const params = { ...(request.params as Record<string, unknown>) };
@@ -52,8 +64,39 @@ function namedParams(request: FastifyRequest): unknown {
 export function renderError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = toGatewayError(err);
   if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message);
-  const body = errorBody(error, { method: request.method, params: namedParams(request), payload: request.body });
+  // a body left as text (/bewit's URL, a /credentials body that is no JSON) is never echoed: it is
+  // the caller's credentials as often as not, and no field name says which part is secret
+  const payload = typeof request.body === 'string' ? '(OMITTED)' : request.body;
+  const body = errorBody(error, { method: request.method, params: namedParams(request), payload });
   return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
+}
+
+/** What Node's HTTP parser refused, as a GatewayError. */
+function clientError(err: NodeJS.ErrnoException): GatewayError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GatewayError('RequestTimeout', 'The request did not arrive within the server\'s request timeout');
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new GatewayError('RequestHeaderFieldsTooLarge', 'The request headers are larger than the server accepts');
+  return new GatewayError('InputError', `Malformed HTTP request: ${err.message.replace(/^Parse Error: /, '')}`);
+}
+
+/** The method of a request the parser refused, when its first bytes name one. */
+function methodOf(rawPacket: unknown): string {
+  return Buffer.isBuffer(rawPacket) ? (/^[A-Z]{1,16}(?= )/.exec(rawPacket.subarray(0, 17).toString('latin1'))?.[0] ?? '') : '';
+}
+
+/**
+ * A server's 'clientError' listener: the refusal in Taskcluster's shape, written straight to the
+ * socket (there is no request to reply to), which then closes as Node's own answer would.
+ */
+export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex): void {
+  // a reset connection has no one to answer
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const error = clientError(err);
+    const body = JSON.stringify(errorBody(error, { method: methodOf(err.rawPacket) }));
+    const status = ERROR_STATUS[error.code];
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 const RENDERER_MARK = 'taskcluster-gateway-error-renderer';

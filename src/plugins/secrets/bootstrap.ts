@@ -10,19 +10,14 @@
  *
  * Tokens never reach a log: audit lines and request logs carry `bootstrap:<sha256 prefix>`.
  */
-import { createHash } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
+import { loggedToken } from '../../log.js';
 import type { ApiRoute } from './routes.js';
 import { SECRETS_PREFIX } from './api.js';
 import type { SecretStore } from './store/index.js';
 
 export const DEFAULT_BOOTSTRAP_TTL_SEC = 60 * 60;
 export const MAX_BOOTSTRAP_TTL_SEC = 24 * 60 * 60;
-
-/** How a bootstrap token appears in logs: enough to correlate lines, useless to claim with. */
-export function loggedToken(token: string): string {
-  return `bootstrap:${createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16)}`;
-}
 
 const createBody = {
   type: 'object',

@@ -6,11 +6,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { authorization, type Authenticate } from '../../fastify/authorize.js';
 import { errorRenderer } from '../../fastify/errors.js';
+import { requestSerializer } from '../../log.js';
 import { secretsRoutes } from './api.js';
 import { registerAuditLog } from './audit-log.js';
 import { bootstrapRoutes } from './bootstrap.js';
 import { historyRoutes } from './history.js';
-import { requestLogSerializers } from './request-log.js';
 import { declareRoutes } from './routes.js';
 import type { SecretStore } from './store/index.js';
 import { strictValidatorCompiler } from './validation.js';
@@ -35,5 +35,8 @@ const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options
 export const secretsPlugin: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
   if (!options.store) throw new Error('secrets plugin: option store is required');
   if (typeof options.authenticate !== 'function') throw new Error('secrets plugin: option authenticate must be a function');
-  await app.register(secretsApi, { ...options, logSerializers: requestLogSerializers });
+  // The gateway's logger has this serializer already; a Fastify app of someone else's may not, and
+  // these URLs carry bootstrap tokens. (Fastify types serializers as returning strings; pino takes objects.)
+  const logSerializers = { req: requestSerializer } as unknown as Record<string, (value: unknown) => string>;
+  await app.register(secretsApi, { ...options, logSerializers });
 };

@@ -28,6 +28,7 @@ t.test('PUT /credentials', async (t) => {
       ['no body', undefined],
       ['empty body', ''],
       ['bad JSON', '{"badJS0n!'],
+      ['JSON cut short after the token', JSON.stringify(temp).slice(0, -1)],
       ['not an object', '"x"'],
       ['missing accessToken', JSON.stringify({ clientId: 'x' })],
       ['certificate of the wrong shape', JSON.stringify({ ...temp, certificate: JSON.stringify(badCert) })],

@@ -2,7 +2,7 @@
 // (also under concurrent claims, also across two replicas on one PostgreSQL), discarded,
 // expiring; logs name tokens only hashed.
 import t, { type Test } from 'tap';
-import { loggedToken } from '../../../src/plugins/secrets/bootstrap.js';
+import { loggedToken } from '../../../src/log.js';
 import { postgresBackend, requirePostgres } from './store/postgres-backend.js';
 import { sqliteBackend } from './store/sqlite-backend.js';
 import { auditLines, clients, startGateway, testKeys, type TestGateway } from './gateway.js';
@@ -32,6 +32,8 @@ t.test('create with the scope, claim once without Hawk, discard, expire', async 
   t.same(await claim(gw, made.body.token), { status: 200, body: { data } }, 'first claim gets the data');
   const second = await claim(gw, made.body.token);
   t.same([second.status, second.body.code], [404, 'ResourceNotFound'], 'second claim: gone');
+  t.same(second.body.requestInfo.params, { token: '(OMITTED)' }, 'the error body does not echo the token');
+  t.notMatch(JSON.stringify(second.body), made.body.token);
 
   const discarded = await create(gw, { data: { x: 1 } });
   t.same(await claim(gw, discarded.body.token, 'DELETE'), { status: 200, body: {} });
