@@ -9,13 +9,10 @@ import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
 
-export type RelayState = 'open' | 'cut' | 'black-hole';
+type RelayState = 'open' | 'cut' | 'black-hole';
 
 export interface TcpRelay {
   port: number;
-  state(): RelayState;
-  /** Connections relayed and still open (client side). */
-  openConnections(): number;
   cut(): void;
   blackHole(): void;
   restore(): void;
@@ -24,7 +21,6 @@ export interface TcpRelay {
 export async function startTcpRelay(t: Test, target: { host: string; port: number }): Promise<TcpRelay> {
   let state: RelayState = 'open';
   const sockets = new Set<Socket>();
-  const pairs = new Set<Socket>();
 
   /** Copies `from` to `to`, holding while the relay is black-holed. */
   const forward = (from: Socket, to: Socket) => {
@@ -48,13 +44,11 @@ export async function startTcpRelay(t: Test, target: { host: string; port: numbe
       socket.on('error', () => {});
       socket.on('close', () => {
         sockets.delete(socket);
-        pairs.delete(client);
         client.destroy();
         upstream.destroy();
       });
       if (state === 'black-hole') socket.pause();
     }
-    pairs.add(client);
     forward(client, upstream);
     forward(upstream, client);
   });
@@ -66,8 +60,6 @@ export async function startTcpRelay(t: Test, target: { host: string; port: numbe
 
   return {
     port: (server.address() as AddressInfo).port,
-    state: () => state,
-    openConnections: () => pairs.size,
     cut() {
       state = 'cut';
       for (const socket of sockets) socket.resetAndDestroy();

@@ -5,10 +5,10 @@
 // controls, between the gateway and the machine's PostgreSQL.
 import t, { type Test } from 'tap';
 import taskcluster from 'taskcluster-client';
-import { startTcpRelay, type TcpRelay } from '../../helpers/tcp-relay.js';
+import type { TcpRelay } from '../../helpers/tcp-relay.js';
 import { configuredGateway, heartbeat } from './configured-gateway.js';
 import { clients } from './gateway.js';
-import { postgresBackend, postgresUrl, requirePostgres } from './store/postgres-backend.js';
+import { postgresBackend, postgresThroughRelay, requirePostgres } from './store/postgres-backend.js';
 
 await requirePostgres();
 
@@ -20,12 +20,9 @@ const inADay = () => taskcluster.fromNow('1 day');
 
 async function outageSetup(t: Test): Promise<{ relay: TcpRelay; url: string; secrets: InstanceType<typeof taskcluster.Secrets> }> {
   const db = await postgresBackend.fresh(t);
-  const target = new URL(postgresUrl);
-  const relay = await startTcpRelay(t, { host: target.hostname, port: Number(target.port || 5432) });
-  const viaRelay = new URL(postgresUrl);
-  viaRelay.port = String(relay.port);
-  viaRelay.searchParams.set('schema', db.options.schema!);
-  const url = await configuredGateway(t, t.testdir(), viaRelay.toString(), ['--secrets-database-timeout-ms', String(TIMEOUT_MS)]);
+  const { relay, url: database } = await postgresThroughRelay(t);
+  database.searchParams.set('schema', db.options.schema!);
+  const url = await configuredGateway(t, t.testdir(), database.toString(), ['--secrets-database-timeout-ms', String(TIMEOUT_MS)]);
   const secrets = new taskcluster.Secrets({ rootUrl: url, credentials: clients.root, retries: 0, timeout: 15_000 });
   return { relay, url, secrets };
 }
