@@ -3,12 +3,13 @@
 // /__heartbeat__ 503 naming the check, and the same gateway serves again when the database
 // returns, with every acknowledged write still there. The outage is a TCP relay the test
 // controls, between the gateway and the machine's PostgreSQL.
+import pg from 'pg';
 import t, { type Test } from 'tap';
 import taskcluster from 'taskcluster-client';
 import type { TcpRelay } from '../../helpers/tcp-relay.js';
 import { configuredGateway, heartbeat } from './configured-gateway.js';
 import { clients } from './gateway.js';
-import { postgresBackend, postgresThroughRelay, requirePostgres } from './store/postgres-backend.js';
+import { postgresBackend, postgresThroughRelay, postgresUrl, requirePostgres } from './store/postgres-backend.js';
 
 await requirePostgres();
 
@@ -18,13 +19,13 @@ const TIMEOUT_MS = 1000;
 const BOUND_MS = TIMEOUT_MS + 2500;
 const inADay = () => taskcluster.fromNow('1 day');
 
-async function outageSetup(t: Test): Promise<{ relay: TcpRelay; url: string; secrets: InstanceType<typeof taskcluster.Secrets> }> {
+async function outageSetup(t: Test): Promise<{ relay: TcpRelay; url: string; secrets: InstanceType<typeof taskcluster.Secrets>; schema: string }> {
   const db = await postgresBackend.fresh(t);
   const { relay, url: database } = await postgresThroughRelay(t);
   database.searchParams.set('schema', db.options.schema!);
   const url = await configuredGateway(t, t.testdir(), database.toString(), ['--secrets-database-timeout-ms', String(TIMEOUT_MS)]);
   const secrets = new taskcluster.Secrets({ rootUrl: url, credentials: clients.root, retries: 0, timeout: 15_000 });
-  return { relay, url, secrets };
+  return { relay, url, secrets, schema: db.options.schema! };
 }
 
 /** Runs `call`, expecting 503 ServiceUnavailable in Taskcluster's shape, within the bound. */
@@ -84,4 +85,29 @@ t.test('black hole: requests and heartbeat bounded, more at once than the pool h
   // 'd' was answered 503 and may or may not have been applied when its bytes arrived late
   t.same(listed.filter((name) => name !== 'd'), [...acknowledged, 'e'], 'every acknowledged write is listed');
   t.same(await heartbeat(url), { status: 200, body: { status: 'ok', checks: { secrets: 'ok' } } }, 'healthy again');
+});
+
+t.test('a statement stalled behind a lock: 503 within the bound, and cancelled on the server', async (t) => {
+  const { url, secrets, schema } = await outageSetup(t);
+  const expires = inADay();
+  await secrets.set('locked', { secret: { v: 1 }, expires });
+  // another replica's transaction holding the row, say one cut off mid-put
+  const holder = new pg.Client({ connectionString: postgresUrl });
+  await holder.connect();
+  t.teardown(() => holder.end());
+  await holder.query('BEGIN');
+  await holder.query(`SELECT 1 FROM "${schema}".secrets WHERE name = 'locked' FOR UPDATE`);
+
+  await unavailable(t, () => secrets.set('locked', { secret: { v: 2 }, expires }), 'PUT', { name: 'locked' }, 'set of a locked row');
+  // statement_timeout ends the wait on the server; without it the statement would wait for the lock
+  const waiting = async () => (await holder.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%"${schema}".secrets%'`)).rows[0]!.n;
+  const started = Date.now();
+  while ((await waiting()) > 0 && Date.now() - started < BOUND_MS) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(await waiting(), 0, 'no statement of the gateway still waits on the server');
+
+  await holder.query('COMMIT');
+  await secrets.set('locked', { secret: { v: 3 }, expires });
+  t.same((await secrets.get('locked')).secret, { v: 3 }, 'served once the lock is gone');
+  t.same(await heartbeat(url), { status: 200, body: { status: 'ok', checks: { secrets: 'ok' } } });
 });
