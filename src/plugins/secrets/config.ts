@@ -21,7 +21,7 @@ export const secretsSchema = {
       format: String, default: '', env: 'GATEWAY_SECRETS_DATABASE', arg: 'secrets-database', sensitive: true,
     },
     databaseTimeoutMs: {
-      doc: 'How long one secrets database operation (PostgreSQL: also connecting, one statement) may take before the request is answered 503 and the heartbeat fails',
+      doc: 'How long one secrets database operation (PostgreSQL: also connecting, one statement; SQLite: waiting for another process\'s lock) may take before the request is answered 503 and the heartbeat fails',
       format: 'nat', default: DATABASE_TIMEOUT_MS, env: 'GATEWAY_SECRETS_DATABASE_TIMEOUT_MS', arg: 'secrets-database-timeout-ms',
     },
     keys: {

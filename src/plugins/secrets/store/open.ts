@@ -25,7 +25,7 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return new SealedSecretStore(reportingOutages(openSqliteRows(path), { timeoutMs, isOutage: isSqliteOutage }), keys);
+    return new SealedSecretStore(reportingOutages(openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);

@@ -49,8 +49,11 @@ export function isSqliteOutage(err: unknown): boolean {
   return err instanceof TypeError && err.message === 'The database connection is not open';
 }
 
-/** `path` is a file (its directory is created) or `:memory:`. */
-export function openSqliteRows(path: string): RowStore {
+/**
+ * `path` is a file (its directory is created) or `:memory:`. Calls block, so no timer can cut
+ * them short: a write waiting for another process's lock gives up (SQLITE_BUSY) after `timeoutMs`.
+ */
+export function openSqliteRows(path: string, timeoutMs: number): RowStore {
   const inMemory = path === ':memory:';
   const isNew = !inMemory && !existsSync(path);
   if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -59,7 +62,7 @@ export function openSqliteRows(path: string): RowStore {
   // gives its -wal and -shm files the database file's mode).
   if (isNew) chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${timeoutMs}`);
   migrate(db);
   // The file this connection holds open: one deleted or replaced under a running gateway keeps
   // taking writes that the next start will not find.

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import t from 'tap';
 import { GatewayError } from '../../../../src/core/errors.js';
+import { generateKey, openSecretStore } from '../../../../src/plugins/secrets/store/index.js';
 import { reportingOutages } from '../../../../src/plugins/secrets/store/outage.js';
 import { isPostgresOutage } from '../../../../src/plugins/secrets/store/postgres-outage.js';
 import type { RowStore } from '../../../../src/plugins/secrets/store/rows.js';
@@ -71,4 +72,10 @@ t.test('the guard: a hung operation is 503 at the deadline, an outage is 503, an
   t.equal(await guarded.readSecret('x', new Date()), 'row', 'answers pass through');
   await guarded.close();
   t.ok(fine.closed(), 'close is passed on');
+});
+
+t.test('a deadline that is not a positive whole number of milliseconds is refused at open', async (t) => {
+  for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+    await t.rejects(openSecretStore('sqlite::memory:', { keys: [generateKey()] }, { timeoutMs }), { name: 'ConfigError', message: /secrets\.databaseTimeoutMs must be a whole number of milliseconds, at least 1/ }, String(timeoutMs));
+  }
 });
