@@ -11,7 +11,7 @@ import { loadKeyRing, openSecretStore } from '../plugins/secrets/store/index.js'
 /** Returns how many rows were re-encrypted. Throws ConfigError on missing or bad settings. */
 export async function rotateKeys(settings: SecretsSettings & { dataDir: string }): Promise<number> {
   const keys = loadKeyRing(requireSetting(settings.secrets.keys, 'secrets.keys', '--secrets-keys / GATEWAY_SECRETS_KEYS'));
-  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), keys);
+  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), keys, { timeoutMs: settings.secrets.databaseTimeoutMs });
   try {
     return await store.rotateKeys();
   } finally {

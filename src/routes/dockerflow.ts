@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withinDeadline } from '../core/deadline.js';
 
 const packageJson = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { name: string; version: string };
 
@@ -22,27 +23,34 @@ export const versionInfo: VersionInfo = {
   build: process.env.GATEWAY_BUILD ?? 'local',
 };
 
+/** A check not settled by then has failed: a monitor must get an answer, not a hung request. */
+export const HEARTBEAT_CHECK_DEADLINE_MS = 5000;
+
 export interface DockerflowOptions {
   /** Checks run by /__heartbeat__; each resolves when its dependency is healthy. */
   checks?: Record<string, () => Promise<void>>;
+  /** Default HEARTBEAT_CHECK_DEADLINE_MS. */
+  checkDeadlineMs?: number;
 }
 
 export const dockerflowRoutes: FastifyPluginAsync<DockerflowOptions> = async (app, options) => {
   const routeConfig = { config: { scopes: null } };
+  const deadlineMs = options.checkDeadlineMs ?? HEARTBEAT_CHECK_DEADLINE_MS;
   app.get('/__lbheartbeat__', routeConfig, async () => ({}));
   app.get('/__version__', routeConfig, async () => versionInfo);
-  app.get('/__heartbeat__', routeConfig, async (_request, reply) => {
-    const results: Record<string, string> = {};
-    let healthy = true;
-    for (const [name, check] of Object.entries(options.checks ?? {})) {
+  app.get('/__heartbeat__', routeConfig, async (request, reply) => {
+    // all at once, so the answer takes one deadline at most, however many checks fail
+    const outcomes = await Promise.all(Object.entries(options.checks ?? {}).map(async ([name, check]) => {
       try {
-        await check();
-        results[name] = 'ok';
-      } catch {
-        results[name] = 'error';
-        healthy = false;
+        await withinDeadline(check(), deadlineMs, () => new Error(`no answer within ${deadlineMs} ms`));
+        return [name, 'ok'] as const;
+      } catch (err) {
+        request.log.warn({ err, check: name }, 'heartbeat check failed');
+        return [name, 'error'] as const;
       }
-    }
-    return reply.code(healthy ? 200 : 500).send({ status: healthy ? 'ok' : 'error', checks: results });
+    }));
+    const healthy = outcomes.every(([, outcome]) => outcome === 'ok');
+    // Dockerflow's own body, not an error: the failing checks are named in it
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'error', checks: Object.fromEntries(outcomes) });
   });
 };

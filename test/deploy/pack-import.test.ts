@@ -32,6 +32,7 @@ const store: SecretsPluginOptions['store'] = {
   },
   remove: unused, list: unused, auditHistory: unused, sweepExpired: unused,
   createBootstrap: unused, claimBootstrap: unused, discardBootstrap: unused, rotateKeys: unused,
+  ping: unused,
   async close() {},
 };
 

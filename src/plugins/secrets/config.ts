@@ -12,13 +12,17 @@ import { definePluginModule, type GatewayServices } from '../module.js';
 import { secretsPlugin, type SecretsPluginOptions } from './index.js';
 import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
-import { loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
+import { DATABASE_TIMEOUT_MS, loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
 
 export const secretsSchema = {
   secrets: {
     database: {
       doc: 'Secrets database: sqlite:<path> or postgres://...; empty = sqlite:<dataDir>/secrets.db',
       format: String, default: '', env: 'GATEWAY_SECRETS_DATABASE', arg: 'secrets-database', sensitive: true,
+    },
+    databaseTimeoutMs: {
+      doc: 'How long one secrets database operation (PostgreSQL: also connecting, one statement; SQLite: waiting for another process\'s lock) may take before the request is answered 503 and the heartbeat fails',
+      format: 'nat', default: DATABASE_TIMEOUT_MS, env: 'GATEWAY_SECRETS_DATABASE_TIMEOUT_MS', arg: 'secrets-database-timeout-ms',
     },
     keys: {
       doc: 'Encryption keys file {"keys": [{"id", "key": <base64 of 32 bytes>}]}: the last encrypts, all decrypt. Required (the quick start makes one)',
@@ -75,12 +79,13 @@ export const secretsModule = definePluginModule({
   async create(settings, services) {
     const authenticate = authenticator(settings.secrets, services);
     const keys = keyRing(settings.secrets, services);
-    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys);
+    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys, { timeoutMs: settings.secrets.databaseTimeoutMs });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
     const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
     return {
       plugin: secretsPlugin,
       options: options as unknown as Record<string, unknown>,
+      heartbeat: () => store.ping(),
       async close() {
         sweeper.stop();
         await store.close();

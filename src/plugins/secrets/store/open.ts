@@ -1,6 +1,7 @@
 import { ConfigError } from '../../../config/settings.js';
+import { reportingOutages } from './outage.js';
 import { SealedSecretStore } from './sealed-store.js';
-import type { KeyRing, OpenOptions, SecretStore } from './types.js';
+import { DATABASE_TIMEOUT_MS, type KeyRing, type OpenOptions, type SecretStore } from './types.js';
 
 /** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
 function schemaFromUrl(url: string): { url: string; schema: string | undefined } {
@@ -17,17 +18,20 @@ function schemaFromUrl(url: string): { url: string; schema: string | undefined }
  */
 export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<SecretStore> {
   if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
+  const timeoutMs = options.timeoutMs ?? DATABASE_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`secrets.databaseTimeoutMs must be a whole number of milliseconds, at least 1 (not ${timeoutMs})`);
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
-    const { openSqliteRows } = await import('./sqlite.js');
-    return new SealedSecretStore(openSqliteRows(path), keys);
+    const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
+    return new SealedSecretStore(reportingOutages(openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
-    const { openPostgresRows } = await import('./postgres.js');
-    return new SealedSecretStore(await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public'), keys);
+    const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
+    const rows = await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public', timeoutMs);
+    return new SealedSecretStore(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage }), keys);
   }
   // The URL may carry a password: name only its scheme.
   throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);

@@ -11,16 +11,39 @@ import { inTransaction } from './postgres-transaction.js';
 import { SEALED_TABLES, type AuditRow, type RowStore, type SealedRow, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
+export { isPostgresOutage } from './postgres-outage.js';
+
 interface ValueRow { key_id: string; value: Buffer; expires: Date }
 
 function storedValue(row: ValueRow): StoredValue {
   return { sealed: { keyId: row.key_id, value: row.value }, expires: row.expires };
 }
 
+/**
+ * A connection that does not answer within `timeoutMs`, whether connecting, waiting for a pooled
+ * client or running one statement, fails instead of holding its request: a database that is
+ * down or partitioned (sockets open, nothing answered) is reported, never waited for.
+ */
+function poolOptions(url: string, timeoutMs: number): pg.PoolConfig {
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    // client side: gives up on a silent socket; pg-pool then destroys that client, never reusing it
+    query_timeout: timeoutMs,
+    // server side: a statement (or a transaction left open by a vanished replica, holding its
+    // row locks) is cancelled rather than left running behind an answer already given
+    statement_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs,
+    // idle sockets: closed after 10 s, and probed meanwhile, so few outlive a partition unnoticed
+    idleTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
+  };
+}
+
 /** `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema. */
-export async function openPostgresRows(url: string, schema: string): Promise<RowStore> {
-  // A database that accepts no connection fails requests after 10 s instead of holding them.
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000 });
+export async function openPostgresRows(url: string, schema: string, timeoutMs: number): Promise<RowStore> {
+  const pool = new pg.Pool(poolOptions(url, timeoutMs));
   // An idle client losing its connection emits 'error' on the pool; the pool drops that client
   // and the next query reports the outage, so there is nothing to do here but not crash.
   pool.on('error', () => {});
@@ -110,6 +133,9 @@ export async function openPostgresRows(url: string, schema: string): Promise<Row
         `UPDATE ${t(name)} SET key_id = $1, value = $2 WHERE ${idColumn} = $3 AND key_id = $4 AND value = $5`,
         [to.keyId, to.value, id, from.keyId, from.value]);
       return Boolean(rowCount);
+    },
+    ping: async () => {
+      await pool.query('SELECT 1');
     },
     close: () => pool.end(),
   };

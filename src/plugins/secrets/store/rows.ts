@@ -52,5 +52,7 @@ export interface RowStore {
   rowsNotUnder(table: SealedTable, keyId: string, afterId: string | undefined, limit: number): Promise<SealedRow[]>;
   /** Replaces a row's ciphertext only if it still holds `from` (a concurrent write wins). */
   reseal(table: SealedTable, id: string, from: Sealed, to: Sealed): Promise<boolean>;
+  /** A trivial round trip to the database; rejects when it is unreachable or broken. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

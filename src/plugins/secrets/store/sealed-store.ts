@@ -109,6 +109,10 @@ export class SealedSecretStore implements SecretStore {
     return rewritten;
   }
 
+  ping(): Promise<void> {
+    return this.rows.ping();
+  }
+
   close(): Promise<void> {
     return this.rows.close();
   }

@@ -3,10 +3,11 @@
  * timeout so two processes on one file take turns. Calls are synchronous; the async RowStore
  * methods simply return their results. Times are stored as epoch milliseconds.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
+import { databaseUnavailable } from './outage.js';
 import { SEALED_TABLES, type AuditRow, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
@@ -39,8 +40,20 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-/** `path` is a file (its directory is created) or `:memory:`. */
-export function openSqliteRows(path: string): RowStore {
+/**
+ * Result codes of a database that cannot serve now (locked past busy_timeout, I/O failing, disk
+ * full, file gone or read-only), and better-sqlite3's error for a closed connection.
+ */
+export function isSqliteOutage(err: unknown): boolean {
+  if (err instanceof Database.SqliteError) return /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)/.test(err.code);
+  return err instanceof TypeError && err.message === 'The database connection is not open';
+}
+
+/**
+ * `path` is a file (its directory is created) or `:memory:`. Calls block, so no timer can cut
+ * them short: a write waiting for another process's lock gives up (SQLITE_BUSY) after `timeoutMs`.
+ */
+export function openSqliteRows(path: string, timeoutMs: number): RowStore {
   const inMemory = path === ':memory:';
   const isNew = !inMemory && !existsSync(path);
   if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -49,9 +62,13 @@ export function openSqliteRows(path: string): RowStore {
   // gives its -wal and -shm files the database file's mode).
   if (isNew) chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${timeoutMs}`);
   migrate(db);
+  // The file this connection holds open: one deleted or replaced under a running gateway keeps
+  // taking writes that the next start will not find.
+  const opened = inMemory ? undefined : statSync(path);
 
+  const schemaVersion = db.prepare('SELECT max(version) FROM secrets_schema_version');
   const audit = db.prepare('INSERT INTO secrets_audit (name, client_id, action, time) VALUES (?, ?, ?, ?)');
   const writeAudit = (name: string, clientId: string, action: AuditAction, now: Date) => audit.run(name, clientId, action, now.getTime());
   const liveSecret = db.prepare('SELECT key_id, value, expires FROM secrets WHERE name = ? AND expires > ?');
@@ -119,6 +136,14 @@ export function openSqliteRows(path: string): RowStore {
         .map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } })),
     reseal: async (table, id, from: Sealed, to: Sealed) =>
       reseal[table].run(to.keyId, to.value, id, from.keyId, from.value).changes > 0,
+    ping: async () => {
+      // Reads the file; synchronous, so busy_timeout bounds it (readers never wait under WAL).
+      schemaVersion.get();
+      const now = opened && statSync(path, { throwIfNoEntry: false });
+      if (opened && (!now || now.ino !== opened.ino || now.dev !== opened.dev)) {
+        throw databaseUnavailable(new Error(`${path} was removed or replaced while open; restart to reopen it`));
+      }
+    },
     close: async () => {
       db.close();
     },

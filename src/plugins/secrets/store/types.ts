@@ -52,6 +52,8 @@ export interface SecretStore {
   discardBootstrap(token: string): Promise<boolean>;
   /** Re-encrypt every row not under the newest key; returns rows rewritten. */
   rotateKeys(): Promise<number>;
+  /** For /__heartbeat__: resolves when the database answers a trivial query within the deadline. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,4 +75,12 @@ export interface OpenOptions {
    * the URL. Default `public`. Tests use a fresh schema per run.
    */
   schema?: string;
+  /**
+   * How long one database operation may take before its caller gets 503 ServiceUnavailable;
+   * on PostgreSQL also the connect, query and statement timeouts. Default DATABASE_TIMEOUT_MS.
+   */
+  timeoutMs?: number;
 }
+
+/** Well inside the time a client or load balancer waits for an answer. */
+export const DATABASE_TIMEOUT_MS = 5000;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Test } from 'tap';
+import { startTcpRelay, type TcpRelay } from '../../../helpers/tcp-relay.js';
 import type { StoreBackend } from './backend.js';
 
 export const postgresUrl = process.env.GATEWAY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -16,6 +18,14 @@ export async function requirePostgres(): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The test PostgreSQL behind a relay the test controls: `url` reaches it through `relay`. */
+export async function postgresThroughRelay(t: Test): Promise<{ relay: TcpRelay; url: URL }> {
+  const url = new URL(postgresUrl);
+  const relay = await startTcpRelay(t, { host: url.hostname, port: Number(url.port || 5432) });
+  url.port = String(relay.port);
+  return { relay, url };
 }
 
 /** One admin client per call: tests are few, and this keeps no pool alive past them. */

@@ -1,0 +1,37 @@
+/**
+ * A database that fails or stops answering is an outage to report, not a bug: every row
+ * operation answers within the deadline, and a failure of the database itself (as its driver
+ * tells them apart) becomes 503 ServiceUnavailable, which callers may retry. Anything else (a
+ * constraint, a bug) stays what it was.
+ */
+import { withinDeadline } from '../../../core/deadline.js';
+import { GatewayError } from '../../../core/errors.js';
+import type { RowStore } from './rows.js';
+
+/** Said to callers; the cause (which may name a host or a file) goes only to the log. */
+export function databaseUnavailable(cause: unknown): GatewayError {
+  return new GatewayError('ServiceUnavailable', 'The secrets database is unavailable; try again later', undefined, { cause });
+}
+
+export interface OutagePolicy {
+  /** How long one row operation may take before its caller is answered 503. */
+  timeoutMs: number;
+  /** True for errors that mean the database is unreachable, stalled or broken. */
+  isOutage(err: unknown): boolean;
+}
+
+export function reportingOutages(rows: RowStore, policy: OutagePolicy): RowStore {
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await withinDeadline(work(), policy.timeoutMs, () => databaseUnavailable(new Error(`no answer within ${policy.timeoutMs} ms`)));
+    } catch (err) {
+      throw !(err instanceof GatewayError) && policy.isOutage(err) ? databaseUnavailable(err) : err;
+    }
+  };
+  const guarded = Object.entries(rows).map(([name, method]) => {
+    const call = method as (...args: unknown[]) => Promise<unknown>;
+    // closing waits for what is in flight: a deadline there would only hide the clean-up
+    return [name, name === 'close' ? call : (...args: unknown[]) => guard(() => call(...args))];
+  });
+  return Object.fromEntries(guarded) as unknown as RowStore;
+}
