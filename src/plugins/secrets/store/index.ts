@@ -1,4 +1,6 @@
-export type { AuditAction, AuditEntry, EncryptionKey, KeyRing, OpenOptions, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
+export type { AuditAction, AuditEntry, EncryptionKey, GatewayIdentity, KeyRing, KeyStatus, OpenOptions, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
 export { openSecretStore } from './open.js';
-export { generateKey, generateKeyFile, keyRingFrom, loadKeyRing, loadOrGenerateKeyFile, newestKey } from './keys.js';
+export { generateKey, generateKeyFile, keyRingFrom, keyRingFromText, loadKeyRing, loadOrGenerateKeyFile, newestKey, readKeyFile } from './keys.js';
 export { DecryptionError } from './cipher.js';
+export { RotationRefused } from './key-agreement.js';
+export type { KeyUsage, PublishedRing } from './rows.js';

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../config/settings.js';
 import { SealedSecretStore } from './sealed-store.js';
+import type { RowStore } from './rows.js';
 import type { KeyRing, OpenOptions, SecretStore } from './types.js';
 
 /** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
@@ -9,6 +10,19 @@ function schemaFromUrl(url: string): { url: string; schema: string | undefined }
   if (schema === null) return { url, schema: undefined };
   parsed.searchParams.delete('schema');
   return { url: parsed.toString(), schema };
+}
+
+/** A gateway's store starts only with a ring that can read every row (useKeys), then publishes it. */
+async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Promise<SecretStore> {
+  const store = new SealedSecretStore(rows, keys, options.gateway);
+  if (!options.gateway) return store;
+  try {
+    await store.useKeys(keys);
+  } catch (err) {
+    await rows.close();
+    throw err;
+  }
+  return store;
 }
 
 /**
@@ -22,12 +36,12 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { openSqliteRows } = await import('./sqlite.js');
-    return new SealedSecretStore(openSqliteRows(path), keys);
+    return sealed(openSqliteRows(path), keys, options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
     const { openPostgresRows } = await import('./postgres.js');
-    return new SealedSecretStore(await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public'), keys);
+    return sealed(await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public'), keys, options);
   }
   // The URL may carry a password: name only its scheme.
   throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);
