@@ -41,6 +41,7 @@ export class SealedSecretStore implements SecretStore {
   /** The key new rows are sealed with (key-agreement.ts writeKeyFor). */
   private writeKey: EncryptionKey;
   private ringWork: Promise<void> = Promise.resolve();
+  private closed: Promise<void> | undefined;
 
   /** A store serving a gateway publishes its ring as `gateway`; an admin tool's store does not. */
   constructor(private readonly rows: RowStore, keys: KeyRing, private readonly gateway?: GatewayIdentity) {
@@ -192,9 +193,13 @@ export class SealedSecretStore implements SecretStore {
     return { found, resealed };
   }
 
-  async close(): Promise<void> {
-    // Best effort: an entry left behind expires after HEARTBEATS_VALID heartbeats anyway.
-    if (this.gateway) await this.rows.retractRing(this.gateway.id).catch(() => undefined);
-    await this.rows.close();
+  /** Once; later calls wait for the first. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      // Best effort: an entry left behind expires after HEARTBEATS_VALID heartbeats anyway.
+      if (this.gateway) await this.rows.retractRing(this.gateway.id).catch(() => undefined);
+      await this.rows.close();
+    })();
+    return this.closed;
   }
 }

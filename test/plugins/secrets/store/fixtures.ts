@@ -12,6 +12,13 @@ export async function storeOn(t: Test, db: FreshDatabase, keys: KeyRing): Promis
   return store;
 }
 
+/** A store serving gateway `id` on `db` (it publishes its ring), closed when `t` ends. */
+export async function gatewayStoreOn(t: Test, db: FreshDatabase, keys: KeyRing, id: string): Promise<SecretStore> {
+  const store = await openSecretStore(db.url, keys, { ...db.options, gateway: { id, heartbeatSec: 10 } });
+  t.teardown(() => store.close());
+  return store;
+}
+
 /** A fresh database with one store on it, under a new single-key ring. */
 export async function freshStore(t: Test, backend: StoreBackend) {
   const db = await backend.fresh(t);
