@@ -10,7 +10,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { keyRingFromText, readKeyFile, type KeyRing, type SecretStore } from './store/index.js';
+import { keyRingFromText, readKeyFile, type KeyedSecretStore, type KeyRing } from './store/index.js';
 
 /** Editors and deploy tools write a file in several steps; one load after they settle. */
 const DEBOUNCE_MS = 100;
@@ -28,7 +28,7 @@ export interface FollowOptions {
   log: Logger;
 }
 
-export function followKeyRing(store: SecretStore, options: FollowOptions): KeyRingFollower {
+export function followKeyRing(store: KeyedSecretStore, options: FollowOptions): KeyRingFollower {
   const { file, log } = options;
   /** The text last loaded or found unparseable; a watch event with the same text is no change. */
   let settled: string | undefined;

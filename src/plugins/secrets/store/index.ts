@@ -1,4 +1,4 @@
-export type { AuditAction, AuditEntry, EncryptionKey, GatewayIdentity, KeyRing, KeyStatus, OpenOptions, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
+export type { AuditAction, AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, OpenOptions, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
 export { openSecretStore } from './open.js';
 export { generateKey, generateKeyFile, keyRingFrom, keyRingFromText, loadKeyRing, loadOrGenerateKeyFile, newestKey, readKeyFile } from './keys.js';
 export { DecryptionError } from './cipher.js';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../config/settings.js';
 import { SealedSecretStore } from './sealed-store.js';
 import type { RowStore } from './rows.js';
-import type { KeyRing, OpenOptions, SecretStore } from './types.js';
+import type { KeyedSecretStore, KeyRing, OpenOptions } from './types.js';
 
 /** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
 function schemaFromUrl(url: string): { url: string; schema: string | undefined } {
@@ -13,7 +13,7 @@ function schemaFromUrl(url: string): { url: string; schema: string | undefined }
 }
 
 /** A gateway's store starts only with a ring that can read every row (useKeys), then publishes it. */
-async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Promise<SecretStore> {
+async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Promise<KeyedSecretStore> {
   const store = new SealedSecretStore(rows, keys, options.gateway);
   if (!options.gateway) return store;
   try {
@@ -29,7 +29,7 @@ async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Prom
  * `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`,
  * optionally with `?schema=<name>`; `options.schema` wins over the URL's.
  */
-export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<SecretStore> {
+export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<KeyedSecretStore> {
   if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');

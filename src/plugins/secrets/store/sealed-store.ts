@@ -9,7 +9,7 @@ import { HEARTBEATS_VALID, RotationRefused, gatewaysBehind, keysStillNeeded, wri
 import { newestKey } from './keys.js';
 import type { PublishedRing, RowStore, SealedTable } from './rows.js';
 import { decodeContinuation, encodeContinuation, hashBootstrapToken, newBootstrapToken } from './tokens.js';
-import type { AuditEntry, EncryptionKey, GatewayIdentity, KeyRing, KeyStatus, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
+import type { AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, Page, PageOptions, SecretRecord } from './types.js';
 
 /** Rows re-encrypted per read during rotation. */
 const ROTATION_BATCH = 100;
@@ -36,7 +36,7 @@ function asObject(value: unknown): Record<string, unknown> {
 
 const idList = (ring: KeyRing) => ring.keys.map((key) => `"${key.id}"`).join(', ');
 
-export class SealedSecretStore implements SecretStore {
+export class SealedSecretStore implements KeyedSecretStore {
   private keys: KeyRing;
   /** The key new rows are sealed with (key-agreement.ts writeKeyFor). */
   private writeKey: EncryptionKey;

@@ -58,6 +58,15 @@ export interface SecretStore {
    * ring lacks a key rows still use.
    */
   rotateKeys(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The encrypting stores openSecretStore makes: a SecretStore whose key ring changes while it
+ * serves. Apart from SecretStore so that a store of another kind (the plugin takes any) need
+ * not know about keys.
+ */
+export interface KeyedSecretStore extends SecretStore {
   /** The ring's key ids, oldest first. */
   readonly keyIds: string[];
   /**

@@ -6,7 +6,7 @@
 import type { Test } from 'tap';
 import taskcluster from 'taskcluster-client';
 import { rotateKeys } from '../../../../src/cli/secrets-admin.js';
-import { generateKey, openSecretStore, type EncryptionKey, type SecretStore } from '../../../../src/plugins/secrets/store/index.js';
+import { generateKey, openSecretStore, type EncryptionKey, type KeyedSecretStore } from '../../../../src/plugins/secrets/store/index.js';
 import { clients } from '../gateway.js';
 import { adminSettings, eventually, startGateway, startTraffic, writeKeysFile, type RunningGateway } from './harness.js';
 
@@ -35,14 +35,14 @@ export async function startGateways(t: Test, deployment: Deployment, count: numb
   return gateways;
 }
 
-async function adminStore(t: Test, database: string): Promise<SecretStore> {
+async function adminStore(t: Test, database: string): Promise<KeyedSecretStore> {
   const store = await openSecretStore(database, { keys: [k1, k2] });
   t.teardown(() => store.close());
   return store;
 }
 
 /** True once every gateway publishes exactly `ids` as its ring. */
-const everyGatewayHolds = (admin: SecretStore, count: number, ids: string[]) => async () => {
+const everyGatewayHolds = (admin: KeyedSecretStore, count: number, ids: string[]) => async () => {
   const { gateways } = await admin.keyStatus();
   return gateways.length === count && gateways.every((g) => JSON.stringify(g.keyIds) === JSON.stringify(ids));
 };

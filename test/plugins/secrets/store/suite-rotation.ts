@@ -4,7 +4,7 @@
  * refused; rotation waits for every live gateway; entries of gateways gone expire.
  */
 import type { Test } from 'tap';
-import { generateKey, type EncryptionKey, type SecretStore } from '../../../../src/plugins/secrets/store/index.js';
+import { generateKey, type EncryptionKey, type KeyedSecretStore } from '../../../../src/plugins/secrets/store/index.js';
 import type { FreshDatabase, StoreBackend } from './backend.js';
 import { gatewayStoreOn, inMinutes, storeOn } from './fixtures.js';
 
@@ -12,12 +12,12 @@ const ring = (...keys: EncryptionKey[]) => ({ keys });
 const named = (id: string): EncryptionKey => ({ ...generateKey(), id });
 
 /** Rows per key id, as keyStatus counts them. */
-async function rowsPerKey(store: SecretStore): Promise<Record<string, number>> {
+async function rowsPerKey(store: KeyedSecretStore): Promise<Record<string, number>> {
   return Object.fromEntries((await store.keyStatus()).usage.map((u) => [u.keyId, u.rows]));
 }
 
 /** Which key a new row written through `store` is sealed with. */
-async function keyOfNewRow(store: SecretStore, name: string): Promise<string> {
+async function keyOfNewRow(store: KeyedSecretStore, name: string): Promise<string> {
   const before = await rowsPerKey(store);
   await store.put(name, { name }, inMinutes(5), 'c');
   const after = await rowsPerKey(store);
