@@ -34,6 +34,8 @@ export interface Gateway {
   admin: FastifyInstance | undefined;
   metrics: GatewayMetrics;
   services: GatewayServices;
+  /** Re-read what the plugins can reload while serving (SIGHUP); undefined when none can. */
+  reload: (() => Promise<void>) | undefined;
   /** Listen on every configured address; returns the bound URLs by listener name. */
   listen(): Promise<Record<string, string>>;
   close(): Promise<void>;
@@ -176,11 +178,13 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     await close();
     throw err;
   }
+  const reloads = [...created.values()].flatMap((plugin) => (plugin.reload ? [plugin.reload] : []));
   return {
     listeners,
     admin,
     metrics,
     services,
+    reload: reloads.length > 0 ? async () => void (await Promise.all(reloads.map((reload) => reload()))) : undefined,
     async listen() {
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {

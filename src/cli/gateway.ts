@@ -5,6 +5,7 @@
  *   taskcluster-gateway --quickstart        the self-contained `npm start` setup
  *   taskcluster-gateway --print-config      the effective configuration, secrets masked
  *   taskcluster-gateway secrets rotate-keys [flags]   re-encrypt stored secrets under the newest key
+ *   taskcluster-gateway secrets keys status [flags]   rows per key id, and the live gateways' key ids
  */
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
@@ -12,7 +13,7 @@ import { versionInfo } from '../routes/dockerflow.js';
 import { fail, launch } from './launch.js';
 import { helpText } from './help.js';
 import { quickstartOverrides } from './quickstart.js';
-import { rotateKeys } from './secrets-admin.js';
+import { keysStatus, rotateKeys } from './secrets-admin.js';
 import { pluginModules as modules } from '../plugins/registry.js';
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -22,7 +23,8 @@ const OWN_FLAGS: Array<[string, string]> = [
   ['--quickstart', 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)'],
   ['--print-config', 'Print the effective configuration (sensitive values masked) and exit'],
   ['--version', 'Print the version and exit'],
-  ['secrets rotate-keys [flags]', 'Re-encrypt every stored secret under the newest key of --secrets-keys, then exit'],
+  ['secrets rotate-keys [flags]', 'Re-encrypt every stored secret under the newest key of --secrets-keys, then exit; refused while a live gateway does not encrypt with it yet'],
+  ['secrets keys status [flags]', 'Print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use'],
   ['-h, --help', 'Print this help and exit'],
 ];
 
@@ -39,6 +41,13 @@ async function main(argv: string[]): Promise<void> {
     const { config, core } = loadConfig({ argv: argv.slice(2), modules });
     const rows = await rotateKeys({ secrets: config.get('secrets'), dataDir: core.dataDir });
     process.stdout.write(`re-encrypted ${rows} rows under the newest key\n`);
+    return;
+  }
+  if (argv[0] === 'secrets' && argv[1] === 'keys' && argv[2] === 'status') {
+    const { config, core } = loadConfig({ argv: argv.slice(3), modules });
+    const { text, problems } = await keysStatus({ secrets: config.get('secrets'), dataDir: core.dataDir });
+    process.stdout.write(text);
+    if (problems.length > 0) fail(PROGRAM, `the keys file lacks keys still in use: ${problems.join('; ')}`, 1);
     return;
   }
   const quickstart = argv.includes('--quickstart');

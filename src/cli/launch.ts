@@ -1,7 +1,8 @@
 /**
  * The one way every bin starts the gateway: load configuration (files, environment, flags,
  * then the preset's overrides), compose, listen, and on SIGTERM/SIGINT close listeners, let
- * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0.
+ * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0; on SIGHUP reload what
+ * the plugins can (the secrets keys file).
  * Exit codes: 2 for configuration errors (one line naming the setting), 1 for other start failures.
  */
 import { buildGateway, type Gateway } from '../server.js';
@@ -87,6 +88,9 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     fail(options.program, `cannot listen: ${(err as Error).message}`, 1);
   }
   closeOnSignals(gateway, timeoutMs, log);
+  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps the default.
+  const reload = gateway.reload;
+  if (reload) process.on('SIGHUP', () => void reload());
   log.info({ listeners: urls }, 'taskcluster-gateway listening');
   options.onListening?.(urls, gateway);
   return gateway;

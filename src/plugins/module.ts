@@ -31,6 +31,8 @@ export interface CreatedPlugin {
   options: Record<string, unknown>;
   /** Health of what create opened (a database, say), run by /__heartbeat__; rejects when unhealthy. */
   heartbeat?(): Promise<void>;
+  /** Re-read what may change while serving (the secrets keys file); src/cli/ calls it on SIGHUP. Never rejects. */
+  reload?(): Promise<void>;
   /** Release what create opened (called once at shutdown, after listeners close). */
   close?(): Promise<void>;
 }

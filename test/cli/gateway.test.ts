@@ -76,3 +76,62 @@ t.test('secrets rotate-keys re-encrypts stored rows under the newest key', async
   t.equal(missing.code, 2);
   t.match(missing.stderr, /secrets\.keys/);
 });
+
+t.test('secrets keys status: rows per key id and the live gateways\' key ids; exit 1 when the keys file lacks a key in use', async (t) => {
+  const { generateKey, openSecretStore } = await import('../../src/plugins/secrets/store/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-keys-'));
+  const [k1, k2] = [{ ...generateKey(), id: 'k1' }, { ...generateKey(), id: 'k2' }];
+  const keysFile = (name: string, ...keys: Array<typeof k1>) => {
+    writeFileSync(join(dir, name), JSON.stringify({ keys: keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) }));
+    return join(dir, name);
+  };
+  const database = `sqlite:${join(dir, 'secrets.db')}`;
+  const live = await openSecretStore(database, { keys: [k1] }, { gateway: { id: 'host-a:1:abc', heartbeatSec: 60 } });
+  t.teardown(() => live.close());
+  await live.put('a', { v: 1 }, new Date(Date.now() + 60_000), 'test');
+  await live.put('b', { v: 2 }, new Date(Date.now() + 60_000), 'test');
+
+  const status = await runBin('gateway', ['secrets', 'keys', 'status', '--secrets-database', database, '--secrets-keys', keysFile('both.json', k1, k2)]);
+  t.equal(status.code, 0, status.stderr);
+  t.match(status.stdout, /^keys file: "k1", "k2" \(the last encrypts once every live gateway holds it\)\nrows per key id:\n  "k1": 2\nlive gateways:\n  host-a:1:abc: holds "k1", encrypts with "k1", seen \d+\.\d s ago\n$/);
+
+  const rotate = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database, '--secrets-keys', join(dir, 'both.json')]);
+  t.equal(rotate.code, 1, 'rotate-keys refused while a live gateway lacks the newest key');
+  t.equal(rotate.stderr, 'taskcluster-gateway: not rotating: gateway host-a:1:abc lacks key id "k2" (it holds "k1"): update its keys file, or send it SIGHUP\n');
+
+  const trimmed = await runBin('gateway', ['secrets', 'keys', 'status', '--secrets-database', database, '--secrets-keys', keysFile('k2.json', k2)]);
+  t.equal(trimmed.code, 1, 'a keys file lacking a key in use fails the check');
+  t.match(trimmed.stdout, /  "k1": 2   NOT IN THE KEYS FILE\n/);
+  t.equal(trimmed.stderr, 'taskcluster-gateway: the keys file lacks keys still in use: key id "k1" still encrypts 2 stored rows; gateway host-a:1:abc still encrypts new rows with key id "k1"\n');
+  const dropped = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database, '--secrets-keys', join(dir, 'k2.json')]);
+  t.equal(dropped.code, 1);
+  t.equal(dropped.stderr, 'taskcluster-gateway: the keys file lacks keys still in use (key id "k1" still encrypts 2 stored rows): put them back first\n');
+});
+
+t.test('SIGHUP reloads the secrets keys file of a running gateway', async (t) => {
+  const { generateKey } = await import('../../src/plugins/secrets/store/index.js');
+  const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const { clientsFile } = await import('../plugins/secrets/gateway.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-sighup-'));
+  const [k1, k2] = [{ ...generateKey(), id: 'k1' }, { ...generateKey(), id: 'k2' }];
+  const target = join(dir, 'keys-real.json');
+  const write = (...keys: Array<typeof k1>) => writeFileSync(target, JSON.stringify({ keys: keys.map((k) => ({ id: k.id, key: k.key.toString('base64') })) }));
+  write(k1);
+  // The gateway watches the link's directory; a change to the target elsewhere is only seen on SIGHUP.
+  mkdirSync(join(dir, 'conf'));
+  symlinkSync(target, join(dir, 'conf', 'keys.json'));
+  writeFileSync(join(dir, 'clients.json'), JSON.stringify(clientsFile));
+  const port = await freePort();
+  const gateway = startBin('gateway', ['--plugins', 'secrets', '--port', String(port), '--data-dir', dir, '--secrets-keys', join(dir, 'conf', 'keys.json'),
+    '--auth-clients', join(dir, 'clients.json')]);
+  t.teardown(() => gateway.child.kill('SIGKILL'));
+  await waitForOutput(gateway.output, (o) => o.includes('taskcluster-gateway listening'));
+  write(k1, k2);
+  gateway.child.kill('SIGHUP');
+  const output = await waitForOutput(gateway.output, (o) => o.includes('secrets: key ring reloaded'));
+  t.match(output, /"keyIds":\["k1","k2"\],"previousKeyIds":\["k1"\],"msg":"secrets: key ring reloaded"/);
+  t.equal((await fetch(`http://127.0.0.1:${port}/__lbheartbeat__`)).status, 200, 'still serving after SIGHUP');
+  gateway.child.kill('SIGTERM');
+  t.equal((await gateway.result).code, 0);
+});

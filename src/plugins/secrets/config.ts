@@ -1,7 +1,10 @@
 /**
  * The secrets capability: its settings (section `secrets`) and `create`, run once at start:
- * checks the settings, opens the store, loads who may call, starts the expiry sweep.
+ * checks the settings, opens the store, loads who may call, starts the expiry sweep and the
+ * key ring's follower (reload on file change or SIGHUP, heartbeat).
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
 import { NonceCache } from '../../core/hawk.js';
@@ -10,6 +13,7 @@ import { ConfigError, requireSetting, type SettingsOf } from '../../config/setti
 import type { Authenticate } from '../../fastify/authorize.js';
 import { definePluginModule, type GatewayServices } from '../module.js';
 import { secretsPlugin, type SecretsPluginOptions } from './index.js';
+import { followKeyRing } from './key-ring.js';
 import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
 import { DATABASE_TIMEOUT_MS, loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
@@ -40,6 +44,10 @@ export const secretsSchema = {
       doc: 'Remote auth: how long one authenticateHawk call may take before the request is answered 503',
       format: 'nat', default: 5000, env: 'GATEWAY_REMOTE_AUTH_TIMEOUT_MS', arg: 'remote-auth-timeout-ms',
     },
+    keysHeartbeatSec: {
+      doc: 'Seconds between publications of this gateway\'s key ids in the database, which rotate-keys and the other gateways read; an entry not refreshed for 3 of them counts as a gateway gone',
+      format: 'nat', default: 10, env: 'GATEWAY_SECRETS_KEYS_HEARTBEAT_SEC', arg: 'secrets-keys-heartbeat-sec',
+    },
     sweepIntervalSec: {
       doc: 'Seconds between sweeps deleting expired secrets and bootstrap entries; 0 = never',
       format: 'nat', default: 600, env: 'GATEWAY_SECRETS_SWEEP_INTERVAL_SEC', arg: 'secrets-sweep-interval-sec',
@@ -58,8 +66,8 @@ export function secretsDatabaseUrl(settings: SecretsSettings['secrets'], dataDir
   return settings.database || `sqlite:${join(dataDir(), 'secrets.db')}`;
 }
 
-function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices): KeyRing {
-  if (settings.keys) return loadKeyRing(settings.keys);
+function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices): { ring: KeyRing; file: string } {
+  if (settings.keys) return { ring: loadKeyRing(settings.keys), file: settings.keys };
   if (services.quickstart) return quickstartKeys(services.dataDir(), services.log);
   throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
 }
@@ -78,15 +86,21 @@ export const secretsModule = definePluginModule({
   schema: secretsSchema,
   async create(settings, services) {
     const authenticate = authenticator(settings.secrets, services);
+    const heartbeatSec = settings.secrets.keysHeartbeatSec;
+    if (heartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
     const keys = keyRing(settings.secrets, services);
-    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys, { timeoutMs: settings.secrets.databaseTimeoutMs });
+    const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
+    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, { gateway, timeoutMs: settings.secrets.databaseTimeoutMs });
+    const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
     const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
     return {
       plugin: secretsPlugin,
       options: options as unknown as Record<string, unknown>,
       heartbeat: () => store.ping(),
+      reload: keyRingFollower.reload,
       async close() {
+        keyRingFollower.stop();
         sweeper.stop();
         await store.close();
       },

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadOrGenerateKeyFile, type KeyRing } from './store/index.js';
 
-export function quickstartKeys(dataDir: string, log: Logger): KeyRing {
+export function quickstartKeys(dataDir: string, log: Logger): { ring: KeyRing; file: string } {
   const file = join(dataDir, 'secrets-keys.json');
   const { ring, generated } = loadOrGenerateKeyFile(file);
   log.info({ file }, generated ? 'quick start: generated a secrets encryption key (keep this file; secrets cannot be read without it)' : 'quick start: using the secrets keys file');
-  return ring;
+  return { ring, file };
 }

@@ -4,8 +4,7 @@
  * ciphertext copied into another row (another name, another token) fails to decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { newestKey } from './keys.js';
-import type { KeyRing } from './types.js';
+import type { EncryptionKey, KeyRing } from './types.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -25,8 +24,8 @@ export class DecryptionError extends Error {
   }
 }
 
-export function seal(ring: KeyRing, rowId: string, value: unknown): Sealed {
-  const { id, key } = newestKey(ring);
+/** Encrypts with `key`; which key that is, the caller decides (see key-agreement.ts). */
+export function seal({ id, key }: EncryptionKey, rowId: string, value: unknown): Sealed {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(rowId, 'utf8'));

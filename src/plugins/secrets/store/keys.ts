@@ -1,7 +1,8 @@
 /**
- * The encryption keys file: `{"keys": [{"id", "key": <base64 of 32 bytes>}]}`. The last key
- * encrypts, all of them decrypt, so a new key is appended, rows re-encrypted (rotateKeys), and
- * only then is the old key removed. Errors name the file and the entry, never key material.
+ * The encryption keys file: `{"keys": [{"id", "key": <base64 of 32 bytes>}]}`. All of them
+ * decrypt; the last one encrypts once every gateway holds it (key-agreement.ts), so a new key is
+ * appended, rows re-encrypted (rotateKeys), and only then is the old key removed. Errors name the
+ * file and the entry, never key material.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,13 +42,16 @@ export function keyRingFrom(content: unknown, source: string): KeyRing {
   return { keys };
 }
 
-export function loadKeyRing(file: string): KeyRing {
-  let text: string;
+/** The keys file's text; kept apart from parsing so a watcher can tell whether it changed. */
+export function readKeyFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read secrets keys file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+export function keyRingFromText(text: string, file: string): KeyRing {
   let content: unknown;
   try {
     content = JSON.parse(text);
@@ -56,6 +60,10 @@ export function loadKeyRing(file: string): KeyRing {
     throw new ConfigError(`secrets keys file ${file} is not valid JSON`);
   }
   return keyRingFrom(content, `secrets keys file ${file}`);
+}
+
+export function loadKeyRing(file: string): KeyRing {
+  return keyRingFromText(readKeyFile(file), file);
 }
 
 /** A fresh random key; the id says when it was made, so rotations read in order. */

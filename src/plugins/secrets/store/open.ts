@@ -1,7 +1,8 @@
 import { ConfigError } from '../../../config/settings.js';
 import { reportingOutages } from './outage.js';
 import { SealedSecretStore } from './sealed-store.js';
-import { DATABASE_TIMEOUT_MS, type KeyRing, type OpenOptions, type SecretStore } from './types.js';
+import type { RowStore } from './rows.js';
+import { DATABASE_TIMEOUT_MS, type KeyedSecretStore, type KeyRing, type OpenOptions } from './types.js';
 
 /** Takes our own `schema` query parameter off a PostgreSQL URL (pg would pass it to the server). */
 function schemaFromUrl(url: string): { url: string; schema: string | undefined } {
@@ -12,11 +13,24 @@ function schemaFromUrl(url: string): { url: string; schema: string | undefined }
   return { url: parsed.toString(), schema };
 }
 
+/** A gateway's store starts only with a ring that can read every row (useKeys), then publishes it. */
+async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Promise<KeyedSecretStore> {
+  const store = new SealedSecretStore(rows, keys, options.gateway);
+  if (!options.gateway) return store;
+  try {
+    await store.useKeys(keys);
+  } catch (err) {
+    await rows.close();
+    throw err;
+  }
+  return store;
+}
+
 /**
  * `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`,
  * optionally with `?schema=<name>`; `options.schema` wins over the URL's.
  */
-export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<SecretStore> {
+export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<KeyedSecretStore> {
   if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
   const timeoutMs = options.timeoutMs ?? DATABASE_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`secrets.databaseTimeoutMs must be a whole number of milliseconds, at least 1 (not ${timeoutMs})`);
@@ -25,13 +39,13 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return new SealedSecretStore(reportingOutages(openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys);
+    return sealed(reportingOutages(openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys, options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
     const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
     const rows = await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public', timeoutMs);
-    return new SealedSecretStore(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage }), keys);
+    return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage }), keys, options);
   }
   // The URL may carry a password: name only its scheme.
   throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);

@@ -20,6 +20,11 @@ const MIGRATIONS = [
    CREATE TABLE %s.secrets_bootstrap (token_hash TEXT COLLATE "C" PRIMARY KEY, key_id TEXT NOT NULL, value BYTEA NOT NULL,
      expires TIMESTAMPTZ NOT NULL, created_by TEXT NOT NULL, created TIMESTAMPTZ NOT NULL);
    CREATE INDEX secrets_bootstrap_expires ON %s.secrets_bootstrap (expires);`,
+  // Key rotation: which key ids rows use (counted per key), and each running gateway's ring.
+  `CREATE INDEX secrets_key_id ON %s.secrets (key_id);
+   CREATE INDEX secrets_bootstrap_key_id ON %s.secrets_bootstrap (key_id);
+   CREATE TABLE %s.secrets_gateway_rings (gateway_id TEXT PRIMARY KEY, key_ids TEXT NOT NULL, write_key_id TEXT NOT NULL,
+     seen TIMESTAMPTZ NOT NULL, expires TIMESTAMPTZ NOT NULL);`,
 ];
 
 /** Schema names are interpolated into SQL, so only plain identifiers are accepted. */

@@ -32,6 +32,23 @@ export interface SealedRow {
   sealed: Sealed;
 }
 
+/** Rows (secrets and bootstrap entries together) encrypted under one key id. */
+export interface KeyUsage {
+  keyId: string;
+  rows: number;
+}
+
+/** What a running gateway publishes of its key ring; no key material, only ids. */
+export interface PublishedRing {
+  gatewayId: string;
+  /** Its ring's key ids, oldest first. */
+  keyIds: string[];
+  /** The key it encrypts new rows with. */
+  writeKeyId: string;
+  /** Seconds since it last published (by the database's clock). */
+  ageSec: number;
+}
+
 export interface RowStore {
   /** 'created' when no live secret had the name (an expired, unswept one is replaced). */
   upsertSecret(name: string, value: StoredValue, clientId: string, now: Date): Promise<'created' | 'updated'>;
@@ -54,5 +71,16 @@ export interface RowStore {
   reseal(table: SealedTable, id: string, from: Sealed, to: Sealed): Promise<boolean>;
   /** A trivial round trip to the database; rejects when it is unreachable or broken. */
   ping(): Promise<void>;
+  /** Rows per key id, over every sealed table, expired rows included (they still hold ciphertext). */
+  keyUsage(): Promise<KeyUsage[]>;
+  /**
+   * Creates or refreshes a gateway's entry, live for `validSec` from now by the database's clock
+   * (replicas' clocks may disagree), and removes expired entries (gateways that died).
+   */
+  publishRing(gatewayId: string, keyIds: readonly string[], writeKeyId: string, validSec: number): Promise<void>;
+  /** Entries still live; expired ones are ignored. */
+  liveRings(): Promise<PublishedRing[]>;
+  /** A gateway closing takes its entry away. */
+  retractRing(gatewayId: string): Promise<void>;
   close(): Promise<void>;
 }

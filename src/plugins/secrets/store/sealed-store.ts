@@ -3,14 +3,18 @@
  * bootstrap tokens and continuation tokens, and rotates keys; the RowStore beneath only sees
  * ciphertext and token hashes.
  */
+import { ConfigError } from '../../../config/settings.js';
 import { seal, unseal } from './cipher.js';
+import { HEARTBEATS_VALID, RotationRefused, gatewaysBehind, keysStillNeeded, writeKeyFor } from './key-agreement.js';
 import { newestKey } from './keys.js';
-import type { RowStore, SealedTable } from './rows.js';
+import type { PublishedRing, RowStore, SealedTable } from './rows.js';
 import { decodeContinuation, encodeContinuation, hashBootstrapToken, newBootstrapToken } from './tokens.js';
-import type { AuditEntry, KeyRing, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
+import type { AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, Page, PageOptions, SecretRecord } from './types.js';
 
 /** Rows re-encrypted per read during rotation. */
 const ROTATION_BATCH = 100;
+/** Passes over the tables: the later ones catch writes sealed under an older key just before it. */
+const ROTATION_PASSES = 5;
 
 /** The row identity bound into each ciphertext as additional authenticated data. */
 function rowIdOf(table: SealedTable, id: string): string {
@@ -30,11 +34,73 @@ function asObject(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export class SealedSecretStore implements SecretStore {
-  constructor(private readonly rows: RowStore, private readonly keys: KeyRing) {}
+const idList = (ring: KeyRing) => ring.keys.map((key) => `"${key.id}"`).join(', ');
+
+export class SealedSecretStore implements KeyedSecretStore {
+  private keys: KeyRing;
+  /** The key new rows are sealed with (key-agreement.ts writeKeyFor). */
+  private writeKey: EncryptionKey;
+  private ringWork: Promise<void> = Promise.resolve();
+  private closed: Promise<void> | undefined;
+
+  /** A store serving a gateway publishes its ring as `gateway`; an admin tool's store does not. */
+  constructor(private readonly rows: RowStore, keys: KeyRing, private readonly gateway?: GatewayIdentity) {
+    this.keys = keys;
+    this.writeKey = newestKey(keys);
+  }
+
+  get keyIds(): string[] {
+    return this.keys.keys.map((key) => key.id);
+  }
+
+  useKeys(ring: KeyRing): Promise<void> {
+    newestKey(ring); // an empty ring is refused before anything else
+    return this.oneAtATime(async () => {
+      const [usage, others] = await Promise.all([this.rows.keyUsage(), this.otherGateways()]);
+      const needed = keysStillNeeded(ring.keys.map((key) => key.id), usage, others);
+      if (needed.length > 0) {
+        throw new ConfigError(`key ring ${idList(ring)} refused: ${needed.join('; ')}. Keep every such key until secrets rotate-keys has moved its rows`);
+      }
+      this.keys = ring;
+      this.writeKey = writeKeyFor(ring, others);
+      await this.publish();
+    });
+  }
+
+  publishRing(): Promise<void> {
+    return this.oneAtATime(async () => {
+      const others = await this.otherGateways();
+      this.writeKey = writeKeyFor(this.keys, others);
+      await this.publish();
+    });
+  }
+
+  /**
+   * Ring changes and heartbeats in turn: a heartbeat that read the other gateways before a
+   * reload must not pick its write key from the ring the reload replaced, nor publish after it.
+   */
+  private oneAtATime(work: () => Promise<void>): Promise<void> {
+    const done = this.ringWork.then(work);
+    this.ringWork = done.catch(() => undefined);
+    return done;
+  }
+
+  async keyStatus(): Promise<KeyStatus> {
+    const [usage, gateways] = await Promise.all([this.rows.keyUsage(), this.rows.liveRings()]);
+    return { keyIds: this.keyIds, usage, gateways };
+  }
+
+  private async otherGateways(): Promise<PublishedRing[]> {
+    return (await this.rows.liveRings()).filter((entry) => entry.gatewayId !== this.gateway?.id);
+  }
+
+  private async publish(): Promise<void> {
+    if (!this.gateway) return;
+    await this.rows.publishRing(this.gateway.id, this.keyIds, this.writeKey.id, this.gateway.heartbeatSec * HEARTBEATS_VALID);
+  }
 
   put(name: string, secret: Record<string, unknown>, expires: Date, clientId: string): Promise<'created' | 'updated'> {
-    const sealed = seal(this.keys, rowIdOf('secrets', name), secret);
+    const sealed = seal(this.writeKey, rowIdOf('secrets', name), secret);
     return this.rows.upsertSecret(name, { sealed, expires }, clientId, new Date());
   }
 
@@ -73,7 +139,7 @@ export class SealedSecretStore implements SecretStore {
   async createBootstrap(data: Record<string, unknown>, expires: Date, clientId: string): Promise<string> {
     const token = newBootstrapToken();
     const tokenHash = hashBootstrapToken(token);
-    const sealed = seal(this.keys, rowIdOf('bootstrap', tokenHash), data);
+    const sealed = seal(this.writeKey, rowIdOf('bootstrap', tokenHash), data);
     await this.rows.insertBootstrap(tokenHash, { sealed, expires }, clientId, new Date());
     return token;
   }
@@ -91,29 +157,53 @@ export class SealedSecretStore implements SecretStore {
   }
 
   async rotateKeys(): Promise<number> {
-    const current = newestKey(this.keys).id;
+    const newest = newestKey(this.keys);
+    const [usage, live] = await Promise.all([this.rows.keyUsage(), this.rows.liveRings()]);
+    const needed = keysStillNeeded(this.keyIds, usage, []);
+    if (needed.length > 0) throw new RotationRefused(`the keys file lacks keys still in use (${needed.join('; ')}): put them back first`);
+    const behind = gatewaysBehind(newest.id, live);
+    if (behind.length > 0) throw new RotationRefused(`not rotating: ${behind.join('; ')}`);
     let rewritten = 0;
+    for (let pass = 0; pass < ROTATION_PASSES; pass += 1) {
+      const { found, resealed } = await this.rotationPass(newest);
+      rewritten += resealed;
+      if (found === 0) return rewritten;
+    }
+    throw new RotationRefused(`rows under older keys kept appearing after ${ROTATION_PASSES} passes (${rewritten} rewritten): run rotate-keys again`);
+  }
+
+  /** Re-encrypts every row not under `newest`; a row a concurrent write replaced is left to it. */
+  private async rotationPass(newest: EncryptionKey): Promise<{ found: number; resealed: number }> {
+    let found = 0;
+    let resealed = 0;
     for (const table of ['secrets', 'bootstrap'] as const) {
       let after: string | undefined;
       for (;;) {
-        const batch = await this.rows.rowsNotUnder(table, current, after, ROTATION_BATCH);
+        const batch = await this.rows.rowsNotUnder(table, newest.id, after, ROTATION_BATCH);
+        found += batch.length;
         for (const row of batch) {
           const rowId = rowIdOf(table, row.id);
           const value = unseal(this.keys, rowId, row.sealed, labelOf(table, row.id));
-          if (await this.rows.reseal(table, row.id, row.sealed, seal(this.keys, rowId, value))) rewritten += 1;
+          if (await this.rows.reseal(table, row.id, row.sealed, seal(newest, rowId, value))) resealed += 1;
         }
         if (batch.length < ROTATION_BATCH) break;
         after = batch[batch.length - 1]!.id;
       }
     }
-    return rewritten;
+    return { found, resealed };
   }
 
   ping(): Promise<void> {
     return this.rows.ping();
   }
 
+  /** Once; later calls wait for the first. */
   close(): Promise<void> {
-    return this.rows.close();
+    this.closed ??= (async () => {
+      // Best effort: an entry left behind expires after HEARTBEATS_VALID heartbeats anyway.
+      if (this.gateway) await this.rows.retractRing(this.gateway.id).catch(() => undefined);
+      await this.rows.close();
+    })();
+    return this.closed;
   }
 }

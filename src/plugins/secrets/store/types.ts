@@ -1,3 +1,5 @@
+import type { KeyUsage, PublishedRing } from './rows.js';
+
 /**
  * The contract between the secrets API and its storage. Two implementations (SQLite, PostgreSQL)
  * satisfy it; the API never sees SQL, keys or ciphertext.
@@ -50,11 +52,43 @@ export interface SecretStore {
   claimBootstrap(token: string, now?: Date): Promise<Record<string, unknown> | undefined>;
   /** True when an entry was there to discard. */
   discardBootstrap(token: string): Promise<boolean>;
-  /** Re-encrypt every row not under the newest key; returns rows rewritten. */
+  /**
+   * Re-encrypt every row not under the newest key; returns rows rewritten. RotationRefused
+   * (nothing rewritten) while a live gateway does not yet encrypt with that key, or when the
+   * ring lacks a key rows still use.
+   */
   rotateKeys(): Promise<number>;
   /** For /__heartbeat__: resolves when the database answers a trivial query within the deadline. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The encrypting stores openSecretStore makes: a SecretStore whose key ring changes while it
+ * serves. Apart from SecretStore so that a store of another kind (the plugin takes any) need
+ * not know about keys.
+ */
+export interface KeyedSecretStore extends SecretStore {
+  /** The ring's key ids, oldest first. */
+  readonly keyIds: string[];
+  /**
+   * Replace the ring without a restart. ConfigError, the old ring kept, when the new one lacks
+   * a key that stored rows or a live gateway's writes still use. Publishes the ring.
+   */
+  useKeys(ring: KeyRing): Promise<void>;
+  /** The gateway's heartbeat: re-reads the other gateways' rings, picks the write key, publishes. */
+  publishRing(): Promise<void>;
+  /** Rows per key id, and the live gateways' rings. */
+  keyStatus(): Promise<KeyStatus>;
+  /** Also withdraws the gateway's published ring. */
+  close(): Promise<void>;
+}
+
+export interface KeyStatus {
+  /** This store's ring. */
+  keyIds: string[];
+  usage: KeyUsage[];
+  gateways: PublishedRing[];
 }
 
 export interface EncryptionKey {
@@ -80,6 +114,15 @@ export interface OpenOptions {
    * on PostgreSQL also the connect, query and statement timeouts. Default DATABASE_TIMEOUT_MS.
    */
   timeoutMs?: number;
+  /** A serving gateway: its ring is checked against what rows use, then published. */
+  gateway?: GatewayIdentity;
+}
+
+export interface GatewayIdentity {
+  /** Unique per process, e.g. host:pid:random. */
+  id: string;
+  /** How often it publishes its ring; the entry stays live for HEARTBEATS_VALID of them. */
+  heartbeatSec: number;
 }
 
 /** Well inside the time a client or load balancer waits for an answer. */

@@ -1,10 +1,13 @@
-/** Keys: rotation, unknown keys, rows bound to their identity, nothing stored in plaintext. */
+/** Keys: rotation, unknown keys, rows bound to their identity, nothing stored in plaintext; gateways agreeing on keys in suite-rotation.ts. */
 import type { Test } from 'tap';
 import { DecryptionError, generateKey } from '../../../../src/plugins/secrets/store/index.js';
 import type { StoreBackend } from './backend.js';
 import { freshStore, inMinutes, storeOn } from './fixtures.js';
+import { rotationSuite } from './suite-rotation.js';
 
 export function keysSuite(t: Test, backend: StoreBackend): void {
+  rotationSuite(t, backend);
+
   t.test('rotate keys: old rows read, rotation rewrites them, then the old key can go', async (t) => {
     const { db, keys: oldRing, store: oldStore } = await freshStore(t, backend);
     const [oldKey, newKey] = [oldRing.keys[0]!, generateKey()];
