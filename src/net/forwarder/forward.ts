@@ -125,6 +125,8 @@ class Forwarding<T extends ForwardTarget, C> implements AttemptOwner {
       if (renewal) {
         this.renewed = true;
         if (this.body.replayable) {
+          // awaited once the refusal is read (onDropped); a failure before then is not unhandled
+          renewal.catch(() => {});
           this.renewal = renewal;
           return false;
         }
