@@ -7,13 +7,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
 import type { IdentityHeaders } from '../../core/identity-headers.js';
-import { forward, type Forwarder } from './forward.js';
-import { clientResponseHeaders } from './hop-headers.js';
+import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
+import type { Forwarder } from '../../net/forwarder/forwarder.js';
+import { forward } from '../../net/forwarder/forward.js';
+import { clientResponseHeaders } from './response-headers.js';
 import type { Target, TargetResolver } from './target.js';
 
 export interface ProxyHandlerParts {
   resolver: TargetResolver;
-  forwarder: Forwarder;
+  forwarder: Forwarder<Target, SigningIdentity>;
   holder: CredentialHolder;
   headersFor: IdentityHeaders;
 }
@@ -42,19 +44,8 @@ export function proxyHandler({ resolver, forwarder, holder, headersFor }: ProxyH
     } catch (err) {
       return failed(reply, err as Error);
     }
-    const res = reply.raw;
-    forward(forwarder, request.raw, res, target, (statusCode, rawHeaders, identity) => {
-      // from here the answer is written straight to the socket; onResponse hooks and the
-      // request log still run, on the response's finish
-      reply.hijack();
-      try {
-        res.writeHead(statusCode, clientResponseHeaders(rawHeaders, ownHeaders(identity), target.url));
-      } catch (err) {
-        // a header Node refuses to send: nothing sensible can reach the client any more (the
-        // response's close cancels the upstream request)
-        request.log.warn({ upstream: target.origin, error: (err as Error).message }, 'upstream answer cannot be passed on');
-        res.destroy();
-      }
+    forward(forwarder, request.raw, reply.raw, target, (statusCode, rawHeaders, identity) => {
+      writeForwardedHead(request, reply, statusCode, clientResponseHeaders(rawHeaders, ownHeaders(identity), target.url), target.origin);
     }, (err) => failed(reply, err, target.url), request.log);
   };
 }

@@ -3,32 +3,29 @@
  * target, signed with the gateway's current credentials, bodies streaming both ways.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { Agent, type Dispatcher } from 'undici';
-import type { CredentialHolder } from '../../core/holder.js';
+import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
 import { identityHeaders } from '../../core/identity-headers.js';
 import { errorRenderer } from '../../fastify/errors.js';
+import { createForwarder, type CredentialSource, type ForwardingOptions } from '../../net/forwarder/forwarder.js';
 import { versionInfo } from '../../routes/dockerflow.js';
-import type { Forwarder } from './forward.js';
 import { proxyHandler } from './handler.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { TargetResolver } from './target.js';
+import { TargetResolver, type Target } from './target.js';
 
-export interface ProxyPluginOptions {
+export interface ProxyPluginOptions extends ForwardingOptions {
   holder: CredentialHolder;
   rootUrl: string;
   /** Hosts the hostname form may reach (exact or `*.suffix`); [] = any, as taskcluster-proxy. */
   allowedHosts?: string[];
-  retry?: Partial<RetryPolicy>;
-  /** Request bodies up to this size are buffered and replayed on retry (default 1 MiB). */
-  bufferLimit?: number;
-  /** Upstream response-header and body-idle timeout (default 5 minutes). */
-  timeoutMs?: number;
-  /** Connections per upstream origin (default 128). */
-  connections?: number;
   /** Log every proxied request at info (Fastify's request log); default only warnings and errors. */
   logRequests?: boolean;
-  /** Send through this dispatcher instead of the plugin's own pool (tests route hostnames with it). */
-  dispatcher?: Dispatcher;
+}
+
+/** Each attempt signed with the identity the holder has at that moment: a fresh Hawk header. */
+function hawkSigning(holder: CredentialHolder): CredentialSource<Target, SigningIdentity> {
+  return {
+    current: () => holder.current,
+    authorization: (identity, method, target) => identity.signer.header({ method, host: target.host, port: target.port, resource: target.path }),
+  };
 }
 
 /** Levels below warn, lifted to warn for proxied requests unless logRequests. */
@@ -38,16 +35,9 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
   await app.register(errorRenderer);
   const resolver = new TargetResolver(options.rootUrl, options.allowedHosts);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
-  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
-  const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 128, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  if (!options.dispatcher) app.addHook('onClose', () => dispatcher.destroy());
-  const forwarder: Forwarder = {
-    dispatcher,
-    holder: options.holder,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    bufferLimit: options.bufferLimit ?? 1024 * 1024,
-    timeoutMs,
-  };
+  // a body sent without a Content-Type is JSON, as taskcluster-proxy has it (Taskcluster issue #3521)
+  const { forwarder, close } = createForwarder(options, hawkSigning(options.holder), 'application/json');
+  app.addHook('onClose', close);
 
   // bodies are forwarded as they arrive, whatever their type: nothing here parses them
   app.removeAllContentTypeParsers();

@@ -9,15 +9,13 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { defaultPort } from '../../core/hawk.js';
+import type { ForwardTarget } from '../../net/forwarder/forwarder.js';
 
-export interface Target {
-  /** scheme://host[:port], the undici origin. */
-  origin: string;
+/** Where a request goes (its origin is also its label), and what its Hawk MAC covers. */
+export interface Target extends ForwardTarget {
   /** Lower-case host name and port, as the Hawk MAC covers them. */
   host: string;
   port: number;
-  /** Path plus query, exactly as it goes upstream. */
-  path: string;
   /** The full target URL (X-Taskcluster-Endpoint). */
   url: string;
 }
@@ -37,7 +35,7 @@ function originOf(url: URL): Origin {
 }
 
 function target(origin: Origin, path: string): Target {
-  return { origin: origin.origin, host: origin.host, port: origin.port, path, url: origin.origin + path };
+  return { origin: origin.origin, label: origin.origin, host: origin.host, port: origin.port, path, url: origin.origin + path };
 }
 
 /** A service (or host) name from the path: a valid DNS name, else 404. */

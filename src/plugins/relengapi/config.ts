@@ -3,8 +3,8 @@
  * task's permissions, preparing the token manager and the connection pool to the services).
  */
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'undici';
 import { ConfigError, requireSetting } from '../../config/settings.js';
+import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
 import { definePluginModule } from '../module.js';
 import { relengapiPlugin, type RelengapiPluginOptions } from './index.js';
 import { fetchTaskPermissions, NoPermissionsError } from './permissions.js';
@@ -29,6 +29,8 @@ export const relengapiSchema = {
     routes: { doc: 'Services as /<path prefix>=<base URL>, comma-separated; the prefix is removed when forwarding', format: Array, default: ORIGINAL_ROUTES, env: 'GATEWAY_RELENGAPI_ROUTES', arg: 'relengapi-route' },
     tokenLifetimeMs: { doc: 'Lifetime asked for each temporary token', format: 'nat', default: 600_000, env: 'GATEWAY_RELENGAPI_TOKEN_LIFETIME_MS', arg: 'relengapi-token-lifetime-ms' },
     renewBeforeMs: { doc: 'Renew a temporary token this long before it expires', format: 'nat', default: 10_000, env: 'GATEWAY_RELENGAPI_RENEW_BEFORE_MS', arg: 'relengapi-renew-before-ms' },
+    // the same retries, timeouts and held bodies as the Hawk proxy, set apart from its
+    ...forwardingSchema('relengapi'),
     startWithoutPermissions: {
       doc: 'When the task does not exist or grants no RelengAPI permission, start anyway and answer 403 (default: refuse to start)',
       format: Boolean,
@@ -55,6 +57,7 @@ export const relengapiModule = definePluginModule({
   name: 'relengapi',
   schema: relengapiSchema,
   async create({ relengapi: settings }, services) {
+    const { bufferLimit, timeoutMs, connections, retry } = checkForwardingSettings(settings, 'relengapi');
     const taskId = requireSetting(settings.taskId, 'relengapi.taskId', 'the task whose scopes grant the permissions');
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', '--root-url: the deployment whose queue holds the task');
     const token = await permanentToken(settings);
@@ -87,8 +90,7 @@ export const relengapiModule = definePluginModule({
       lifetimeMs: settings.tokenLifetimeMs,
       renewBeforeMs: settings.renewBeforeMs,
     });
-    const dispatcher = new Agent();
-    const options: RelengapiPluginOptions = { routes, tokens, dispatcher };
+    const options: RelengapiPluginOptions = { routes, tokens, bufferLimit, timeoutMs, connections, retry };
     return {
       plugin: relengapiPlugin,
       options,
@@ -96,7 +98,6 @@ export const relengapiModule = definePluginModule({
       heartbeat: async () => {
         await tokens.token();
       },
-      close: () => dispatcher.close(),
     };
   },
 });

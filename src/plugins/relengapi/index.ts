@@ -5,8 +5,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { errorRenderer } from '../../fastify/errors.js';
+import { createForwarder } from '../../net/forwarder/forwarder.js';
 import type { ServiceRoute } from './routes.js';
-import { serviceProxyHandler, type ServiceProxyOptions } from './service-proxy.js';
+import { serviceProxyHandler, temporaryTokens, type ServiceProxyOptions } from './service-proxy.js';
 
 export type RelengapiPluginOptions =
   | ({ refusal?: undefined } & ServiceProxyOptions)
@@ -14,17 +15,21 @@ export type RelengapiPluginOptions =
 
 export const relengapiPlugin: FastifyPluginAsync<RelengapiPluginOptions> = async (app, options) => {
   await app.register(errorRenderer);
-  // bodies stream to the service untouched: leave them unread here
+  // bodies are forwarded as they arrive: leave them unread here
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  const { refusal } = options;
-  const handler =
-    refusal === undefined
-      ? serviceProxyHandler(options)
-      : async () => {
-          throw new GatewayError('ForbiddenRequest', refusal);
-        };
+  let handler;
+  if (options.refusal === undefined) {
+    const { forwarder, close } = createForwarder(options, temporaryTokens(options.tokens));
+    app.addHook('onClose', close);
+    handler = serviceProxyHandler(options.routes, forwarder);
+  } else {
+    const { refusal } = options;
+    handler = async () => {
+      throw new GatewayError('ForbiddenRequest', refusal);
+    };
+  }
   for (const { prefix } of options.routes) {
     app.all(prefix, handler);
     app.all(`${prefix}/*`, handler);

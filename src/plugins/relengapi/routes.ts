@@ -4,6 +4,7 @@
  * normalisation), as the original's prefix stripping did.
  */
 import { ConfigError } from '../../config/settings.js';
+import type { ForwardTarget } from '../../net/forwarder/forwarder.js';
 
 export interface ServiceRoute {
   /** Path prefix: one or more `/segment`s, without a trailing `/`. */
@@ -14,11 +15,8 @@ export interface ServiceRoute {
   basePath: string;
 }
 
-export interface UpstreamTarget {
+export interface UpstreamTarget extends ForwardTarget {
   route: ServiceRoute;
-  origin: string;
-  /** Path and query to request from `origin`. */
-  path: string;
 }
 
 /** Parse `'/prefix=https://base'` entries; ConfigError naming `setting` when one is malformed. */
@@ -63,5 +61,5 @@ export function resolveUpstream(routes: readonly ServiceRoute[], rawUrl: string)
   if (!best) return undefined;
   const rest = rawUrl.slice(best.prefix.length);
   const path = best.basePath + rest;
-  return { route: best, origin: best.origin, path: path.startsWith('/') ? path : `/${path}` };
+  return { route: best, origin: best.origin, path: path.startsWith('/') ? path : `/${path}`, label: `RelengAPI service ${best.prefix} (${best.origin})` };
 }

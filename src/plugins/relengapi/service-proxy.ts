@@ -1,48 +1,44 @@
 /**
- * The request handler: find the service, attach a temporary token, forward, and when the service
- * rejects the token (401) renew it and, if the request can be replayed (no body), send it once more.
+ * The request handler: find the service and forward to it (src/net/forwarder) with the current
+ * temporary token. When the service refuses the token (401), it is renewed, and a request whose
+ * body is held is sent once more with the new one; otherwise the 401 is the answer.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.js';
-import { hasBody } from '../../net/message-body.js';
-import { forwardToService, responseHeaders } from './forward.js';
-import { resolveUpstream, type ServiceRoute } from './routes.js';
+import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
+import type { CredentialSource, Forwarder, ForwardingOptions } from '../../net/forwarder/forwarder.js';
+import { forward } from '../../net/forwarder/forward.js';
+import { forwardableRawHeaders } from '../../net/hop-headers.js';
+import { resolveUpstream, type ServiceRoute, type UpstreamTarget } from './routes.js';
 import type { TemporaryTokenManager } from './token-manager.js';
 
-export type ServiceProxyOptions = {
+export type ServiceProxyOptions = ForwardingOptions & {
   routes: ServiceRoute[];
   tokens: TemporaryTokenManager;
-  dispatcher: Dispatcher;
 };
 
-export function serviceProxyHandler({ routes, tokens, dispatcher }: ServiceProxyOptions) {
-  return async function proxyToService(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+/** Each attempt carries the token current then; a 401 renews it (one renewal for a burst of them). */
+export function temporaryTokens(tokens: TemporaryTokenManager): CredentialSource<UpstreamTarget, string> {
+  return {
+    current: () => tokens.token(),
+    authorization: (token) => `Bearer ${token}`,
+    renewAfter: (statusCode, token) => (statusCode === 401 ? tokens.tokenAfterRejection(token) : undefined),
+  };
+}
+
+export function serviceProxyHandler(routes: readonly ServiceRoute[], forwarder: Forwarder<UpstreamTarget, string>) {
+  return function proxyToService(request: FastifyRequest, reply: FastifyReply): void {
     const rawUrl = request.raw.url ?? '/';
     const target = resolveUpstream(routes, rawUrl);
     if (!target) {
       // the router matched a decoded path; only a literal prefix is proxied
-      throw new GatewayError('ResourceNotFound', `No RelengAPI service for ${rawUrl.split('?')[0]} (prefixes: ${routes.map((r) => r.prefix).join(', ')})`);
+      reply.send(new GatewayError('ResourceNotFound', `No RelengAPI service for ${rawUrl.split('?')[0]} (prefixes: ${routes.map((r) => r.prefix).join(', ')})`));
+      return;
     }
-    const clientGone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) clientGone.abort();
-    });
-    const send = (token: string) => forwardToService({ dispatcher, target, request: request.raw, token, signal: clientGone.signal });
-
-    const token = await tokens.token();
-    let answer = await send(token);
-    if (answer.statusCode === 401) {
-      const renewed = tokens.tokenAfterRejection(token);
-      if (hasBody(request.raw)) {
-        // the body is spent: pass the 401 on, and let the next request use the new token
-        renewed.catch((err: Error) => request.log.warn({ err }, 'renewing the RelengAPI token after a 401 failed'));
-      } else {
-        await answer.body.dump();
-        answer = await send(await renewed);
-      }
-    }
-    reply.code(answer.statusCode).headers(responseHeaders(answer.headers));
-    return reply.send(answer.body);
+    forward(forwarder, request.raw, reply.raw, target, (statusCode, rawHeaders) => {
+      writeForwardedHead(request, reply, statusCode, forwardableRawHeaders(rawHeaders), target.label);
+    }, (err) => {
+      if (!reply.sent) reply.send(err);
+    }, request.log);
   };
 }

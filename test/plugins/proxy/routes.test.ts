@@ -1,4 +1,5 @@
-// taskcluster-proxy's routes_test, ported, and what crosses the proxy: paths, headers, redirects, errors.
+// taskcluster-proxy's routes_test, ported, and what crosses the proxy: paths, headers, errors.
+// What every forwarding plugin does (redirects, retries, timeouts, streaming): test/net/forwarder/.
 import t from 'tap';
 import { connect, type AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -6,33 +7,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
+import { rawRequest } from '../../helpers/raw-request.js';
 import { clients, permanent, startGateway } from './gateway.js';
-
-/** Send a request exactly as written (fetch refuses hop-by-hop headers) and read the whole answer. */
-function rawRequest(url: string, request: string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(new URL(url).port), '127.0.0.1');
-    let answer = '';
-    socket.on('data', (d) => (answer += d));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
 
 t.test('routes', async (t) => {
   const tc = await startFakeTaskcluster({ clients: Object.values(clients) });
   t.teardown(() => tc.close());
   const gw = await startGateway({ rootUrl: tc.rootUrl, credentials: permanent(clients.worker) });
   t.teardown(() => gw.close());
-
-  t.test('an upstream 303 comes back as it is, with its body', async (t) => {
-    tc.route({ path: '/api/queue/v1/task/x/artifacts/a', status: 303, headers: { location: 'https://storage.example.com/a' }, body: '{}\n' });
-    const res = await fetch(`${gw.url}/queue/v1/task/x/artifacts/a`, { redirect: 'manual' });
-    t.equal(res.status, 303);
-    t.equal(res.headers.get('location'), 'https://storage.example.com/a');
-    t.equal(await res.text(), '{}\n');
-  });
 
   t.test('non-canonical URLs reach the upstream byte for byte (TestNonCanonicalUrls)', async (t) => {
     for (const path of ['/queue/v1/double//slash/encode1%2F/encode2%252F/encode3%25252F', '/api/queue/v1/double//slash/encode1%2F/encode2%252F/encode3%25252F']) {

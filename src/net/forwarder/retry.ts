@@ -28,7 +28,12 @@ export function retryableStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
-/** Failures to reach the upstream or to get its answer, where another attempt may do better. */
+/**
+ * Failures to reach the upstream or to get its answer, where another attempt may do better. They
+ * include a kept-alive connection the upstream (or a balancer before it) closed or reset as the
+ * request went out on it (UND_ERR_SOCKET, ECONNRESET): undici drops that connection, so the next
+ * attempt goes out on another. A headers or body timeout is not here: the upstream had the request.
+ */
 const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
