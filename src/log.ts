@@ -48,8 +48,8 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /** Query parameters whose value is a bearer credential: a bewit, and the usual token and signed-URL names. */
 const BEARER_PARAMS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'access_token', 'sig', 'x-amz-signature', 'x-amz-security-token']);
-/** A bootstrap token in a path (`…/bootstrap/<token>`, also `%2F`-joined): the whole capability. */
-const BOOTSTRAP_TOKEN = /(\/bootstrap(?:\/|%2f))([^/?#]+)/gi;
+/** A path segment `bootstrap` joined to its token by an escaped slash (`bootstrap%2F<token>`). */
+const JOINED_SEGMENT = /^(.+?%2f)(.*)$/i;
 /** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
 const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
 /** Credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value. */
@@ -83,15 +83,34 @@ function redactQuery(query: string): string {
 }
 
 /**
+ * The token after a `bootstrap` segment, as the router reads the path (segments decoded: the
+ * route also answers `%62ootstrap/<token>`), replaced by its fingerprint; the rest as written.
+ */
+function redactBootstrapTokens(path: string): string {
+  if (!/bootstrap|%[0-9a-f]{2}/i.test(path)) return path;
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const decoded = safeDecode(segment).toLowerCase();
+    if (decoded === 'bootstrap' && i + 1 < segments.length && segments[i + 1] !== '') {
+      segments[i + 1] = loggedToken(safeDecode(segments[i + 1]!));
+      i++;
+      continue;
+    }
+    const joined = decoded.startsWith('bootstrap/') ? JOINED_SEGMENT.exec(segment) : null;
+    if (joined && safeDecode(joined[1]!).toLowerCase() === 'bootstrap/') segments[i] = joined[1]! + loggedToken(safeDecode(joined[2]!));
+  }
+  return segments.join('/');
+}
+
+/**
  * A URL as logs may show it: the values of bearer query parameters (`bewit` and the like, the
  * name matched however it is percent-encoded) replaced, bootstrap tokens in the path replaced
  * by their fingerprint, credentials of an embedded URL removed.
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q))
-    .replace(BOOTSTRAP_TOKEN, (_, prefix: string, token: string) => prefix + loggedToken(safeDecode(token)))
-    .replace(BEWIT_IN_PATH, `$1${CENSOR}`);
+  const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q)).replace(BEWIT_IN_PATH, `$1${CENSOR}`);
   return (q < 0 ? path : `${path}?${redactQuery(url.slice(q + 1))}`).replace(USERINFO, `$1${CENSOR}@`);
 }
 

@@ -25,6 +25,7 @@ const PASSWORD = unique('password');
 const bearerPaths = (prefix: string) => [
   `${prefix}/api/secrets/v1/bootstrap/${TOKEN}`,
   `${prefix}/secrets/v1/bootstrap%2F${TOKEN}?x=1`,
+  `${prefix}/api/secrets/v1/%62ootstrap/${TOKEN}`,
   `${prefix}/thing?a=1&bewit=${BEWIT}&b=2`,
   `${prefix}/thing?%62ewit=${BEWIT}`,
   `${prefix}/thing?access_token=${ACCESS}&Token=${ACCESS}`,
@@ -76,6 +77,7 @@ t.test('secrets plugin, in an app whose logger has no serializer of ours: its ow
   await sendAll(gw.rootUrl, '', [
     `/api/secrets/v1/bootstrap/${TOKEN}`,
     `/api/secrets/v1/bootstrap/${TOKEN}?bewit=${BEWIT}`,
+    `/api/secrets/v1/%62ootstrap/${TOKEN}`,
     `/api/secrets/v1/secret/x?%62ewit=${BEWIT}&access_token=${ACCESS}`,
   ]);
   assertRedacted(t, gw.logText(), 'secrets', false);

@@ -33,6 +33,15 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   504: 'UpstreamTimeout',
 };
 
+/**
+ * Fastify's messages that quote the request (the whole URL, with any bewit or bootstrap token in
+ * it) are replaced by ones that do not: an error body echoes no bearer material.
+ */
+const INPUT_FREE_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'The URL has a percent-escape that does not decode (such as %zz)',
+  FST_ERR_MAX_PARAM_LENGTH: 'A URL parameter is longer than this gateway accepts',
+};
+
 /** Any error as a GatewayError: ours as they are, Fastify's by their status, others as 500. */
 export function toGatewayError(err: FastifyError | Error): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -41,7 +50,7 @@ export function toGatewayError(err: FastifyError | Error): GatewayError {
     return new GatewayError('InputValidationError', `Request input does not match its schema: ${err.message}`);
   }
   const code = fastifyError.statusCode !== undefined ? CODE_FOR_STATUS[fastifyError.statusCode] : undefined;
-  if (code && fastifyError.statusCode! < 500) return new GatewayError(code, err.message);
+  if (code && fastifyError.statusCode! < 500) return new GatewayError(code, INPUT_FREE_MESSAGES[fastifyError.code] ?? err.message);
   if (code) return new GatewayError(code, err.message, undefined, { cause: err });
   return new GatewayError('InternalServerError', 'Internal Server Error', undefined, { cause: err });
 }

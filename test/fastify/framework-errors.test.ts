@@ -68,15 +68,16 @@ const rootRows: Row[] = [
 ];
 
 const secretsRows: Row[] = [
-  { name: 'undecodable URL (%zz)', raw: request('GET /api/secrets/v1/secret/a%zz HTTP/1.1'), status: 400, code: 'InputError', message: "'/api/secrets/v1/secret/a%zz' is not a valid url component", method: 'GET' },
-  { name: 'param over maxParamLength', raw: request(`GET /api/secrets/v1/bootstrap/${'t'.repeat(101)} HTTP/1.1`), status: 414, code: 'URITooLong', message: `'/api/secrets/v1/bootstrap/${'t'.repeat(101)}' is exceeding the max param length`, method: 'GET' },
+  { name: 'undecodable URL (%zz)', raw: request('GET /api/secrets/v1/secret/a%zz HTTP/1.1'), status: 400, code: 'InputError', message: 'The URL has a percent-escape that does not decode (such as %zz)', method: 'GET' },
+  { name: 'undecodable URL with a bewit: not echoed', raw: request('GET /api/secrets/v1/secret/a%zz?bewit=SECRETBEWIT HTTP/1.1'), status: 400, code: 'InputError', message: 'The URL has a percent-escape that does not decode (such as %zz)', method: 'GET' },
+  { name: 'param over maxParamLength', raw: request(`GET /api/secrets/v1/bootstrap/${'t'.repeat(101)} HTTP/1.1`), status: 414, code: 'URITooLong', message: 'A URL parameter is longer than this gateway accepts', method: 'GET' },
   { name: 'body over the 10 MB limit', raw: request('PUT /api/secrets/v1/secret/x HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10485761'), status: 413, code: 'PayloadTooLarge', message: 'Request body is too large', method: 'PUT', params: { name: 'x' } },
   { name: 'unsupported media type', raw: request('PUT /api/secrets/v1/secret/x HTTP/1.1\r\nContent-Type: text/xml', '<x/>'), status: 400, code: 'InputError', message: 'Unsupported Media Type', method: 'PUT', params: { name: 'x' } },
   { name: 'unknown secrets route', raw: request('GET /api/secrets/v1/nope HTTP/1.1'), status: 404, code: 'ResourceNotFound', message: 'No route for GET /api/secrets/v1/nope', method: 'GET' },
 ];
 
 const proxyRows: Row[] = [
-  { name: 'undecodable URL on the proxy', raw: request('GET /queue/v1/a%zz HTTP/1.1'), status: 400, code: 'InputError', message: "'/queue/v1/a%zz' is not a valid url component", method: 'GET' },
+  { name: 'undecodable URL on the proxy', raw: request('GET /queue/v1/a%zz HTTP/1.1'), status: 400, code: 'InputError', message: 'The URL has a percent-escape that does not decode (such as %zz)', method: 'GET' },
   { name: 'PUT /credentials nested too deep', raw: request('PUT /credentials HTTP/1.1', deep), status: 400, code: 'InputError', message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, method: 'PUT' },
 ];
 

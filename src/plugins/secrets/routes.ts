@@ -39,6 +39,9 @@ export function declareRoutes(app: FastifyInstance, routes: readonly ApiRoute[])
       url: route.url,
       schema: route.schema ?? {},
       config: { name: route.name, scopes: route.scopes, scopeParams: route.scopeParams, audit: route.audit },
+      // Fastify's implied HEAD runs the GET handler: a HEAD (a link checker, `curl -I`) would
+      // claim a single-use bootstrap secret and throw its data away. The API declares no HEAD.
+      exposeHeadRoute: false,
       handler: route.handler,
     });
   }

@@ -35,6 +35,11 @@ t.test('create with the scope, claim once without Hawk, discard, expire', async 
   t.same(second.body.requestInfo.params, { token: '(OMITTED)' }, 'the error body does not echo the token');
   t.notMatch(JSON.stringify(second.body), made.body.token);
 
+  const probed = await create(gw, { data: { x: 1 } });
+  const head = await fetch(`${gw.rootUrl}/api/secrets/v1/bootstrap/${probed.body.token}`, { method: 'HEAD' });
+  t.equal(head.status, 404, 'HEAD is no claim: the API declares no HEAD route');
+  t.same(await claim(gw, probed.body.token), { status: 200, body: { data: { x: 1 } } }, 'the secret is still there after a HEAD');
+
   const discarded = await create(gw, { data: { x: 1 } });
   t.same(await claim(gw, discarded.body.token, 'DELETE'), { status: 200, body: {} });
   t.equal((await claim(gw, discarded.body.token)).status, 404, 'discarded unread');
