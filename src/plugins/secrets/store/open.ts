@@ -39,7 +39,7 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return sealed(reportingOutages(openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys, options);
+    return sealed(reportingOutages(await openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys, options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);

@@ -1,13 +1,15 @@
 /**
- * SQLite rows (better-sqlite3): one file, WAL so readers never wait for the writer, a busy
- * timeout so two processes on one file take turns. Calls are synchronous; the async RowStore
- * methods simply return their results. Times are stored as epoch milliseconds.
+ * SQLite rows (better-sqlite3): one file, WAL so readers never wait for the writer. Calls are
+ * synchronous and never wait for a lock: two processes on one file take turns through
+ * sqlite-lock.ts, which tries a locked call again asynchronously. Times are stored as epoch
+ * milliseconds.
  */
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
 import { databaseUnavailable } from './outage.js';
+import { whenUnlocked } from './sqlite-lock.js';
 import { SEALED_TABLES, type AuditRow, type KeyUsage, type PublishedRing, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
@@ -28,6 +30,9 @@ const MIGRATIONS = [
      seen INTEGER NOT NULL, expires INTEGER NOT NULL);`,
 ];
 
+/** The RowStore's methods as the synchronous calls that whenUnlocked repeats. */
+type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+
 interface ValueRow { key_id: string; value: Buffer; expires: number }
 
 function storedValue(row: ValueRow): StoredValue {
@@ -46,7 +51,7 @@ function migrate(db: Database.Database): void {
 }
 
 /**
- * Result codes of a database that cannot serve now (locked past busy_timeout, I/O failing, disk
+ * Result codes of a database that cannot serve now (locked until the deadline, I/O failing, disk
  * full, file gone or read-only), and better-sqlite3's error for a closed connection.
  */
 export function isSqliteOutage(err: unknown): boolean {
@@ -55,20 +60,27 @@ export function isSqliteOutage(err: unknown): boolean {
 }
 
 /**
- * `path` is a file (its directory is created) or `:memory:`. Calls block, so no timer can cut
- * them short: a write waiting for another process's lock gives up (SQLITE_BUSY) after `timeoutMs`.
+ * `path` is a file (its directory is created) or `:memory:`. A call that finds another process
+ * holding the lock is tried again until `timeoutMs`, then fails with SQLITE_BUSY.
  */
-export function openSqliteRows(path: string, timeoutMs: number): RowStore {
+export async function openSqliteRows(path: string, timeoutMs: number): Promise<RowStore> {
   const inMemory = path === ':memory:';
   const isNew = !inMemory && !existsSync(path);
   if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new Database(path);
+  // timeout is busy_timeout: 0, so no call blocks the event loop waiting for a lock
+  const db = new Database(path, { timeout: 0 });
   // Names and the audit trail are stored plain: a file we create is the owner's alone (SQLite
   // gives its -wal and -shm files the database file's mode).
   if (isNew) chmodSync(path, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`busy_timeout = ${timeoutMs}`);
-  migrate(db);
+  try {
+    await whenUnlocked(() => {
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+    }, timeoutMs);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   // The file this connection holds open: one deleted or replaced under a running gateway keeps
   // taking writes that the next start will not find.
   const opened = inMemory ? undefined : statSync(path);
@@ -128,51 +140,57 @@ export function openSqliteRows(path: string, timeoutMs: number): RowStore {
     return names.length;
   });
 
-  return {
+  const calls: Synchronous<Omit<RowStore, 'close'>> = {
     // Immediate transactions take the write lock up front: a deferred one that reads first can
     // fail with SQLITE_BUSY when another process writes in between.
-    upsertSecret: async (name, value, clientId, now) => upsertWithAudit.immediate(name, value, clientId, now),
-    readSecret: async (name, now) => {
+    upsertSecret: (name, value, clientId, now) => upsertWithAudit.immediate(name, value, clientId, now),
+    readSecret: (name, now) => {
       const row = liveSecret.get(name, now.getTime()) as ValueRow | undefined;
       return row && storedValue(row);
     },
-    deleteSecret: async (name, clientId, now) => deleteWithAudit.immediate(name, clientId, now),
-    listNames: async (after, limit) => (listNames.all({ after: after ?? null, limit }) as Array<{ name: string }>).map((r) => r.name),
-    auditRows: async (name, afterId, limit) =>
+    deleteSecret: (name, clientId, now) => deleteWithAudit.immediate(name, clientId, now),
+    listNames: (after, limit) => (listNames.all({ after: after ?? null, limit }) as Array<{ name: string }>).map((r) => r.name),
+    auditRows: (name, afterId, limit) =>
       (auditRows.all(name, afterId ?? 0, limit) as Array<{ id: number; name: string; client_id: string; action: AuditAction; time: number }>)
         .map((r): AuditRow => ({ id: r.id, name: r.name, clientId: r.client_id, action: r.action, time: new Date(r.time) })),
-    deleteExpired: async (clientId, now) => sweep.immediate(clientId, now),
-    insertBootstrap: async (tokenHash, value, clientId, now) => {
+    deleteExpired: (clientId, now) => sweep.immediate(clientId, now),
+    insertBootstrap: (tokenHash, value, clientId, now) => {
       insertBootstrap.run(tokenHash, value.sealed.keyId, value.sealed.value, value.expires.getTime(), clientId, now.getTime());
     },
-    takeBootstrap: async (tokenHash) => {
+    takeBootstrap: (tokenHash) => {
       const row = takeBootstrap.get(tokenHash) as ValueRow | undefined;
       return row && storedValue(row);
     },
-    deleteBootstrap: async (tokenHash) => deleteBootstrap.run(tokenHash).changes > 0,
-    rowsNotUnder: async (table, keyId, afterId, limit) =>
+    deleteBootstrap: (tokenHash) => deleteBootstrap.run(tokenHash).changes > 0,
+    rowsNotUnder: (table, keyId, afterId, limit) =>
       (notUnder[table].all({ keyId, after: afterId ?? null, limit }) as Array<{ id: string; key_id: string; value: Buffer }>)
         .map((r): SealedRow => ({ id: r.id, sealed: { keyId: r.key_id, value: r.value } })),
-    reseal: async (table, id, from: Sealed, to: Sealed) =>
+    reseal: (table, id, from: Sealed, to: Sealed) =>
       reseal[table].run(to.keyId, to.value, id, from.keyId, from.value).changes > 0,
-    ping: async () => {
-      // Reads the file; synchronous, so busy_timeout bounds it (readers never wait under WAL).
+    ping: () => {
+      // Reads the file (readers never wait for the writer under WAL).
       schemaVersion.get();
       const now = opened && statSync(path, { throwIfNoEntry: false });
       if (opened && (!now || now.ino !== opened.ino || now.dev !== opened.dev)) {
         throw databaseUnavailable(new Error(`${path} was removed or replaced while open; restart to reopen it`));
       }
     },
-    keyUsage: async () => keyUsage.all() as KeyUsage[],
-    publishRing: async (gatewayId, keyIds, writeKeyId, validSec) => publish.immediate(gatewayId, keyIds, writeKeyId, validSec),
-    liveRings: async () => {
+    keyUsage: () => keyUsage.all() as KeyUsage[],
+    publishRing: (gatewayId, keyIds, writeKeyId, validSec) => publish.immediate(gatewayId, keyIds, writeKeyId, validSec),
+    liveRings: () => {
       const now = Date.now();
       return (liveRings.all(now) as Array<{ gateway_id: string; key_ids: string; write_key_id: string; seen: number }>)
         .map((r): PublishedRing => ({ gatewayId: r.gateway_id, keyIds: JSON.parse(r.key_ids) as string[], writeKeyId: r.write_key_id, ageSec: (now - r.seen) / 1000 }));
     },
-    retractRing: async (gatewayId) => {
+    retractRing: (gatewayId) => {
       retractRing.run(gatewayId);
     },
+  };
+  // Each call is one statement or one transaction (rolled back when it throws): safe to repeat.
+  const rows = Object.entries(calls).map(([name, call]) =>
+    [name, (...args: unknown[]) => whenUnlocked(() => (call as (...a: unknown[]) => unknown)(...args), timeoutMs)]);
+  return {
+    ...Object.fromEntries(rows) as unknown as Omit<RowStore, 'close'>,
     close: async () => {
       db.close();
     },
