@@ -14,7 +14,7 @@ const TIMEOUT_MS = 2000;
 /** Each request's own bound: the timeout plus half again for a loaded machine. */
 const BOUND_MS = TIMEOUT_MS * 1.5;
 /** /__lbheartbeat__ touches no database: it answers at once unless the event loop is blocked. */
-const PROMPT_MS = 500;
+const PROMPT_MS = 1000;
 
 t.test('a write lock held by another connection: writes 503 within the timeout, the gateway keeps serving', async (t) => {
   const dir = t.testdir();
