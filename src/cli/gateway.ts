@@ -24,7 +24,7 @@ const OWN_FLAGS: Array<[string, string]> = [
   ['--print-config', 'Print the effective configuration (sensitive values masked) and exit'],
   ['--version', 'Print the version and exit'],
   ['secrets rotate-keys [flags]', 'Re-encrypt every stored secret under the newest key of --secrets-keys, then exit; refused while a live gateway does not encrypt with it yet'],
-  ['secrets keys status [flags]', 'Print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use'],
+  ['secrets keys status [flags]', 'Print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use, or a key id names different keys'],
   ['-h, --help', 'Print this help and exit'],
 ];
 
@@ -45,9 +45,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'secrets' && argv[1] === 'keys' && argv[2] === 'status') {
     const { config, core } = loadConfig({ argv: argv.slice(3), modules });
-    const { text, problems } = await keysStatus({ secrets: config.get('secrets'), dataDir: core.dataDir });
+    const { text, problem } = await keysStatus({ secrets: config.get('secrets'), dataDir: core.dataDir });
     process.stdout.write(text);
-    if (problems.length > 0) fail(PROGRAM, `the keys file lacks keys still in use: ${problems.join('; ')}`, 1);
+    if (problem) fail(PROGRAM, problem, 1);
     return;
   }
   const quickstart = argv.includes('--quickstart');

@@ -6,7 +6,8 @@
  *   a key rows still use;
  * - `secrets keys status`: rows per key id, and which live gateways hold which key ids; it
  *   fails when the keys file lacks a key rows still use, so a trimmed file can be checked
- *   before any gateway loads it.
+ *   before any gateway loads it, and when one key id names different keys in the keys file and
+ *   live gateways' rings (compared by fingerprint, key-agreement.ts). rotate-keys refuses then too.
  */
 import { resolve } from 'node:path';
 import { requireSetting } from '../config/settings.js';
@@ -46,10 +47,15 @@ export function formatKeyStatus(status: KeyStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The status as printed, and why the keys file cannot serve (empty when it can). */
-export function keysStatus(settings: AdminSettings): Promise<{ text: string; problems: string[] }> {
+/** The status as printed, and why the keys file or the live gateways cannot serve (undefined when they can). */
+export function keysStatus(settings: AdminSettings): Promise<{ text: string; problem: string | undefined }> {
   return withStore(settings, async (store) => {
     const status = await store.keyStatus();
-    return { text: formatKeyStatus(status), problems: keysStillNeeded(status.keyIds, status.usage, status.gateways) };
+    const lacking = keysStillNeeded(status.keyIds, status.usage, status.gateways);
+    const problems = [
+      ...(lacking.length > 0 ? [`the keys file lacks keys still in use: ${lacking.join('; ')}`] : []),
+      ...(status.differing.length > 0 ? [`${status.differing.join('; ')}: a key id must name the same key in every keys file`] : []),
+    ];
+    return { text: formatKeyStatus(status), problem: problems.length > 0 ? problems.join('; ') : undefined };
   });
 }

@@ -109,6 +109,30 @@ t.test('secrets keys status: rows per key id and the live gateways\' key ids; ex
   t.equal(dropped.stderr, 'taskcluster-gateway: the keys file lacks keys still in use (key id "k1" still encrypts 2 stored rows): put them back first\n');
 });
 
+t.test('secrets keys status and rotate-keys exit 1 when a key id names a different key than a live gateway\'s', async (t) => {
+  const { generateKey, openSecretStore } = await import('../../src/plugins/secrets/store/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-keys-'));
+  const [k1, k2, otherK2] = [{ ...generateKey(), id: 'k1' }, { ...generateKey(), id: 'k2' }, { ...generateKey(), id: 'k2' }];
+  const keysFile = join(dir, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify({ keys: [k1, otherK2].map((k) => ({ id: k.id, key: k.key.toString('base64') })) }));
+  const database = `sqlite:${join(dir, 'secrets.db')}`;
+  const live = await openSecretStore(database, { keys: [k1, k2] }, { gateway: { id: 'host-a:1:abc', heartbeatSec: 60 } });
+  t.teardown(() => live.close());
+  await live.put('a', { v: 1 }, new Date(Date.now() + 60_000), 'test');
+
+  const status = await runBin('gateway', ['secrets', 'keys', 'status', '--secrets-database', database, '--secrets-keys', keysFile]);
+  t.equal(status.code, 1, 'keys status fails');
+  t.equal(status.stderr, 'taskcluster-gateway: key id "k2" is a different key in the keys file than in gateway host-a:1:abc: ' +
+    'a key id must name the same key in every keys file\n');
+  const rotate = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database, '--secrets-keys', keysFile]);
+  t.equal(rotate.code, 1, 'rotate-keys refuses');
+  t.equal(rotate.stderr, 'taskcluster-gateway: not rotating: key id "k2" is a different key in the keys file than in gateway host-a:1:abc: ' +
+    'a key id must name the same key in every keys file\n');
+  t.same((await live.keyStatus()).usage, [{ keyId: 'k2', rows: 1 }], 'nothing rewritten');
+  t.same((await live.get('a'))?.secret, { v: 1 }, 'so the live gateway still reads its row');
+});
+
 t.test('SIGHUP reloads the secrets keys file of a running gateway', async (t) => {
   const { generateKey } = await import('../../src/plugins/secrets/store/index.js');
   const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');

@@ -3,7 +3,8 @@
  * watched through its directory (so a file replaced by rename, or a Kubernetes secret's symlink
  * swap, counts too) and debounced, or an explicit reload (SIGHUP, which src/cli/ turns into
  * `reload()`), loads the file into the store. A file that does not load, or a ring the store
- * refuses (it lacks a key rows still use), keeps the old ring and logs one error line: the
+ * refuses (it lacks a key rows still use, or gives a key id other bytes than a live gateway's
+ * ring does), keeps the old ring and logs one error line: the
  * messages name the file and key ids, never key material. A heartbeat republishes the ring, so
  * other gateways and rotate-keys see this gateway live and learn which keys it holds.
  */

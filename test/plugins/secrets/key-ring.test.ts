@@ -63,3 +63,32 @@ t.test('the file watched: appending a key reloads; dropping a key rows use is re
   t.equal(errors(gateway).length, 2, 'an explicit reload (SIGHUP) retries the same file, refused again: one more line');
   t.same(reloads(gateway), [['k1', 'k2']], 'no reload happened');
 });
+
+t.test('two gateways on one file whose keys files give "k2" different bytes: the second refuses the reload with one error line, and a third refuses to start', async (t) => {
+  const dir = t.testdir({});
+  const database = `sqlite:${join(dir, 'secrets.db')}`;
+  const [fileA, fileB, fileC] = ['a.json', 'b.json', 'c.json'].map((name) => join(dir, name)) as [string, string, string];
+  writeKeysFile(fileA, [k1]);
+  writeKeysFile(fileB, [k1]);
+  const a = await startGateway(t, { dir, database, keysFile: fileA });
+  const b = await startGateway(t, { dir, database, keysFile: fileB });
+  const otherK2: EncryptionKey = { ...generateKey(), id: 'k2' };
+  writeKeysFile(fileA, [k1, k2]);
+  await eventually('A reloads', async () => reloads(a).length === 1);
+  writeKeysFile(fileB, [k1, otherK2]);
+  await eventually('B refuses', async () => errors(b).length === 1);
+  t.match(errors(b)[0], /^secrets: key ring not reloaded, keeping the old one: key ring "k1", "k2" refused: key id "k2" is a different key in this ring than in gateway \S+\. /,
+    'one error line naming the key id and the gateway');
+  t.same(reloads(b), [], 'B kept its old ring');
+  for (const key of [k1, k2, otherK2]) t.notMatch(b.logText(), key.key.toString('base64').slice(0, 20), 'no key material in the log');
+
+  const [clientA, clientB] = [a, b].map((g) => new taskcluster.Secrets({ rootUrl: g.rootUrl, credentials: clients.root, retries: 0 }));
+  await clientA!.set('from-a', { secret: { v: 'a' }, expires: taskcluster.fromNow('1 hour') });
+  await clientB!.set('from-b', { secret: { v: 'b' }, expires: taskcluster.fromNow('1 hour') });
+  t.same((await clientB!.get('from-a')).secret, { v: 'a' }, 'B reads what A wrote');
+  t.same((await clientA!.get('from-b')).secret, { v: 'b' }, 'A reads what B wrote');
+
+  writeKeysFile(fileC, [k1, otherK2]);
+  await t.rejects(startGateway(t, { dir, database, keysFile: fileC }), { name: 'ConfigError', message: /^key ring "k1", "k2" refused: key id "k2" is a different key in this ring than in gateway \S+\. / },
+    'a gateway starting with that ring refuses to start');
+});

@@ -1,12 +1,15 @@
 /**
  * Key rotation with gateways serving throughout. Each gateway on a database publishes its ring's
- * key ids and the key it encrypts with (rows.ts PublishedRing), and encrypts with the newest key
- * of its ring that every other live gateway holds too: a key appended to one gateway's file is
- * not used until all of them can decrypt with it, so no gateway is ever handed a row it cannot
- * read. A ring is refused while it lacks a key that rows, or a live gateway's writes, still use;
- * rotation is refused until every live gateway encrypts with the newest key.
+ * key ids, each key's fingerprint, and the key it encrypts with (rows.ts PublishedRing), and
+ * encrypts with the newest key of its ring that every other live gateway holds too: a key
+ * appended to one gateway's file is not used until all of them can decrypt with it, so no
+ * gateway is ever handed a row it cannot read. Rows carry only a key id, so "holds" means the
+ * same id with the same fingerprint: keys files that give one id different bytes (each host
+ * generated its own "k2") are refused, by a gateway loading such a ring and by rotate-keys and
+ * keys status. A ring is also refused while it lacks a key that rows, or a live gateway's writes,
+ * still use; rotation is refused until every live gateway encrypts with the newest key.
  */
-import { newestKey } from './keys.js';
+import { keyFingerprint, newestKey } from './keys.js';
 import type { KeyUsage, PublishedRing } from './rows.js';
 import type { EncryptionKey, KeyRing } from './types.js';
 
@@ -21,10 +24,45 @@ export class RotationRefused extends Error {
   }
 }
 
+/** Key id → fingerprint, as a ring is published. */
+export function fingerprintsOf(ring: KeyRing): ReadonlyMap<string, string> {
+  return new Map(ring.keys.map((key) => [key.id, keyFingerprint(key)]));
+}
+
+/** Whether `gateway` holds `key`: its id, with the same fingerprint (or none, published before fingerprints). */
+function holds(gateway: PublishedRing, key: EncryptionKey, fingerprint: string): boolean {
+  const theirs = gateway.fingerprints.get(key.id);
+  return gateway.keyIds.includes(key.id) && (theirs === undefined || theirs === fingerprint);
+}
+
 /** The newest key of `ring` that every gateway in `others` holds; the newest when none does. */
 export function writeKeyFor(ring: KeyRing, others: readonly PublishedRing[]): EncryptionKey {
-  const shared = ring.keys.filter((key) => others.every((gateway) => gateway.keyIds.includes(key.id)));
+  const shared = ring.keys.filter((key) => others.every((gateway) => holds(gateway, key, keyFingerprint(key))));
   return shared.at(-1) ?? newestKey(ring);
+}
+
+/** A ring with a name for messages: a live gateway, or the ring being loaded. */
+export interface KeyHolder {
+  name: string;
+  fingerprints: ReadonlyMap<string, string>;
+}
+
+export const holderOf = (gateway: PublishedRing): KeyHolder => ({ name: `gateway ${gateway.gatewayId}`, fingerprints: gateway.fingerprints });
+
+/**
+ * Key ids among `ids` that name different keys in different holders, as readable phrases (ids
+ * and holder names only); empty when every holder of each id has the same key.
+ */
+export function differingKeys(holders: readonly KeyHolder[], ids: Iterable<string>): string[] {
+  return [...new Set(ids)].flatMap((id) => {
+    const byFingerprint = new Map<string, string[]>();
+    for (const { name, fingerprints } of holders) {
+      const fingerprint = fingerprints.get(id);
+      if (fingerprint !== undefined) byFingerprint.set(fingerprint, [...(byFingerprint.get(fingerprint) ?? []), name]);
+    }
+    if (byFingerprint.size < 2) return [];
+    return [`key id "${id}" is a different key in ${[...byFingerprint.values()].map((names) => names.join(' and ')).join(' than in ')}`];
+  });
 }
 
 /** What a ring of `keyIds` would leave undecryptable, as readable phrases; empty when nothing. */

@@ -4,7 +4,7 @@
  * appended, rows re-encrypted (rotateKeys), and only then is the old key removed. Errors name the
  * file and the entry, never key material.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../../config/settings.js';
@@ -18,6 +18,20 @@ export function newestKey(ring: KeyRing): EncryptionKey {
   const key = ring.keys.at(-1);
   if (!key) throw new ConfigError('the secrets key ring is empty');
   return key;
+}
+
+/** What a fingerprint is computed over: fixed, so every gateway derives the same one from the same key. */
+const FINGERPRINT_LABEL = 'taskcluster-gateway secrets key fingerprint v1';
+
+/**
+ * What gateways publish beside a key id so that two keys files giving one id different bytes are
+ * caught (key-agreement.ts). An HMAC of a fixed label under the key, not a hash of the key bytes:
+ * the key is only ever used as a key, and this value can never equal anything else derived from
+ * it. One-way, and the key is 32 random bytes, so it reveals nothing usable; truncated to 128
+ * bits, far more than two different keys need to differ by.
+ */
+export function keyFingerprint(key: EncryptionKey): string {
+  return createHmac('sha256', key.key).update(FINGERPRINT_LABEL).digest('hex').slice(0, 32);
 }
 
 /** Checks the parsed content of a keys file; `source` names it in errors. */

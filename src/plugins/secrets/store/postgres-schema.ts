@@ -25,6 +25,8 @@ const MIGRATIONS = [
    CREATE INDEX secrets_bootstrap_key_id ON %s.secrets_bootstrap (key_id);
    CREATE TABLE %s.secrets_gateway_rings (gateway_id TEXT PRIMARY KEY, key_ids TEXT NOT NULL, write_key_id TEXT NOT NULL,
      seen TIMESTAMPTZ NOT NULL, expires TIMESTAMPTZ NOT NULL);`,
+  // Each ring key's fingerprint beside its id (keys.ts keyFingerprint): one id, different bytes, is caught.
+  `ALTER TABLE %s.secrets_gateway_rings ADD COLUMN key_fingerprints TEXT NOT NULL DEFAULT '{}';`,
 ];
 
 /** Schema names are interpolated into SQL, so only plain identifiers are accepted. */

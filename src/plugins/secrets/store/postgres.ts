@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Sealed } from './cipher.js';
 import { migrateSchema } from './postgres-schema.js';
 import { inTransaction } from './postgres-transaction.js';
-import { SEALED_TABLES, type AuditRow, type PublishedRing, type RowStore, type SealedRow, type StoredValue } from './rows.js';
+import { SEALED_TABLES, ringFromColumns, type AuditRow, type PublishedRing, type RowStore, type SealedRow, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
 export { isPostgresOutage } from './postgres-outage.js';
@@ -145,20 +145,23 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
       return rows.map((r) => ({ keyId: r.key_id, rows: Number(r.rows) }));
     },
     // Times are the database's now(): replicas on several hosts agree on it, not on their own clocks.
-    publishRing: (gatewayId, keyIds, writeKeyId, validSec) => inTransaction(pool, async (client) => {
+    publishRing: (gatewayId, ring, writeKeyId, validSec) => inTransaction(pool, async (client) => {
       await client.query(`DELETE FROM ${t('secrets_gateway_rings')} WHERE expires <= now()`);
       await client.query(
-        `INSERT INTO ${t('secrets_gateway_rings')} (gateway_id, key_ids, write_key_id, seen, expires)
-         VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4))
-         ON CONFLICT (gateway_id) DO UPDATE SET key_ids = excluded.key_ids, write_key_id = excluded.write_key_id, seen = excluded.seen,
-           expires = excluded.expires`,
-        [gatewayId, JSON.stringify(keyIds), writeKeyId, validSec]);
+        `INSERT INTO ${t('secrets_gateway_rings')} (gateway_id, key_ids, key_fingerprints, write_key_id, seen, expires)
+         VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))
+         ON CONFLICT (gateway_id) DO UPDATE SET key_ids = excluded.key_ids, key_fingerprints = excluded.key_fingerprints,
+           write_key_id = excluded.write_key_id, seen = excluded.seen, expires = excluded.expires`,
+        [gatewayId, ring.keyIds, ring.fingerprints, writeKeyId, validSec]);
     }),
     liveRings: async () => {
-      const { rows } = await pool.query<{ gateway_id: string; key_ids: string; write_key_id: string; age: number }>(
-        `SELECT gateway_id, key_ids, write_key_id, extract(epoch FROM now() - seen)::float8 AS age
+      const { rows } = await pool.query<{ gateway_id: string; key_ids: string; key_fingerprints: string; write_key_id: string; age: number }>(
+        `SELECT gateway_id, key_ids, key_fingerprints, write_key_id, extract(epoch FROM now() - seen)::float8 AS age
          FROM ${t('secrets_gateway_rings')} WHERE expires > now() ORDER BY gateway_id`);
-      return rows.map((r): PublishedRing => ({ gatewayId: r.gateway_id, keyIds: JSON.parse(r.key_ids) as string[], writeKeyId: r.write_key_id, ageSec: r.age }));
+      return rows.map((r): PublishedRing => ({
+        gatewayId: r.gateway_id, ...ringFromColumns({ keyIds: r.key_ids, fingerprints: r.key_fingerprints }),
+        writeKeyId: r.write_key_id, ageSec: r.age,
+      }));
     },
     retractRing: async (gatewayId) => {
       await pool.query(`DELETE FROM ${t('secrets_gateway_rings')} WHERE gateway_id = $1`, [gatewayId]);

@@ -38,15 +38,34 @@ export interface KeyUsage {
   rows: number;
 }
 
-/** What a running gateway publishes of its key ring; no key material, only ids. */
+/** What a running gateway publishes of its key ring; no key material, only ids and fingerprints. */
 export interface PublishedRing {
   gatewayId: string;
   /** Its ring's key ids, oldest first. */
   keyIds: string[];
+  /** Key id → keys.ts keyFingerprint; empty for an entry written before fingerprints were published. */
+  fingerprints: ReadonlyMap<string, string>;
   /** The key it encrypts new rows with. */
   writeKeyId: string;
   /** Seconds since it last published (by the database's clock). */
   ageSec: number;
+}
+
+/** A published ring's key ids and fingerprints as both databases store them: JSON text. */
+export interface RingColumns {
+  keyIds: string;
+  fingerprints: string;
+}
+
+export function ringColumns(keyIds: readonly string[], fingerprints: ReadonlyMap<string, string>): RingColumns {
+  return { keyIds: JSON.stringify(keyIds), fingerprints: JSON.stringify(Object.fromEntries(fingerprints)) };
+}
+
+export function ringFromColumns(columns: RingColumns): Pick<PublishedRing, 'keyIds' | 'fingerprints'> {
+  return {
+    keyIds: JSON.parse(columns.keyIds) as string[],
+    fingerprints: new Map(Object.entries(JSON.parse(columns.fingerprints) as Record<string, string>)),
+  };
 }
 
 export interface RowStore {
@@ -77,7 +96,7 @@ export interface RowStore {
    * Creates or refreshes a gateway's entry, live for `validSec` from now by the database's clock
    * (replicas' clocks may disagree), and removes expired entries (gateways that died).
    */
-  publishRing(gatewayId: string, keyIds: readonly string[], writeKeyId: string, validSec: number): Promise<void>;
+  publishRing(gatewayId: string, ring: RingColumns, writeKeyId: string, validSec: number): Promise<void>;
   /** Entries still live; expired ones are ignored. */
   liveRings(): Promise<PublishedRing[]>;
   /** A gateway closing takes its entry away. */

@@ -5,9 +5,9 @@
  */
 import { ConfigError } from '../../../config/settings.js';
 import { seal, unseal } from './cipher.js';
-import { HEARTBEATS_VALID, RotationRefused, gatewaysBehind, keysStillNeeded, writeKeyFor } from './key-agreement.js';
+import { HEARTBEATS_VALID, RotationRefused, differingKeys, fingerprintsOf, gatewaysBehind, holderOf, keysStillNeeded, writeKeyFor } from './key-agreement.js';
 import { newestKey } from './keys.js';
-import type { PublishedRing, RowStore, SealedTable } from './rows.js';
+import { ringColumns, type PublishedRing, type RowStore, type SealedTable } from './rows.js';
 import { decodeContinuation, encodeContinuation, hashBootstrapToken, newBootstrapToken } from './tokens.js';
 import type { AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, Page, PageOptions, SecretRecord } from './types.js';
 
@@ -36,6 +36,12 @@ function asObject(value: unknown): Record<string, unknown> {
 
 const idList = (ring: KeyRing) => ring.keys.map((key) => `"${key.id}"`).join(', ');
 
+/** Key ids among `ids` (by default every one) naming different keys in `ring` (called `name`) and `gateways`. */
+function differingIn(name: string, ring: KeyRing, gateways: readonly PublishedRing[],
+  ids = [...ring.keys.map((key) => key.id), ...gateways.flatMap((gateway) => gateway.keyIds)]): string[] {
+  return differingKeys([{ name, fingerprints: fingerprintsOf(ring) }, ...gateways.map(holderOf)], ids);
+}
+
 export class SealedSecretStore implements KeyedSecretStore {
   private keys: KeyRing;
   /** The key new rows are sealed with (key-agreement.ts writeKeyFor). */
@@ -60,6 +66,11 @@ export class SealedSecretStore implements KeyedSecretStore {
       const needed = keysStillNeeded(ring.keys.map((key) => key.id), usage, others);
       if (needed.length > 0) {
         throw new ConfigError(`key ring ${idList(ring)} refused: ${needed.join('; ')}. Keep every such key until secrets rotate-keys has moved its rows`);
+      }
+      // Only this ring's ids: a disagreement among other gateways alone is not this ring's fault.
+      const differing = differingIn('this ring', ring, others, ring.keys.map((key) => key.id));
+      if (differing.length > 0) {
+        throw new ConfigError(`key ring ${idList(ring)} refused: ${differing.join('; ')}. A key id must name the same key in every keys file: copy that key from the other gateways' file, or give this one a new id`);
       }
       this.keys = ring;
       this.writeKey = writeKeyFor(ring, others);
@@ -87,16 +98,24 @@ export class SealedSecretStore implements KeyedSecretStore {
 
   async keyStatus(): Promise<KeyStatus> {
     const [usage, gateways] = await Promise.all([this.rows.keyUsage(), this.rows.liveRings()]);
-    return { keyIds: this.keyIds, usage, gateways };
+    return { keyIds: this.keyIds, usage, gateways, differing: differingIn(this.ringName, this.keys, this.othersIn(gateways)) };
+  }
+
+  private get ringName(): string {
+    return this.gateway ? `gateway ${this.gateway.id}` : 'the keys file';
   }
 
   private async otherGateways(): Promise<PublishedRing[]> {
-    return (await this.rows.liveRings()).filter((entry) => entry.gatewayId !== this.gateway?.id);
+    return this.othersIn(await this.rows.liveRings());
+  }
+
+  private othersIn(live: readonly PublishedRing[]): PublishedRing[] {
+    return live.filter((entry) => entry.gatewayId !== this.gateway?.id);
   }
 
   private async publish(): Promise<void> {
     if (!this.gateway) return;
-    await this.rows.publishRing(this.gateway.id, this.keyIds, this.writeKey.id, this.gateway.heartbeatSec * HEARTBEATS_VALID);
+    await this.rows.publishRing(this.gateway.id, ringColumns(this.keyIds, fingerprintsOf(this.keys)), this.writeKey.id, this.gateway.heartbeatSec * HEARTBEATS_VALID);
   }
 
   put(name: string, secret: Record<string, unknown>, expires: Date, clientId: string): Promise<'created' | 'updated'> {
@@ -161,6 +180,9 @@ export class SealedSecretStore implements KeyedSecretStore {
     const [usage, live] = await Promise.all([this.rows.keyUsage(), this.rows.liveRings()]);
     const needed = keysStillNeeded(this.keyIds, usage, []);
     if (needed.length > 0) throw new RotationRefused(`the keys file lacks keys still in use (${needed.join('; ')}): put them back first`);
+    // Rows sealed under one of two keys sharing an id are unreadable to the holders of the other.
+    const differing = differingIn(this.ringName, this.keys, this.othersIn(live));
+    if (differing.length > 0) throw new RotationRefused(`not rotating: ${differing.join('; ')}: a key id must name the same key in every keys file`);
     const behind = gatewaysBehind(newest.id, live);
     if (behind.length > 0) throw new RotationRefused(`not rotating: ${behind.join('; ')}`);
     let rewritten = 0;

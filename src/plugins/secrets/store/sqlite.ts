@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
 import { databaseUnavailable } from './outage.js';
 import { whenUnlocked } from './sqlite-lock.js';
-import { SEALED_TABLES, type AuditRow, type KeyUsage, type PublishedRing, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
+import { SEALED_TABLES, ringFromColumns, type AuditRow, type KeyUsage, type PublishedRing, type RingColumns, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
 /** Applied in order, each once; secrets_schema_version records the last one applied. */
@@ -28,6 +28,8 @@ const MIGRATIONS = [
    CREATE INDEX secrets_bootstrap_key_id ON secrets_bootstrap (key_id);
    CREATE TABLE secrets_gateway_rings (gateway_id TEXT PRIMARY KEY, key_ids TEXT NOT NULL, write_key_id TEXT NOT NULL,
      seen INTEGER NOT NULL, expires INTEGER NOT NULL);`,
+  // Each ring key's fingerprint beside its id (keys.ts keyFingerprint): one id, different bytes, is caught.
+  `ALTER TABLE secrets_gateway_rings ADD COLUMN key_fingerprints TEXT NOT NULL DEFAULT '{}';`,
 ];
 
 /** The RowStore's methods as the synchronous calls that whenUnlocked repeats. */
@@ -108,11 +110,13 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
   const reseal = perSealedTable((table, id) => `UPDATE ${table} SET key_id = ?, value = ? WHERE ${id} = ? AND key_id = ? AND value = ?`);
   const keyUsage = db.prepare(`SELECT key_id AS keyId, sum(n) AS rows FROM (${Object.values(SEALED_TABLES)
     .map(({ table }) => `SELECT key_id, count(*) AS n FROM ${table} GROUP BY key_id`).join(' UNION ALL ')}) GROUP BY key_id ORDER BY key_id`);
-  const upsertRing = db.prepare(`INSERT INTO secrets_gateway_rings (gateway_id, key_ids, write_key_id, seen, expires) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (gateway_id) DO UPDATE SET key_ids = excluded.key_ids, write_key_id = excluded.write_key_id, seen = excluded.seen,
-      expires = excluded.expires`);
+  const upsertRing = db.prepare(`INSERT INTO secrets_gateway_rings (gateway_id, key_ids, key_fingerprints, write_key_id, seen, expires)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (gateway_id) DO UPDATE SET key_ids = excluded.key_ids, key_fingerprints = excluded.key_fingerprints,
+      write_key_id = excluded.write_key_id, seen = excluded.seen, expires = excluded.expires`);
   const deleteExpiredRings = db.prepare('DELETE FROM secrets_gateway_rings WHERE expires <= ?');
-  const liveRings = db.prepare('SELECT gateway_id, key_ids, write_key_id, seen FROM secrets_gateway_rings WHERE expires > ? ORDER BY gateway_id');
+  const liveRings = db.prepare(`SELECT gateway_id, key_ids, key_fingerprints, write_key_id, seen FROM secrets_gateway_rings
+    WHERE expires > ? ORDER BY gateway_id`);
   const retractRing = db.prepare('DELETE FROM secrets_gateway_rings WHERE gateway_id = ?');
 
   const upsertWithAudit = db.transaction((name: string, value: StoredValue, clientId: string, now: Date) => {
@@ -128,10 +132,10 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
     return existed;
   });
   // All gateways on one SQLite file run on one host: its clock is theirs.
-  const publish = db.transaction((gatewayId: string, keyIds: readonly string[], writeKeyId: string, validSec: number) => {
+  const publish = db.transaction((gatewayId: string, ring: RingColumns, writeKeyId: string, validSec: number) => {
     const now = Date.now();
     deleteExpiredRings.run(now);
-    upsertRing.run(gatewayId, JSON.stringify(keyIds), writeKeyId, now, now + validSec * 1000);
+    upsertRing.run(gatewayId, ring.keyIds, ring.fingerprints, writeKeyId, now, now + validSec * 1000);
   });
   const sweep = db.transaction((clientId: string, now: Date) => {
     const names = deleteExpiredSecrets.all(now.getTime()) as Array<{ name: string }>;
@@ -176,11 +180,14 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
       }
     },
     keyUsage: () => keyUsage.all() as KeyUsage[],
-    publishRing: (gatewayId, keyIds, writeKeyId, validSec) => publish.immediate(gatewayId, keyIds, writeKeyId, validSec),
+    publishRing: (gatewayId, ring, writeKeyId, validSec) => publish.immediate(gatewayId, ring, writeKeyId, validSec),
     liveRings: () => {
       const now = Date.now();
-      return (liveRings.all(now) as Array<{ gateway_id: string; key_ids: string; write_key_id: string; seen: number }>)
-        .map((r): PublishedRing => ({ gatewayId: r.gateway_id, keyIds: JSON.parse(r.key_ids) as string[], writeKeyId: r.write_key_id, ageSec: (now - r.seen) / 1000 }));
+      return (liveRings.all(now) as Array<{ gateway_id: string; key_ids: string; key_fingerprints: string; write_key_id: string; seen: number }>)
+        .map((r): PublishedRing => ({
+          gatewayId: r.gateway_id, ...ringFromColumns({ keyIds: r.key_ids, fingerprints: r.key_fingerprints }),
+          writeKeyId: r.write_key_id, ageSec: (now - r.seen) / 1000,
+        }));
     },
     retractRing: (gatewayId) => {
       retractRing.run(gatewayId);

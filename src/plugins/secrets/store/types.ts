@@ -89,6 +89,8 @@ export interface KeyStatus {
   keyIds: string[];
   usage: KeyUsage[];
   gateways: PublishedRing[];
+  /** Key ids naming different keys in this ring and live gateways' (key-agreement.ts differingKeys). */
+  differing: string[];
 }
 
 export interface EncryptionKey {

@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError } from '../../../../src/config/settings.js';
+import { keyFingerprint } from '../../../../src/plugins/secrets/store/keys.js';
 import { generateKeyFile, loadKeyRing, loadOrGenerateKeyFile, openSecretStore } from '../../../../src/plugins/secrets/store/index.js';
 
 const goodKey = Buffer.alloc(32, 7).toString('base64');
@@ -12,6 +14,15 @@ t.test('a keys file loads in order: the last key encrypts', async (t) => {
   const ring = loadKeyRing(file);
   t.same(ring.keys.map((k) => k.id), ['old', 'new']);
   t.same(ring.keys[1]!.key, Buffer.alloc(32, 9));
+});
+
+t.test('a key\'s fingerprint: an HMAC of a fixed label under the key, truncated; the same bytes give the same one whatever the id', async (t) => {
+  const key = Buffer.alloc(32, 7);
+  const expected = createHmac('sha256', key).update('taskcluster-gateway secrets key fingerprint v1').digest('hex').slice(0, 32);
+  t.equal(keyFingerprint({ id: 'a', key }), expected);
+  t.equal(keyFingerprint({ id: 'b', key: Buffer.alloc(32, 7) }), expected);
+  t.not(keyFingerprint({ id: 'a', key: Buffer.alloc(32, 8) }), expected, 'other bytes, another fingerprint');
+  t.notMatch(expected, key.toString('hex').slice(0, 8), 'not the key');
 });
 
 t.test('bad keys files: ConfigError naming the file and the problem, never the key', async (t) => {

@@ -30,7 +30,7 @@ t.test('migrations are recorded once and reopening applies nothing', async (t) =
   await client.connect();
   t.teardown(() => client.end());
   const { rows } = await client.query(`SELECT version FROM ${db.table('secrets_schema_version')} ORDER BY version`);
-  t.same(rows, [{ version: 1 }, { version: 2 }], 'each migration once');
+  t.same(rows, [{ version: 1 }, { version: 2 }, { version: 3 }], 'each migration once');
 });
 
 t.test('two stores see each other\'s writes (two replicas)', async (t) => {

@@ -99,6 +99,37 @@ export function rotationSuite(t: Test, backend: StoreBackend): void {
     t.same((await a.get('x'))?.secret, { v: 1 });
   });
 
+  t.test('one key id with different key bytes (each host generated its own "k2"): refused at start, at reload, by rotate-keys and keys status', async (t) => {
+    const { db, k1, k2, a, b } = await twoGateways(t, backend);
+    const otherK2 = named('k2');
+    await a.useKeys(ring(k1, k2));
+    const differs = 'key id "k2" is a different key in this ring than in gateway gateway-a';
+    const advice = 'A key id must name the same key in every keys file: copy that key from the other gateways\' file, or give this one a new id';
+    await t.rejects(b.useKeys(ring(k1, otherK2)), { name: 'ConfigError', message: `key ring "k1", "k2" refused: ${differs}. ${advice}` }, 'a reload to it is refused');
+    t.same(b.keyIds, ['k1'], 'the old ring kept');
+    await t.rejects(gatewayStoreOn(t, db, ring(k1, otherK2), 'gateway-c'), { name: 'ConfigError', message: `key ring "k1", "k2" refused: ${differs}. ${advice}` },
+      'a gateway starting with it is refused');
+    t.equal(await keyOfNewRow(a, 'from-a'), 'k1', 'A keeps writing k1 while B lacks k2');
+    t.same((await b.get('from-a'))?.secret, { name: 'from-a' }, 'so B reads it');
+
+    const admin = await storeOn(t, db, ring(k1, otherK2));
+    t.same((await admin.keyStatus()).differing, ['key id "k2" is a different key in the keys file than in gateway gateway-a'], 'keys status names the id and gateway');
+    await t.rejects(admin.rotateKeys(), { name: 'RotationRefused',
+      message: 'not rotating: key id "k2" is a different key in the keys file than in gateway gateway-a: a key id must name the same key in every keys file' });
+    t.same(await rowsPerKey(admin), { k1: 1 }, 'nothing rewritten');
+    const sameKeys = await storeOn(t, db, ring(k1, k2));
+    t.same((await sameKeys.keyStatus()).differing, [], 'the same bytes under the same id: no complaint');
+  });
+
+  t.test('an entry published without fingerprints (a gateway not yet upgraded) is compared by key id alone', async (t) => {
+    const { db, k1, k2, a, b } = await twoGateways(t, backend);
+    await a.useKeys(ring(k1, k2));
+    await db.sql(`UPDATE ${db.table('secrets_gateway_rings')} SET key_fingerprints = '{}' WHERE gateway_id = 'gateway-a'`);
+    await b.useKeys(ring(k1, k2));
+    t.equal(await keyOfNewRow(b, 'from-b'), 'k2', 'A counts as holding k2');
+    t.same((await b.keyStatus()).differing, []);
+  });
+
   t.test('a gateway gone stops counting once its entry expires; a closed one withdraws it', async (t) => {
     const { db, k1, k2, a, b } = await twoGateways(t, backend);
     const admin = await storeOn(t, db, ring(k1, k2));
