@@ -23,7 +23,7 @@ import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
-import { SharedState } from './net/shared-state.js';
+import type { SharedState } from './net/shared-state.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, type HeartbeatCheck } from './routes/dockerflow.js';
 import { createMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
@@ -64,6 +64,8 @@ async function openSharedState(settings: LoadedConfig['core']['redis'], log: Log
   }
   if (!/^rediss?:\/\//.test(settings.url)) throw new ConfigError('setting redis.url (--redis-url / GATEWAY_REDIS_URL): expected a redis:// or rediss:// URL');
   if (settings.timeoutMs < 1) throw new ConfigError('setting redis.timeoutMs (--redis-timeout-ms) must be at least 1');
+  // loaded only here: the Redis client costs as much start-up time as Fastify, and one-task bins never need it
+  const { SharedState } = await import('./net/shared-state.js');
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
