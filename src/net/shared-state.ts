@@ -122,7 +122,8 @@ export class SharedState {
   }
 
   private markUnavailable(err: unknown): void {
-    if (this.availability === 'unavailable') return;
+    // closing cuts the commands in flight: that is no outage
+    if (this.availability === 'unavailable' || this.closed) return;
     this.availability = 'unavailable';
     // the reason only: an ioredis error can carry the command and its arguments
     const reason = err instanceof Error ? err.message : String(err);

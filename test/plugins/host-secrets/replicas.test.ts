@@ -21,13 +21,13 @@ interface Replica {
   logs: Array<Record<string, any>>;
 }
 
-/** Two whole host-secrets gateways on one Redis (at `port`), under a key prefix of this test's. */
+/** Two whole host-secrets gateways on one Redis (at `port`), under a key prefix of this test's; slow is 1 s on a loaded test machine. */
 async function twoReplicas(t: Test, port: number): Promise<[Replica, Replica]> {
   const { prefix } = redisForTest(t);
   const start = async (): Promise<Replica> => {
     const logs: Array<Record<string, any>> = [];
     const log = createLogger('info', new Writable({ write(chunk, _e, done) { logs.push(...String(chunk).split('\n').filter(Boolean).map((line) => JSON.parse(line))); done(); } }));
-    const env = { ...baseEnv, GATEWAY_DNS_SERVERS: zone.server, GATEWAY_REDIS_URL: `redis://127.0.0.1:${port}`, GATEWAY_REDIS_KEY_PREFIX: prefix };
+    const env = { ...baseEnv, GATEWAY_DNS_SERVERS: zone.server, GATEWAY_REDIS_URL: `redis://127.0.0.1:${port}`, GATEWAY_REDIS_KEY_PREFIX: prefix, GATEWAY_REDIS_TIMEOUT_MS: '1000' };
     const gateway = await buildGateway(loadConfig({ argv: ['--plugins', 'host-secrets', '--port', '0'], env, modules: [hostSecretsModule] }), { log });
     t.teardown(() => gateway.close());
     return { url: (await gateway.listen()).main!, logs };
