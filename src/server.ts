@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
+import { NonceCache, type NonceStore } from './core/hawk.js';
 import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
@@ -21,8 +22,11 @@ import { jsonBody } from './fastify/json-body.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
-import { dockerflowRoutes } from './routes/dockerflow.js';
-import { createMetrics, metricsRoute, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
+import { SharedNonceCache } from './net/shared-nonce-cache.js';
+import type { SharedState } from './net/shared-state.js';
+import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
+import { dockerflowRoutes, type HeartbeatCheck } from './routes/dockerflow.js';
+import { createMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
   spec: ListenerSpec;
@@ -52,15 +56,34 @@ function configuredCredentials(settings: LoadedConfig['core']): Credentials | un
   return { clientId, accessToken, certificate: certificate || undefined };
 }
 
-export function gatewayServices(loaded: LoadedConfig, options: BuildOptions): GatewayServices {
+/** Redis shared by replicas, when configured; its settings checked first (the URL is never echoed: it may hold a password). */
+async function openSharedState(settings: LoadedConfig['core']['redis'], log: Logger): Promise<SharedState | undefined> {
+  if (!settings.url) {
+    if (settings.required) throw new ConfigError('setting redis.required (--redis-required) needs redis.url (--redis-url / GATEWAY_REDIS_URL)');
+    return undefined;
+  }
+  if (!/^rediss?:\/\//.test(settings.url)) throw new ConfigError('setting redis.url (--redis-url / GATEWAY_REDIS_URL): expected a redis:// or rediss:// URL');
+  if (settings.timeoutMs < 1) throw new ConfigError('setting redis.timeoutMs (--redis-timeout-ms) must be at least 1');
+  // loaded only here: the Redis client costs as much start-up time as Fastify, and one-task bins never need it
+  const { SharedState } = await import('./net/shared-state.js');
+  return SharedState.open(settings, log.child({ component: 'redis' }));
+}
+
+export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, shared?: SharedState): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
+  let nonceCache: NonceStore | undefined;
   return {
     settings,
     log: options.log,
     credentials,
     quickstart: options.quickstart ?? false,
+    nonceCache() {
+      nonceCache ??= shared ? new SharedNonceCache(shared) : new NonceCache();
+      return nonceCache;
+    },
+    rateLimitStore: shared ? sharedRateLimitStore(shared) : undefined,
     holder() {
       if (!holder) {
         if (!credentials?.clientId || !credentials.accessToken) {
@@ -89,8 +112,8 @@ function moduleSettings(loaded: LoadedConfig, module: PluginModule<any>): any {
 }
 
 /** /__heartbeat__ checks of the plugins a listener serves, by plugin name. */
-function heartbeatChecks(created: Map<string, CreatedPlugin>, names: string[]): Record<string, () => Promise<void>> {
-  const checks: Record<string, () => Promise<void>> = {};
+function heartbeatChecks(created: Map<string, CreatedPlugin>, names: string[]): Record<string, HeartbeatCheck> {
+  const checks: Record<string, HeartbeatCheck> = {};
   for (const name of names) {
     const check = created.get(name)?.heartbeat;
     if (check) checks[name] = check;
@@ -133,9 +156,12 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
   if (wanted.size === 0 && !options.quickstart) throw new ConfigError('no plugins enabled: set plugins (GATEWAY_PLUGINS, --plugins) or listeners');
   // refused settings fail here, before any plugin opens a store
   const verifier = connectionVerifierFor(loaded.core);
-  const services = gatewayServices(loaded, options);
+  const shared = await openSharedState(loaded.core.redis, options.log);
+  const services = gatewayServices(loaded, options, shared);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
+  if (shared) redisGauge(metrics, shared);
+  const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
   const listeners: GatewayListener[] = [];
   let admin: FastifyInstance | undefined;
   /** Extra loopback servers for listeners with allowedNetwork, sharing their app's routing. */
@@ -144,6 +170,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     for (const server of loopbackServers) server.close();
     await Promise.allSettled([...listeners.map((l) => l.app.close()), admin?.close()]);
     for (const plugin of created.values()) await plugin.close?.();
+    await shared?.close();
   };
   try {
     for (const module of loaded.modules) {
@@ -153,7 +180,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     for (const spec of specs) {
       const app = await gatewayApp(options.log, spec.name, { trustProxy });
       await app.register(requestMetrics, { metrics, listener: spec.name });
-      await app.register(dockerflowRoutes, { checks: heartbeatChecks(created, spec.plugins) });
+      await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);
       listeners.push({ spec, app });
       try {

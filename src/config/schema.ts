@@ -62,6 +62,24 @@ export const coreSchema = {
       arg: 'authorized-scopes',
     },
   },
+  redis: {
+    url: {
+      doc: 'Redis shared by replicas for Hawk replay protection and rate limits, redis://[:password@]host:port[/db] (rediss:// for TLS); empty = each process keeps its own',
+      format: String, default: '', env: 'GATEWAY_REDIS_URL', arg: 'redis-url', sensitive: true,
+    },
+    required: {
+      doc: 'While Redis is unavailable, answer 503 instead of serving on per-process state',
+      format: Boolean, default: false, env: 'GATEWAY_REDIS_REQUIRED', arg: 'redis-required',
+    },
+    timeoutMs: {
+      doc: 'How long one Redis command may take before Redis counts as unavailable',
+      format: 'nat', default: 250, env: 'GATEWAY_REDIS_TIMEOUT_MS', arg: 'redis-timeout-ms',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every key the gateway writes in Redis, so deployments can share one',
+      format: String, default: 'taskcluster-gateway:', env: 'GATEWAY_REDIS_KEY_PREFIX', arg: 'redis-key-prefix',
+    },
+  },
   nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },
   deployEnv: {
     doc: 'Section of config/gateway.yml to apply (defaults, then this one), as host-secrets did',

@@ -94,20 +94,38 @@ export class HawkSigner {
   }
 }
 
+export const HAWK_SKEW_SEC = 15 * 60;
+
+/** How long a header nonce is remembered: a header stamped at the edge of the skew window stays valid this long. */
+export const NONCE_WINDOW_MS = 2 * HAWK_SKEW_SEC * 1000;
+
 /**
- * Remembers header nonces for the skew window so a captured header cannot be replayed. Bounded:
- * past `maxEntries` the oldest entry is forgotten, and so that forgetting never reopens a replay,
- * its client's floor rises to that entry's timestamp: the client's headers stamped at or before
- * it are refused from then on. A client flooding the cache only pushes its own floor.
+ * Where the nonces of accepted Hawk headers are remembered for the skew window, so a captured
+ * header cannot be replayed: in this process, or shared by replicas (through Redis).
  */
-export class NonceCache {
+export interface NonceStore {
+  /** True the first time (clientId, nonce, ts) is seen within the window; false for a replay. */
+  admit(clientId: string, nonce: string, ts: string, now?: number): Promise<boolean>;
+}
+
+/**
+ * The nonce cache of one process. Bounded: past `maxEntries` the oldest entry is forgotten, and
+ * so that forgetting never reopens a replay, its client's floor rises to that entry's timestamp:
+ * the client's headers stamped at or before it are refused from then on. A client flooding the
+ * cache only pushes its own floor.
+ */
+export class NonceCache implements NonceStore {
   private readonly seen = new Map<string, { expiresAt: number; clientId: string; ts: number }>();
   /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
   private readonly floors = new Map<string, number>();
-  constructor(private readonly windowMs = 2 * HAWK_SKEW_SEC * 1000, private readonly maxEntries = 100_000) {}
+  constructor(private readonly windowMs = NONCE_WINDOW_MS, private readonly maxEntries = 100_000) {}
 
-  /** True the first time (clientId, nonce, ts) is seen within the window, and ts is above the client's floor. */
-  admit(clientId: string, nonce: string, ts: string, now = Date.now()): boolean {
+  admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
+    return Promise.resolve(this.admitNow(clientId, nonce, ts, now));
+  }
+
+  /** admit, answered at once: for a cache layered over this one. Also refuses ts at or below the client's floor. */
+  admitNow(clientId: string, nonce: string, ts: string, now = Date.now()): boolean {
     const stamp = Number(ts);
     const floor = this.floors.get(clientId);
     if (floor !== undefined && stamp <= floor) return false;
@@ -136,12 +154,10 @@ export class NonceCache {
   }
 }
 
-export const HAWK_SKEW_SEC = 15 * 60;
-
 export type { IncomingRequest } from './hawk-material.js';
 
 export interface VerifyOptions {
-  nonceCache?: NonceCache;
+  nonceCache?: NonceStore;
 }
 
 export interface AuthenticatedCaller extends Caller {
@@ -155,7 +171,7 @@ function hawkFailure(err: unknown): GatewayError {
 }
 
 /** Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. */
-async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceCache | undefined): Promise<AuthenticatedCaller> {
+async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): Promise<AuthenticatedCaller> {
   const now = Date.now();
   const { id, ts, nonce, mac, hash, ext } = attributes;
   const { key, ...caller } = await resolveCredentials(directory, id, ext || undefined);
@@ -164,7 +180,7 @@ async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, 
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
-  if (nonceCache && !nonceCache.admit(id, nonce, ts, now)) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
+  if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
   return { ...caller, scheme: 'hawk' };
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
 import { ConfigError } from '../config/settings.js';
 import type { ClientDirectory, ClientRecord } from './auth.js';
-import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceCache } from './hawk.js';
+import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceStore } from './hawk.js';
 import { CLIENT_ID } from './credentials.js';
 import { RoleSet, type Role } from './roles.js';
 import { validScope, validScopeList } from './scopes.js';
@@ -95,6 +95,6 @@ export function loadAuthClients(file: string): ClientDirectory {
 }
 
 /** Authenticate requests against a local directory, with a nonce cache for Hawk headers. */
-export function localAuthenticator(directory: ClientDirectory, nonceCache: NonceCache): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
+export function localAuthenticator(directory: ClientDirectory, nonceCache: NonceStore): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
   return (request) => verifyRequest(request, directory, { nonceCache });
 }

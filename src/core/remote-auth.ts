@@ -8,7 +8,7 @@
 import hawk from 'hawk';
 import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
-import type { AuthenticatedCaller, NonceCache } from './hawk.js';
+import type { AuthenticatedCaller, NonceStore } from './hawk.js';
 import { hawkMaterial, type HawkMaterial, type IncomingRequest } from './hawk-material.js';
 
 export interface RemoteAuthOptions {
@@ -16,7 +16,7 @@ export interface RemoteAuthOptions {
   /** How long one authenticateHawk call may take. */
   timeoutMs: number;
   /** Our addition to what the auth service checks: refuse a replayed Hawk header. */
-  nonceCache?: NonceCache;
+  nonceCache?: NonceStore;
 }
 
 interface AuthenticateHawkAnswer {
@@ -40,10 +40,10 @@ function checkPayloadHash(hash: string, request: IncomingRequest): void {
   if (!constantTimeEqual(hash, computed)) throw new GatewayError('AuthenticationFailed', 'Invalid payload hash');
 }
 
-function checkNonce(material: HawkMaterial, nonceCache: NonceCache | undefined): void {
+async function checkNonce(material: HawkMaterial, nonceCache: NonceStore | undefined): Promise<void> {
   if (!nonceCache || material.scheme !== 'hawk') return;
   const { id, nonce, ts } = material.attributes;
-  if (!nonceCache.admit(id, nonce, ts)) throw new GatewayError('AuthenticationFailed', 'Stale timestamp or replayed nonce');
+  if (!(await nonceCache.admit(id, nonce, ts))) throw new GatewayError('AuthenticationFailed', 'Stale timestamp or replayed nonce');
 }
 
 async function callAuthenticateHawk(url: string, request: IncomingRequest, material: HawkMaterial, timeoutMs: number): Promise<AuthenticateHawkAnswer> {
@@ -87,7 +87,7 @@ export function remoteAuthenticator(options: RemoteAuthOptions): (request: Incom
     if (answer.status !== 'auth-success' || typeof answer.clientId !== 'string') throw unavailable('authenticateHawk answered with an unknown status');
     if (material.scheme === 'none') throw unavailable('authenticateHawk authenticated a request that carries no credentials');
     if (typeof answer.hash === 'string' && answer.scheme === 'hawk') checkPayloadHash(answer.hash, request);
-    checkNonce(material, options.nonceCache);
+    await checkNonce(material, options.nonceCache);
     const expires = typeof answer.expires === 'string' ? new Date(answer.expires) : undefined;
     return { clientId: answer.clientId, scopes: answer.scopes, scheme: material.scheme, ...(expires ? { expires } : {}) };
   };

@@ -6,9 +6,11 @@
  * registered on every listener that names the capability.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { CredentialHolder } from '../core/holder.js';
 import type { Credentials } from '../core/credentials.js';
+import type { NonceStore } from '../core/hawk.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 
@@ -22,6 +24,10 @@ export interface GatewayServices {
   holder(): CredentialHolder;
   /** Absolute data directory, created on demand. */
   dataDir(): string;
+  /** Hawk replay protection (made on first use): shared with the other replicas through Redis when `--redis-url` is set. */
+  nonceCache(): NonceStore;
+  /** @fastify/rate-limit's store counting across replicas (Redis), or undefined: the library's in-process store. */
+  rateLimitStore: FastifyRateLimitStoreCtor | undefined;
   /** True in the `npm start` quick start: plugins may generate what a real deployment must configure. */
   quickstart: boolean;
 }

@@ -26,9 +26,15 @@ export const versionInfo: VersionInfo = {
 /** A check not settled by then has failed: a monitor must get an answer, not a hung request. */
 export const HEARTBEAT_CHECK_DEADLINE_MS = 5000;
 
+/**
+ * A /__heartbeat__ check: resolves when its dependency is healthy, 'degraded' when the gateway
+ * serves without it on a fallback (per-process state instead of Redis), rejects when it cannot serve.
+ */
+export type HeartbeatCheck = () => Promise<void | 'degraded'>;
+
 export interface DockerflowOptions {
-  /** Checks run by /__heartbeat__; each resolves when its dependency is healthy. */
-  checks?: Record<string, () => Promise<void>>;
+  /** Checks run by /__heartbeat__. */
+  checks?: Record<string, HeartbeatCheck>;
   /** Default HEARTBEAT_CHECK_DEADLINE_MS. */
   checkDeadlineMs?: number;
 }
@@ -42,15 +48,17 @@ export const dockerflowRoutes: FastifyPluginAsync<DockerflowOptions> = async (ap
     // all at once, so the answer takes one deadline at most, however many checks fail
     const outcomes = await Promise.all(Object.entries(options.checks ?? {}).map(async ([name, check]) => {
       try {
-        await withinDeadline(check(), deadlineMs, () => new Error(`no answer within ${deadlineMs} ms`));
-        return [name, 'ok'] as const;
+        const outcome = await withinDeadline(check(), deadlineMs, () => new Error(`no answer within ${deadlineMs} ms`));
+        return [name, outcome ?? 'ok'] as const;
       } catch (err) {
         request.log.warn({ err, check: name }, 'heartbeat check failed');
         return [name, 'error'] as const;
       }
     }));
-    const healthy = outcomes.every(([, outcome]) => outcome === 'ok');
-    // Dockerflow's own body, not an error: the failing checks are named in it
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'error', checks: Object.fromEntries(outcomes) });
+    const failed = outcomes.some(([, outcome]) => outcome === 'error');
+    const degraded = outcomes.some(([, outcome]) => outcome === 'degraded');
+    // Dockerflow's own body, not an error: the failing checks are named in it. Degraded is 200:
+    // the replica still serves, and a balancer reading this route must not drop it for that
+    return reply.code(failed ? 503 : 200).send({ status: failed ? 'error' : degraded ? 'degraded' : 'ok', checks: Object.fromEntries(outcomes) });
   });
 };

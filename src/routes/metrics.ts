@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Records one answer of a listener: its method, status and time to answer. */
 export type AnswerRecorder = (method: string, statusCode: number, seconds: number) => void;
@@ -55,6 +55,16 @@ export function createMetrics(): GatewayMetrics {
       };
     },
   };
+}
+
+/** `gateway_redis_up`: 1 while the Redis shared by replicas answers, 0 while this one runs on per-process state. */
+export function redisGauge(metrics: GatewayMetrics, shared: { readonly available: boolean }): void {
+  new Gauge({
+    name: 'gateway_redis_up', help: '1 while Redis (replay protection and rate limits shared by replicas) answers, 0 while this replica runs on per-process state', registers: [metrics.registry],
+    collect() {
+      this.set(shared.available ? 1 : 0);
+    },
+  });
 }
 
 /** Counts every answer of the listener it is registered on. */

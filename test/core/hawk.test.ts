@@ -90,25 +90,25 @@ t.test('verifier refusals', async (t) => {
 
 t.test('the nonce cache stays bounded and forgets expired nonces', async (t) => {
   const cache = new NonceCache(1000, 3);
-  t.ok(cache.admit('k', 'n1', '1', 0));
-  t.notOk(cache.admit('k', 'n1', '1', 10), 'replay within the window refused');
-  t.ok(cache.admit('k', 'n1', '1', 2000), 'admitted again once expired');
-  for (const n of ['a', 'b', 'c', 'd']) t.ok(cache.admit('k', n, '2', 2100));
-  t.notOk(cache.admit('k', 'a', '2', 2200), 'a live entry forgotten past the bound is not replayable: its timestamp is now the floor');
-  t.notOk(cache.admit('k', 'e', '2', 2200), 'nor is any header of that client stamped at or before it');
-  t.ok(cache.admit('k', 'e', '3', 2200), 'later headers are admitted');
-  t.notOk(cache.admit('k', 'e', '3', 2200), 'and are remembered');
+  t.ok(cache.admitNow('k', 'n1', '1', 0));
+  t.notOk(cache.admitNow('k', 'n1', '1', 10), 'replay within the window refused');
+  t.ok(cache.admitNow('k', 'n1', '1', 2000), 'admitted again once expired');
+  for (const n of ['a', 'b', 'c', 'd']) t.ok(cache.admitNow('k', n, '2', 2100));
+  t.notOk(cache.admitNow('k', 'a', '2', 2200), 'a live entry forgotten past the bound is not replayable: its timestamp is now the floor');
+  t.notOk(cache.admitNow('k', 'e', '2', 2200), 'nor is any header of that client stamped at or before it');
+  t.ok(cache.admitNow('k', 'e', '3', 2200), 'later headers are admitted');
+  t.notOk(cache.admitNow('k', 'e', '3', 2200), 'and are remembered');
 });
 
 t.test('flooding the nonce cache reopens no replay, and costs other clients nothing (issue 12.5)', async (t) => {
   const cache = new NonceCache(30 * 60 * 1000, 100);
   const now = 1_800_000_000_000;
   const ts = String(now / 1000);
-  t.ok(cache.admit('victim', 'captured', ts, now), 'the victim signs once');
+  t.ok(cache.admitNow('victim', 'captured', ts, now), 'the victim signs once');
   let admitted = 0;
-  for (let i = 0; i < 1000; i += 1) if (cache.admit('flooder', `n${i}`, String(now / 1000 + i), now + i)) admitted += 1;
+  for (let i = 0; i < 1000; i += 1) if (cache.admitNow('flooder', `n${i}`, String(now / 1000 + i), now + i)) admitted += 1;
   t.equal(admitted, 1000, 'the flooder signs 1000 fresh headers');
-  t.notOk(cache.admit('victim', 'captured', ts, now + 2000), 'the captured header is still refused after a flood ten times the bound');
-  t.ok(cache.admit('victim', 'fresh', String(now / 1000 + 2), now + 2000), "the victim's new headers are admitted");
-  t.ok(cache.admit('third', 'x', ts, now + 2000), 'a client whose entries were never forgotten keeps its window');
+  t.notOk(cache.admitNow('victim', 'captured', ts, now + 2000), 'the captured header is still refused after a flood ten times the bound');
+  t.ok(cache.admitNow('victim', 'fresh', String(now / 1000 + 2), now + 2000), "the victim's new headers are admitted");
+  t.ok(cache.admitNow('third', 'x', ts, now + 2000), 'a client whose entries were never forgotten keeps its window');
 });

@@ -93,6 +93,7 @@ export const hostSecretsModule = definePluginModule({
       forceSsl: services.settings.forceSsl,
       trustProxy: services.settings.trustProxy,
       rateLimitPerMinute: settings.rateLimitPerMinute,
+      rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
     };
     return { plugin: hostSecretsPlugin, options: { ...options }, close: () => issuing.close() };

@@ -3,7 +3,7 @@
  * its address proves it is, and `GET /v1/ping` answers as the original's API did.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { errorRenderer } from '../../fastify/errors.js';
 import { clientKey, credentialsHandler, credentialsResponseSchema, type CredentialsRouteOptions } from './credentials-route.js';
 import { forceSslHook } from './force-ssl.js';
@@ -16,6 +16,8 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
   trustProxy: boolean;
   /** Credential requests per client address per minute; 0 = unlimited. */
   rateLimitPerMinute: number;
+  /** Where the counts live (shared by replicas); undefined = in this process. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (app, options) => {
@@ -29,6 +31,7 @@ export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (
     // Each request costs two DNS queries: without a limit a flood turns the gateway into an amplifier.
     await app.register(rateLimit, {
       global: false,
+      store: options.rateLimitStore,
       keyGenerator: (request) => clientKey(request, options.trustedProxies),
       onExceeded: (request, ip) => request.log.warn({ ip }, 'host-secrets: rate limit exceeded'),
     });

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
-import { NonceCache } from '../../core/hawk.js';
 import { remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
@@ -73,7 +72,7 @@ function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices
 }
 
 function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): Authenticate {
-  const nonceCache = new NonceCache();
+  const nonceCache = services.nonceCache();
   if (settings.auth === 'remote') {
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
     return remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache });

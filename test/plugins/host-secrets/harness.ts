@@ -1,6 +1,5 @@
 // The host-secrets plugin on a real dual-stack socket, configured through the real config
 // loader and module, with its log lines captured; and requests from chosen source addresses.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type { Test } from 'tap';
@@ -10,6 +9,8 @@ import type { GatewayServices } from '../../../src/plugins/module.js';
 import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
 import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../src/core/index.js';
 import { directoryOf } from '../../helpers/directory.js';
+
+export { get, type Answer } from '../../helpers/http.js';
 
 export const issuer = { clientId: 'project/releng/host-secrets', accessToken: 'hs'.repeat(22) };
 export const scopeBase = 'assume:project:releng:host:';
@@ -36,6 +37,8 @@ export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')
     quickstart: false,
     holder: () => { throw new Error('host-secrets needs no holder'); },
     dataDir: () => { throw new Error('host-secrets needs no data directory'); },
+    nonceCache: () => { throw new Error('host-secrets needs no nonce cache'); },
+    rateLimitStore: undefined,
   } satisfies GatewayServices;
   return { settings: { hostSecrets: loaded.config.get('hostSecrets') }, services };
 }
@@ -62,27 +65,6 @@ export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv, fastifyO
   });
   const { port } = app.server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, url6: `http://[::1]:${port}`, logs };
-}
-
-export interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: any;
-}
-
-export function get(url: string, options: { localAddress?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', localAddress: options.localAddress, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode!, headers: res.headers, body: text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** Issued credentials as the auth service would see them when they sign a request. */

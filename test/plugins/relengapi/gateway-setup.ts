@@ -45,6 +45,8 @@ function servicesFor(rootUrl: string, log: GatewayServices['log']): GatewayServi
     credentials: undefined,
     holder: unused('the credential holder'),
     dataDir: unused('the data directory'),
+    nonceCache: unused('a nonce cache'),
+    rateLimitStore: undefined,
     quickstart: false,
   };
 }

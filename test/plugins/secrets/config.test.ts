@@ -8,6 +8,7 @@ import pino from 'pino';
 import t from 'tap';
 import taskcluster from 'taskcluster-client';
 import { ConfigError } from '../../../src/config/settings.js';
+import { NonceCache } from '../../../src/core/hawk.js';
 import type { GatewayServices } from '../../../src/plugins/module.js';
 import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/config.js';
 import { clientsFile } from './gateway.js';
@@ -21,6 +22,8 @@ function services(dataDir: string, quickstart: boolean, lines: string[] = []): G
     credentials: undefined,
     holder: () => { throw new Error('not used'); },
     dataDir: () => dataDir,
+    nonceCache: () => new NonceCache(),
+    rateLimitStore: undefined,
     quickstart,
   };
 }
