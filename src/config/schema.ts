@@ -98,7 +98,7 @@ export const coreSchema = {
       format: 'nat', default: 0, env: 'GATEWAY_MAX_RSS_BYTES', arg: 'max-rss-bytes',
     },
     sampleIntervalMs: {
-      doc: 'How often the load is measured (at least 10 ms); each measurement holds until the next',
+      doc: 'How often the load is measured (at least 100 ms); each measurement holds until the next',
       format: 'nat', default: 1000, env: 'GATEWAY_LOAD_SAMPLE_INTERVAL_MS', arg: 'load-sample-interval-ms',
     },
     retryAfterSec: {

@@ -25,7 +25,8 @@ const MEASURES: Record<string, { what: string; limit: keyof LoadSheddingSettings
 };
 
 function checked(settings: LoadSheddingSettings): LoadSheddingSettings {
-  if (settings.sampleIntervalMs < 10) throw new ConfigError('setting loadShedding.sampleIntervalMs (--load-sample-interval-ms) must be at least 10');
+  // the delay is sampled every 10 ms: a shorter sample could hold none, which the library reads as an infinite delay
+  if (settings.sampleIntervalMs < 100) throw new ConfigError('setting loadShedding.sampleIntervalMs (--load-sample-interval-ms) must be at least 100');
   if (settings.retryAfterSec < 1) throw new ConfigError('setting loadShedding.retryAfterSec (--load-retry-after-sec) must be at least 1');
   return settings;
 }

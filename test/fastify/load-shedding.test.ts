@@ -46,7 +46,7 @@ function assertShed(t: Test, answer: Answer, reason: RegExp, what: string): void
 t.test('event loop delay: requests and /__lbheartbeat__ get 503 with Retry-After while the loop is starved, then are served again', async (t) => {
   const dir = t.testdir();
   const replica = await loggedGateway(t, dir, `sqlite:${join(dir, 'secrets.db')}`, [
-    '--max-event-loop-delay-ms', '50', '--load-sample-interval-ms', '50', '--load-retry-after-sec', '7',
+    '--max-event-loop-delay-ms', '50', '--load-sample-interval-ms', '100', '--load-retry-after-sec', '7',
   ]);
   // starting may itself have held the loop past a sample: the baseline is once it answers
   t.same((await until(`${replica.url}/__lbheartbeat__`, 200)).body, {});
@@ -75,7 +75,7 @@ t.test('event loop delay: requests and /__lbheartbeat__ get 503 with Retry-After
 });
 
 t.test('event loop utilization, measured per sample: shed while the loop is busy', async (t) => {
-  const loaded = loadConfig({ argv: ['--max-event-loop-delay-ms', '0', '--max-event-loop-utilization', '0.5', '--load-sample-interval-ms', '50', '--load-retry-after-sec', '7'], env: {} });
+  const loaded = loadConfig({ argv: ['--max-event-loop-delay-ms', '0', '--max-event-loop-utilization', '0.5', '--load-sample-interval-ms', '100', '--load-retry-after-sec', '7'], env: {} });
   const app = await gatewayApp(createLogger('silent'), 'main', { loadShedding: loaded.core.loadShedding });
   await app.register(dockerflowRoutes);
   t.teardown(() => app.close());
@@ -91,7 +91,7 @@ t.test('memory: past the heap or RSS threshold every request of a listener is sh
   for (const [flag, what] of [['--max-heap-used-bytes', 'heap used'], ['--max-rss-bytes', 'resident set']] as const) {
     const dir = t.testdir();
     const replica = await loggedGateway(t, dir, `sqlite:${join(dir, 'secrets.db')}`, [
-      '--max-event-loop-delay-ms', '0', flag, '1', '--load-sample-interval-ms', '10', '--load-retry-after-sec', '7', '--admin-port', String(await freePort()),
+      '--max-event-loop-delay-ms', '0', flag, '1', '--load-sample-interval-ms', '100', '--load-retry-after-sec', '7', '--admin-port', String(await freePort()),
     ]);
     const shed = await until(`${replica.url}${LIST}`, 503);
     assertShed(t, shed, new RegExp(`^The gateway is overloaded \\(${what} \\d+ bytes, over 1 bytes\\); retry after 7 s, or on another replica$`), what);
@@ -109,7 +109,7 @@ t.test('settings: defaults, flags and environment, and the values refused', asyn
   t.match(core([], { GATEWAY_MAX_EVENT_LOOP_DELAY_MS: '200', GATEWAY_MAX_HEAP_USED_BYTES: '5' }), { maxEventLoopDelayMs: 200, maxHeapUsedBytes: 5 });
   t.throws(() => core(['--max-event-loop-utilization', '1.5']), /must be a number from 0 to 1/);
   const build = (argv: string[]) => gatewayApp(createLogger('silent'), 'main', { loadShedding: core(argv) });
-  await t.rejects(build(['--load-sample-interval-ms', '5']), { name: 'ConfigError', message: 'setting loadShedding.sampleIntervalMs (--load-sample-interval-ms) must be at least 10' });
+  await t.rejects(build(['--load-sample-interval-ms', '99']), { name: 'ConfigError', message: 'setting loadShedding.sampleIntervalMs (--load-sample-interval-ms) must be at least 100' });
   await t.rejects(build(['--load-retry-after-sec', '0']), { name: 'ConfigError', message: 'setting loadShedding.retryAfterSec (--load-retry-after-sec) must be at least 1' });
   const off = await gatewayApp(createLogger('silent'), 'main', { loadShedding: core(['--max-event-loop-delay-ms', '0']) });
   t.teardown(() => off.close());
