@@ -7,7 +7,7 @@ export { ConfigError } from './config/settings.js';
 export { createLogger, loggerOptions } from './log.js';
 export { dockerflowRoutes } from './routes/dockerflow.js';
 export { pluginModules } from './plugins/registry.js';
-export type { PluginModule, GatewayServices, CreatedPlugin } from './plugins/module.js';
+export type { PluginModule, GatewayServices, CreatedPlugin } from './fastify/capability.js';
 
 // Each capability as an ordinary Fastify plugin, with its option types, for `app.register()`.
 // Also importable one by one: `taskcluster-gateway/plugins/<name>`.

@@ -20,7 +20,7 @@ import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
-import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
+import type { CreatedPlugin, GatewayServices, PluginModule } from './fastify/capability.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';

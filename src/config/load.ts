@@ -11,7 +11,7 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import type { PluginModule } from '../plugins/module.js';
+import type { PluginModule } from '../fastify/capability.js';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { errorRenderer } from '../../fastify/errors.js';
 import { createForwarder } from '../../net/forwarder/forwarder.js';
-import type { ServiceRoute } from './routes.js';
+import type { ServiceRoute } from './service-routes.js';
 import { serviceProxyHandler, temporaryTokens, type ServiceProxyOptions } from './service-proxy.js';
 
 export type RelengapiPluginOptions =

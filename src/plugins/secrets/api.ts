@@ -4,7 +4,7 @@
  * wildcard and clients percent-encode it (`project%2Fx`), which Fastify decodes.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from '../../fastify/routes.js';
 import { pageOptions, pageQuery, secretBody, secretNameParams } from './schemas.js';
 import type { SecretStore } from './store/index.js';
 

@@ -12,7 +12,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { loggedToken } from '../../log.js';
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from '../../fastify/routes.js';
 import { SECRETS_PREFIX } from './api.js';
 import type { SecretStore } from './store/index.js';
 

@@ -3,7 +3,7 @@
  * (`GET /api/auth/v1/audit/<entityType>/<entityId>`), so taskcluster-client's
  * `Auth.getEntityHistory('secret', name)` reads it from the gateway unchanged.
  */
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from '../../fastify/routes.js';
 import { pageOptions, pageQuery, secretNameParams } from './schemas.js';
 import type { SecretStore } from './store/index.js';
 

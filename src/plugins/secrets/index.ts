@@ -1,6 +1,6 @@
 /**
  * The secrets plugin: Taskcluster Secrets v1, single-use bootstrap secrets and the secrets'
- * audit history, behind Hawk authentication and scopes. It only composes; see config.ts for
+ * audit history, behind Hawk authentication and scopes. It only composes; see capability.ts for
  * how its options are made from settings.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -8,12 +8,12 @@ import { authorization, type Authenticate } from '../../fastify/authorize.js';
 import { errorRenderer } from '../../fastify/errors.js';
 import { requestSerializer } from '../../log.js';
 import { secretsRoutes } from './api.js';
-import { registerAuditLog } from './audit-log.js';
+import { registerAuditLog } from '../../fastify/audit-log.js';
 import { bootstrapRoutes } from './bootstrap.js';
 import { historyRoutes } from './history.js';
-import { declareRoutes } from './routes.js';
+import { declareRoutes } from '../../fastify/routes.js';
 import type { SecretStore } from './store/index.js';
-import { strictValidatorCompiler } from './validation.js';
+import { strictValidatorCompiler } from '../../fastify/validation.js';
 
 export interface SecretsPluginOptions {
   store: SecretStore;

@@ -5,8 +5,8 @@ import Fastify from 'fastify';
 import type { Test } from 'tap';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/log.js';
-import type { GatewayServices } from '../../../src/plugins/module.js';
-import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
+import type { GatewayServices } from '../../../src/fastify/capability.js';
+import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.js';
 import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../src/core/index.js';
 import { directoryOf } from '../../helpers/directory.js';
 

@@ -12,8 +12,8 @@ import convict from 'convict';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { coreSchema, type CoreSettings } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/log.js';
-import type { CreatedPlugin, GatewayServices } from '../../../src/plugins/module.js';
-import { relengapiModule } from '../../../src/plugins/relengapi/config.js';
+import type { CreatedPlugin, GatewayServices } from '../../../src/fastify/capability.js';
+import { relengapiModule } from '../../../src/plugins/relengapi/capability.js';
 import { startFakeRelengapi, type FakeRelengapiOptions } from '../../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
 

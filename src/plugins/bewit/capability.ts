@@ -1,5 +1,5 @@
 /** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { bewitPlugin, type BewitPluginOptions } from './index.js';
 
 export const bewitSchema = {

@@ -4,7 +4,7 @@
  * handler. `declareRoutes` is the only place they become Fastify routes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
-import type { ScopeExpression } from '../../core/scopes.js';
+import type { ScopeExpression } from '../core/scopes.js';
 
 /** What one audit log line names: the action, and the entity acted on. */
 export interface AuditSubject {

@@ -9,8 +9,8 @@ import t from 'tap';
 import taskcluster from 'taskcluster-client';
 import { ConfigError } from '../../../src/config/settings.js';
 import { NonceCache } from '../../../src/core/hawk.js';
-import type { GatewayServices } from '../../../src/plugins/module.js';
-import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/config.js';
+import type { GatewayServices } from '../../../src/fastify/capability.js';
+import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/capability.js';
 import { clientsFile } from './gateway.js';
 import { ensureRootClient } from '../../../src/cli/quickstart.js';
 

@@ -1,5 +1,5 @@
 /**
- * How a capability joins the gateway. Each `src/plugins/<name>/config.ts` exports one
+ * How a capability joins the gateway. Each `src/plugins/<name>/capability.ts` exports one
  * `PluginModule`: its convict schema section and `create`, called once at start with its
  * settings, which checks them (throwing ConfigError naming the setting) and opens what must
  * live once per process (stores, token managers). The Fastify plugin it returns is then
