@@ -7,4 +7,4 @@ import { proxyModule } from './proxy/capability.js';
 import { bewitModule } from './bewit/capability.js';
 import { credentialsModule } from './credentials/capability.js';
 
-export const pluginModules: PluginModule<any>[] = [hostSecretsModule, relengapiModule, secretsModule, proxyModule, bewitModule, credentialsModule];
+export const pluginModules: PluginModule[] = [hostSecretsModule, relengapiModule, secretsModule, proxyModule, bewitModule, credentialsModule];

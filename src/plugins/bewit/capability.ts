@@ -16,6 +16,6 @@ export const bewitModule = definePluginModule({
   schema: bewitSchema,
   async create({ bewit: settings }, services) {
     const options: BewitPluginOptions = { holder: services.holder(), ttlSec: settings.ttlSec };
-    return { plugin: bewitPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: bewitPlugin, options };
   },
 });

@@ -7,6 +7,6 @@ export const credentialsModule = definePluginModule({
   schema: {},
   async create(_settings, services) {
     const options: CredentialsPluginOptions = { holder: services.holder() };
-    return { plugin: credentialsPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: credentialsPlugin, options };
   },
 });

@@ -96,6 +96,6 @@ export const hostSecretsModule = definePluginModule({
       rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
     };
-    return { plugin: hostSecretsPlugin, options: { ...options }, close: () => issuing.close() };
+    return { plugin: hostSecretsPlugin, options, close: () => issuing.close() };
   },
 });

@@ -46,6 +46,6 @@ export const proxyModule = definePluginModule({
       connections: settings.connections,
       logRequests: settings.logRequests,
     };
-    return { plugin: proxyPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: proxyPlugin, options };
   },
 });

@@ -95,7 +95,7 @@ export const secretsModule = definePluginModule({
     const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
     return {
       plugin: secretsPlugin,
-      options: options as unknown as Record<string, unknown>,
+      options,
       heartbeat: () => store.ping(),
       reload: keyRingFollower.reload,
       async close() {
