@@ -5,6 +5,7 @@
  * live once per process (stores, token managers). The Fastify plugin it returns is then
  * registered on every listener that names the capability.
  */
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyPluginOptions } from 'fastify';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import type { NonceStore } from '../core/hawk.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 import type { SchemaOwner } from '../config/load.js';
+import { ERROR_RENDERER } from './errors.js';
 
 /** What server.ts hands every plugin: one instance of each, shared across plugins and listeners. */
 export interface GatewayServices {
@@ -63,4 +65,13 @@ export interface PluginModule<S extends object = any, O extends FastifyPluginOpt
 /** Identity with inference, so a module's settings are typed from its own schema and its options checked against its plugin. */
 export function definePluginModule<S extends object, O extends FastifyPluginOptions>(module: PluginModule<S, O>): PluginModule<S, O> {
   return module;
+}
+
+/**
+ * A capability as a Fastify plugin: encapsulated (a listener has it or not, its parsers and hooks
+ * stay its own), named `taskcluster-gateway-<name>`, and depending on the app's one error
+ * renderer, so registering it where errors would not leave in Taskcluster's shape fails at once.
+ */
+export function capabilityPlugin<O extends FastifyPluginOptions>(name: string, plugin: FastifyPluginAsync<O>): FastifyPluginAsync<O> {
+  return fp(plugin, { name: `taskcluster-gateway-${name}`, fastify: '5.x', encapsulate: true, dependencies: [ERROR_RENDERER] });
 }

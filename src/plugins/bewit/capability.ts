@@ -1,12 +1,13 @@
 /** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
 import { definePluginModule } from '../../fastify/capability.js';
 import { bewitPlugin, type BewitPluginOptions } from './index.js';
+import { BEWIT_DEFAULTS } from './signed-url.js';
 
 export const bewitSchema = {
   bewit: {
     ttlSec: {
       doc: 'Lifetime of the URLs signed by /bewit, in seconds (taskcluster-proxy: 1 hour)',
-      format: 'nat', default: 3600, env: 'GATEWAY_BEWIT_TTL_SEC', arg: 'bewit-ttl-sec',
+      format: 'nat', default: BEWIT_DEFAULTS.ttlSec as number, env: 'GATEWAY_BEWIT_TTL_SEC', arg: 'bewit-ttl-sec',
     },
   },
 };
