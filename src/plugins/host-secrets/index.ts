@@ -10,8 +10,11 @@ import { clientKey, credentialsHandler, type CredentialsRouteOptions } from './c
 import { forceSslHook } from './force-ssl.js';
 import { hostSecretsRoutes } from './routes.js';
 
-// What a library user needs to build the options: the thread that proves hosts and signs.
+// What a library user needs to build the options: the thread that proves hosts and signs, the
+// address ranges, a credential lifetime from Taskcluster's relative time.
 export { IssuingThread, type IssuerSettings } from './issuing-thread.js';
+export { parseRanges, type AddressRange } from './addresses.js';
+export { lifetimeMs } from './host-credentials.js';
 
 export interface HostSecretsOptions extends CredentialsRouteOptions {
   forceSsl: boolean;

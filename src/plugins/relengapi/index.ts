@@ -12,6 +12,10 @@ import { relengapiRoutes } from './routes.js';
 import type { ServiceRoute } from './service-routes.js';
 import { serviceProxyHandler, temporaryTokens, type ServiceProxyOptions } from './service-proxy.js';
 
+// What a library user needs to build the options: the service prefixes and the token manager.
+export { parseServiceRoutes, type ServiceRoute } from './service-routes.js';
+export { TemporaryTokenManager, type TokenManagerOptions } from './token-manager.js';
+
 export type RelengapiPluginOptions =
   | ({ refusal?: undefined } & ServiceProxyOptions)
   | { refusal: string; routes: ServiceRoute[] };

@@ -14,6 +14,9 @@ import { bootstrapRoutes } from './bootstrap.js';
 import { historyRoutes } from './history.js';
 import type { SecretStore } from './store/index.js';
 
+// What a library user needs to build the options: a store (SQLite or PostgreSQL) and its keys.
+export { openSecretStore, loadKeyRing, keyRingFrom, generateKey, generateKeyFile, type SecretStore, type KeyRing, type OpenOptions } from './store/index.js';
+
 export interface SecretsPluginOptions {
   store: SecretStore;
   authenticate: Authenticate;
