@@ -1,6 +1,6 @@
 /**
  * The core convict schema: settings every deployment shape shares. Each plugin adds its own
- * section (src/plugins/<name>/config.ts); src/config/load.ts composes them.
+ * section (src/plugins/<name>/capability.ts); src/config/load.ts composes them.
  * Environment names are the ones the replaced tools used, so existing deployments work as they are.
  */
 import type { SettingsOf } from './settings.js';
