@@ -12,6 +12,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
+import { GatewayEvents } from './core/events.js';
+import { countingReplays } from './core/replays.js';
 import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
@@ -26,7 +28,7 @@ import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, type HeartbeatCheck } from './routes/dockerflow.js';
-import { createMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
+import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
   spec: ListenerSpec;
@@ -69,7 +71,7 @@ async function openSharedState(settings: LoadedConfig['core']['redis'], log: Log
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
-export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, shared?: SharedState): GatewayServices {
+export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
@@ -79,8 +81,9 @@ export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, sha
     log: options.log,
     credentials,
     quickstart: options.quickstart ?? false,
+    events,
     nonceCache() {
-      nonceCache ??= shared ? new SharedNonceCache(shared) : new NonceCache();
+      nonceCache ??= countingReplays(shared ? new SharedNonceCache(shared) : new NonceCache(), events);
       return nonceCache;
     },
     rateLimitStore: shared ? sharedRateLimitStore(shared) : undefined,
@@ -157,9 +160,11 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
   // refused settings fail here, before any plugin opens a store
   const verifier = connectionVerifierFor(loaded.core);
   const shared = await openSharedState(loaded.core.redis, options.log);
-  const services = gatewayServices(loaded, options, shared);
+  const events = new GatewayEvents();
+  const services = gatewayServices(loaded, options, shared, events);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
+  eventMetrics(metrics, events);
   if (shared) redisGauge(metrics, shared);
   const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
   const listeners: GatewayListener[] = [];

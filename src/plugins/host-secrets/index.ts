@@ -33,7 +33,10 @@ export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (
       global: false,
       store: options.rateLimitStore,
       keyGenerator: (request) => clientKey(request, options.trustedProxies),
-      onExceeded: (request, ip) => request.log.warn({ ip }, 'host-secrets: rate limit exceeded'),
+      onExceeded: (request, ip) => {
+        options.events?.count('host-credentials-refused', 'rate_limit');
+        request.log.warn({ ip }, 'host-secrets: rate limit exceeded');
+      },
     });
   }
   app.get('/v1/ping', async () => ({ alive: true, uptime: process.uptime() }));

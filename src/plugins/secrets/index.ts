@@ -4,6 +4,7 @@
  * how its options are made from settings.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { GatewayEvents } from '../../core/events.js';
 import { authorization, type Authenticate } from '../../fastify/authorize.js';
 import { errorRenderer } from '../../fastify/errors.js';
 import { requestSerializer } from '../../log.js';
@@ -19,6 +20,8 @@ export interface SecretsPluginOptions {
   store: SecretStore;
   authenticate: Authenticate;
   trustedProxies?: readonly string[];
+  /** Where operations are counted by outcome (the gateway's tally, read by /metrics). */
+  events?: GatewayEvents;
 }
 
 /** lib-api's inputLimit: bodies up to 10 MB, as the real service accepts. */
@@ -28,7 +31,7 @@ const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options
   await app.register(errorRenderer);
   await app.register(authorization, { authenticate: options.authenticate, trustedProxies: options.trustedProxies ?? [], bodyLimit: BODY_LIMIT });
   app.setValidatorCompiler(strictValidatorCompiler());
-  registerAuditLog(app);
+  registerAuditLog(app, options.events);
   declareRoutes(app, [...secretsRoutes(options.store), ...bootstrapRoutes(options.store), ...historyRoutes(options.store)]);
 };
 
