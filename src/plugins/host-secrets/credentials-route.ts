@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvents, HostCredentialsCheck } from '../../core/events.js';
 import { addressText, clientAddress, inRanges, type AddressRange, type ClientAddress } from './addresses.js';
-import type { IssuingThread } from './issuing-thread.js';
+import type { IssueOutcome, IssuingThread } from './issuing-thread.js';
 
 export interface CredentialsRouteOptions {
   allowedRanges: AddressRange[];
@@ -68,7 +68,7 @@ export function credentialsHandler(options: CredentialsRouteOptions): RouteHandl
     const { events } = options;
     if ('problem' in client) refuse(request.log, ip, client.problem, 'client_address', events);
     if (!inRanges(client.address, options.allowedRanges)) refuse(request.log, ip, `${ip} is not in the allowed addresses`, 'allowed_ips', events);
-    let outcome;
+    let outcome: IssueOutcome;
     try {
       outcome = await options.issuing.issue(ip);
     } catch (err) {
