@@ -137,7 +137,7 @@ function isLoopbackOrAny(host: string): boolean {
 export async function gatewayApp(
   log: Logger,
   listener: string,
-  { loadShedding: shedding, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings } = {},
+  { loadShedding: shedding, events, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings; events?: GatewayEvents } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
@@ -151,7 +151,7 @@ export async function gatewayApp(
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
   // before every other hook: a shed request costs as little as it can
-  if (shedding) await app.register(loadShedding, shedding);
+  if (shedding) await app.register(loadShedding, { ...shedding, events });
   await app.register(jsonBody);
   return app;
 }
@@ -190,7 +190,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);

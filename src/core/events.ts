@@ -1,6 +1,6 @@
 /**
  * What the gateway counts of its own work, beyond answering HTTP: credentials issued and refused,
- * upstream retries and failures, token renewals, secret operations, replays refused, and the
+ * upstream retries and failures, token renewals, secret operations, replays refused, requests shed, and the
  * state of the database it depends on. A plain tally with typed event names: counting costs a few
  * map look-ups, cheap enough for every request. src/server.ts makes one per gateway and hands it
  * to the plugins; src/routes/metrics.ts reads it into Prometheus counters when they are scraped.
@@ -24,6 +24,8 @@ export interface EventDetails {
   'secret-operation': [operation: string, outcome: string];
   /** A Hawk header refused because its nonce was seen before. */
   'hawk-replay-refused': [];
+  /** A request shed (503) under overload, by the measure past its threshold (as @fastify/under-pressure names it: eventLoopDelay...). */
+  'load-shed': [reason: string];
   /** A database operation that failed as an outage (503) or outlasted its deadline, by database. */
   'database-error': [database: Database, reason: 'outage' | 'timeout'];
 }

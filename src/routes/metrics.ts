@@ -112,6 +112,12 @@ const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; 
     events: { 'hawk-replay-refused': {} },
   },
   {
+    name: 'gateway_load_shed_total',
+    help: 'Requests answered 503 under overload, by the measure past its threshold (eventLoopDelay, eventLoopUtilization, heapUsedBytes, rssBytes)',
+    labelNames: ['reason'],
+    events: { 'load-shed': {} },
+  },
+  {
     name: 'gateway_database_errors_total',
     help: 'Database operations that failed as an outage (answered 503) or outlasted their deadline, by database',
     labelNames: ['database', 'reason'],

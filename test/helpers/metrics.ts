@@ -37,9 +37,10 @@ export function parseExposition(text: string): Record<string, number> {
 /** A logger whose lines go nowhere (a route's own log level, such as host-secrets' warn, still writes to it). */
 const discard = () => createLogger('info', new Writable({ write: (_chunk, _encoding, done) => done() }));
 
-export async function gatewayWithAdmin(t: Test, loaded: LoadedConfig, log: Logger = discard()): Promise<GatewayWithAdmin> {
+/** `quickstart` lets a gateway start with no plugin (a listener of Dockerflow routes only). */
+export async function gatewayWithAdmin(t: Test, loaded: LoadedConfig, options: { log?: Logger; quickstart?: boolean } = {}): Promise<GatewayWithAdmin> {
   loaded.core.adminPort = 1; // any non-zero port enables the admin listener; it binds below on an ephemeral one
-  const gateway = await buildGateway(loaded, { log });
+  const gateway = await buildGateway(loaded, { log: options.log ?? discard(), quickstart: options.quickstart });
   t.teardown(() => gateway.close());
   const urls: Record<string, string> = {};
   for (const { spec, app } of gateway.listeners) urls[spec.name] = await app.listen({ host: '127.0.0.1', port: 0 });
