@@ -3,6 +3,9 @@
 import t from 'tap';
 import Fastify from 'fastify';
 import { GatewayEvents } from '../../src/core/events.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { buildGateway } from '../../src/server.js';
 import { createMetrics, eventMetrics, redisGauge, requestMetrics } from '../../src/routes/metrics.js';
 import { parseExposition, samplesOf } from '../helpers/metrics.js';
 
@@ -34,8 +37,10 @@ t.test('answers are counted and timed per listener, each once however often the 
 });
 
 t.test('every metric follows Prometheus naming: counters end in _total, durations in seconds, sizes in bytes', async (t) => {
-  const metrics = createMetrics();
-  eventMetrics(metrics, new GatewayEvents());
+  // the registry of a gateway as server.ts composes it, with the gauge it adds when Redis is configured
+  const gateway = await buildGateway(loadConfig({ argv: ['--listeners', JSON.stringify([{ name: 'one', host: '127.0.0.1', port: 0, plugins: [] }])] }), { log: createLogger('silent'), quickstart: true });
+  t.teardown(() => gateway.close());
+  const { metrics } = gateway;
   redisGauge(metrics, { available: true });
   // prom-client's default metrics name three gauges with _total, a legacy it keeps for compatibility
   const legacyGauges = new Set(['gateway_nodejs_active_handles_total', 'gateway_nodejs_active_requests_total', 'gateway_nodejs_active_resources_total']);
@@ -58,7 +63,7 @@ t.test('every metric follows Prometheus naming: counters end in _total, duration
     for (const label of metric.labelNames) t.match(label, /^[a-z][a-z0-9_]*$/, `${name}: label ${label} in snake case`);
   }
   for (const name of ['gateway_host_credentials_total', 'gateway_upstream_retries_total', 'gateway_upstream_errors_total', 'gateway_relengapi_token_renewals_total',
-    'gateway_secret_operations_total', 'gateway_hawk_replays_refused_total', 'gateway_database_errors_total', 'gateway_database_up', 'gateway_redis_up']) {
+    'gateway_secret_operations_total', 'gateway_hawk_replays_refused_total', 'gateway_load_shed_total', 'gateway_database_errors_total', 'gateway_database_up', 'gateway_redis_up']) {
     t.ok(names.has(name), `${name} is registered`);
   }
 });
