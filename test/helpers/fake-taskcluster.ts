@@ -6,7 +6,8 @@
  * the gateway's own core: Hawk header or bewit, the payload hash, the anonymous role);
  * a failure answers 401 AuthenticationFailed in Taskcluster's error shape. Then:
  * - a route set with `route()` answers as told (require a scope → 403 InsufficientScopes when
- *   the caller lacks it; a chosen status, headers, body or redirect; hang without answering);
+ *   the caller lacks it; a chosen status, headers, body or redirect; hang without answering;
+ *   close the connection without answering);
  * - `GET /api/queue/v1/task/<taskId>` serves `tasks` (public: no scope needed), 404 otherwise;
  * - anything else echoes what arrived as JSON (see `Echo`).
  * Each request is also recorded in `requests` (body kept up to 1 MiB; its length and sha256 always).
@@ -50,6 +51,8 @@ export interface RouteBehaviour {
   redirect?: string;
   /** Never answer (the connection stays open until the client gives up). */
   hang?: boolean;
+  /** Close the connection once the request has arrived, without answering (a connection error for the caller). */
+  drop?: boolean;
   /** Apply to the next `times` matching requests only, then fall back to later routes. */
   times?: number;
 }
@@ -177,6 +180,7 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
         return sendError(res, new GatewayError('InsufficientScopes', `Client ${caller.clientId} lacks the scopes required: ${JSON.stringify(route.scope)}`, { requiredScopes: route.scope }), method);
       }
       if (route.hang) return;
+      if (route.drop) return void req.socket.destroy();
       if (route.redirect) return sendJson(res, route.status ?? 303, {}, { location: route.redirect, ...route.headers });
       const status = route.status ?? 200;
       if (typeof route.body === 'function') {

@@ -89,10 +89,10 @@ export const secretsModule = definePluginModule({
     if (heartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
     const keys = keyRing(settings.secrets, services);
     const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
-    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, { gateway, timeoutMs: settings.secrets.databaseTimeoutMs });
+    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, { gateway, timeoutMs: settings.secrets.databaseTimeoutMs, events: services.events });
     const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
-    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
+    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies, events: services.events };
     return {
       plugin: secretsPlugin,
       options,

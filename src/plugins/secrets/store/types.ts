@@ -1,3 +1,4 @@
+import type { GatewayEvents } from '../../../core/events.js';
 import type { KeyUsage, PublishedRing } from './rows.js';
 
 /**
@@ -118,6 +119,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** A serving gateway: its ring is checked against what rows use, then published. */
   gateway?: GatewayIdentity;
+  /** Where outages and timeouts are counted and the database's state reported (the gateway's tally). */
+  events?: GatewayEvents;
 }
 
 export interface GatewayIdentity {
