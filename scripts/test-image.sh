@@ -28,10 +28,6 @@ debian_mirror=${TEST_IMAGE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
 image=${TEST_IMAGE_TAG:-taskcluster-gateway:test}
 
-mkdir -p "$cache" "$run_dir"
-exec 9>"$run_dir/lock"
-flock 9
-
 log() { printf 'test:image: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -39,6 +35,11 @@ skip() {
   printf '\nSKIP npm run test:image: %s\n\n' "$*"
   exit 0
 }
+
+[ "$(id -u)" = 0 ] || skip "it needs root (dockerd, debootstrap, apt-get)"
+mkdir -p "$cache" "$run_dir"
+exec 9>"$run_dir/lock"
+flock 9
 
 pids=()
 started_engine=
@@ -69,14 +70,15 @@ start_engine() { # storage driver
   return 1
 }
 
+apt_install() { # package command: the package from Debian's unless the command is there already
+  command -v "$2" >/dev/null && return 0
+  log "installing Debian's $1"
+  apt-get install -y -q "$1" >"$run_dir/apt.log" 2>&1 ||
+    { apt-get update -q >>"$run_dir/apt.log" 2>&1 && apt-get install -y -q "$1" >>"$run_dir/apt.log" 2>&1; }
+}
+
 if ! engine_up; then
-  if ! command -v dockerd >/dev/null; then
-    log "installing Debian's docker.io"
-    { apt-get install -y -q docker.io >"$run_dir/apt.log" 2>&1 ||
-      { apt-get update -q >>"$run_dir/apt.log" 2>&1 && apt-get install -y -q docker.io >>"$run_dir/apt.log" 2>&1; }; } ||
-      skip "docker.io could not be installed: $(tail -n 3 "$run_dir/apt.log" | tr '\n' ' ')"
-  fi
-  [ "$(id -u)" = 0 ] || skip "dockerd needs root"
+  apt_install docker.io dockerd || skip "docker.io could not be installed: $(tail -n 3 "$run_dir/apt.log" | tr '\n' ' ')"
   start_engine overlay2 || { log "overlay2 failed ($(tail -n 1 "$run_dir/dockerd.log")); trying vfs"; start_engine vfs; } ||
     skip "dockerd did not start: $(tail -n 3 "$run_dir/dockerd.log" | tr '\n' ' ')"
 fi
@@ -86,7 +88,7 @@ docker network prune -f --filter label=taskcluster-gateway-test >/dev/null
 log "engine: Docker $(docker version -f '{{.Server.Version}}'), storage driver $(docker info -f '{{.Driver}}')"
 
 # --- 2. Stand-ins for the official Node.js images -----------------------------------------------
-command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
+apt_install debootstrap debootstrap || { tail -n 5 "$run_dir/apt.log" >&2; exit 1; }
 
 fetch_package() { # name version -> path of the tarball in the cache
   local dir=$cache/packages tarball=$cache/packages/$1-$2.tgz
