@@ -207,8 +207,13 @@ done
 # --- 4. The image, built from the unchanged Dockerfile -------------------------------------------
 phase=$(now)
 log "docker build -t $image (log: $run_dir/build.log)"
-docker build --network host --build-arg "NPM_CONFIG_REGISTRY=http://127.0.0.1:$registry_port/" -t "$image" "$repo" >"$run_dir/build.log" 2>&1 ||
-  { tail -n 40 "$run_dir/build.log" >&2; exit 1; }
+: >"$run_dir/build.log"
+# The build stage is tagged too, so that pruning older builds keeps its layers as the next run's cache.
+for target in build ""; do
+  docker build --network host --build-arg "NPM_CONFIG_REGISTRY=http://127.0.0.1:$registry_port/" \
+    ${target:+--target "$target"} -t "$image${target:+-$target}" "$repo" >>"$run_dir/build.log" 2>&1 ||
+    { tail -n 40 "$run_dir/build.log" >&2; exit 1; }
+done
 build_seconds=$(since "$phase")
 size_mb=$(docker image inspect -f '{{.Size}}' "$image" | awk '{ printf "%.0f", $1 / 1e6 }')
 log "built $image in $build_seconds s; $size_mb MB"
