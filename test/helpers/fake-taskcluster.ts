@@ -1,5 +1,5 @@
 /**
- * A loopback fake of a Taskcluster deployment for tests: real HTTP on 127.0.0.1, port 0.
+ * A loopback fake of a Taskcluster deployment for tests: real HTTP on 127.0.0.1 (or `host`), port 0.
  *
  * Every request is authenticated as the auth service would (./signature-validator.ts: the hawk
  * library's server functions and the auth service's certificate and authorizedScopes rules, not
@@ -32,6 +32,8 @@ export interface FakeTaskclusterOptions {
   tasks?: Record<string, unknown>;
   /** Port the Hawk MAC is checked with when the Host header names none (default 80; 443 for https callers). */
   defaultPort?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. a Docker network's gateway for containers. */
+  host?: string;
 }
 
 /** What the fake answers for a matching request, in place of the echo. */
@@ -80,7 +82,7 @@ export interface ReceivedRequest extends Echo {
 }
 
 export interface FakeTaskcluster {
-  /** Root URL of the fake deployment (http://127.0.0.1:<port>). */
+  /** Root URL of the fake deployment (http://127.0.0.1:<port>, or the `host` given). */
   rootUrl: string;
   /** Same address, for non-Taskcluster paths. */
   url: string;
@@ -213,10 +215,11 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
     rootUrl: url,
