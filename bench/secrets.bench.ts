@@ -13,18 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import pino from 'pino';
 import { HawkSigner, NonceCache, verifyRequest } from '../src/core/hawk.js';
-import { localAuthenticator, parseAuthClients } from '../src/core/local-auth.js';
-import type { Authenticate } from '../src/fastify/authorize.js';
-import { createLogger } from '../src/log.js';
-import { secretsPlugin } from '../src/plugins/secrets/index.js';
-import { gatewayApp } from '../src/server.js';
-import { generateKey, openSecretStore, type SecretStore } from '../src/plugins/secrets/store/index.js';
+import { parseAuthClients } from '../src/core/local-auth.js';
+import { generateKey, openSecretStore } from '../src/plugins/secrets/store/index.js';
 import { machineFacts, waitForQuietMachine } from './proxy/machine.js';
 import { ensureDebianTool } from './proxy/processes.js';
+import { POSTGRES_URL, SECRET_NAME, SECRET_PATH, reader, signedScript, startRouteFloor, startTarget, type Target } from './secrets/targets.js';
 
 const SECONDS = 5;
 const ROUNDS = 5;
@@ -32,13 +27,8 @@ const CONNECTIONS = 32;
 const MIN_HEADERS = 60_000;
 const TARGET_SQLITE_VS_PING = 0.7;
 const TARGET_PG_VS_SQLITE = 0.5;
-const POSTGRES_URL = process.env.GATEWAY_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SECRET_NAME = 'project/bench/db-password';
-const SECRET_PATH = `/api/secrets/v1/secret/${encodeURIComponent(SECRET_NAME)}`;
-const reader = { clientId: 'bench/reader', accessToken: 'b'.repeat(44), scopes: ['secrets:get:project/bench/*'] };
 const run = promisify(execFile);
 
-interface Target { name: string; store: SecretStore; app: FastifyInstance<any, any, any, any>; port: number }
 interface Measured {
   requestsPerSec: number;
   /** Non-2xx answers plus socket errors (wrk counts a request taking over 2 s as a timeout). */
@@ -46,49 +36,6 @@ interface Measured {
   detail: string;
   /** Server CPU (user + system, this process) per request served, µs: robust to other load on the machine. */
   cpuPerRequestUs: number;
-}
-
-const SECRET = { username: 'bench', password: 'x'.repeat(32), host: 'db.example.com', port: 5432 };
-const readers = () => parseAuthClients(JSON.stringify({ clients: [reader], roles: [] }), 'bench');
-
-async function startTarget(name: string, store: SecretStore, authenticate: Authenticate = localAuthenticator(readers(), new NonceCache())): Promise<Target> {
-  // built as the gateway builds a listener, logging as deployed (info, redacted: one line per
-  // request, the audit record on it), written to /dev/null
-  const app = await gatewayApp(createLogger('info', pino.destination({ dest: '/dev/null', sync: false })), name);
-  await app.register(secretsPlugin, { store, authenticate });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  await store.put(SECRET_NAME, SECRET, new Date(Date.now() + 86_400_000), 'bench');
-  return { name, store, app, port: (app.server.address() as { port: number }).port };
-}
-
-/**
- * The same route with what makes it a signed read replaced by constants: every caller is the
- * reader, unchecked, and the store answers one record from memory. What is left (Fastify,
- * routing, the scope check, the audit record, the answer) bounds what any verifier and store
- * could reach against the same ping.
- */
-async function startRouteFloor(store: SecretStore): Promise<Target> {
-  const caller = { ...(await verifyRequest({ method: 'GET', resource: '/', host: 'bench', port: 1 }, readers())), clientId: reader.clientId, scopes: reader.scopes };
-  const record = { name: SECRET_NAME, secret: SECRET, expires: new Date(Date.now() + 86_400_000) };
-  const constantStore: SecretStore = Object.assign(Object.create(store) as SecretStore, { get: async () => record });
-  return startTarget('route floor', constantStore, async () => caller);
-}
-
-/** A Lua script replaying `count` distinct signed headers for GET <path> on 127.0.0.1:<port>. */
-function signedScript(dir: string, port: number, count: number): string {
-  const signer = new HawkSigner(reader);
-  const headers: string[] = [];
-  for (let i = 0; i < count; i++) headers.push(`[[${signer.header({ method: 'GET', host: '127.0.0.1', port, resource: SECRET_PATH })}]]`);
-  const file = join(dir, `signed-${port}.lua`);
-  writeFileSync(file, [
-    `local headers = {\n${headers.join(',\n')}\n}`,
-    'local i = 0',
-    'request = function()',
-    '  i = i % #headers + 1',
-    `  return wrk.format("GET", "${SECRET_PATH}", { ["Authorization"] = headers[i] })`,
-    'end',
-  ].join('\n'));
-  return file;
 }
 
 /** wrk run asynchronously: the servers live in this process and must keep answering. */

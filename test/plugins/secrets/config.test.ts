@@ -29,7 +29,7 @@ function services(dataDir: string, quickstart: boolean, lines: string[] = []): G
 }
 
 const settings = (secrets: Partial<SecretsSettings['secrets']> = {}): SecretsSettings => ({
-  secrets: { database: '', keys: '', auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0, ...secrets },
+  secrets: { database: '', keys: '', auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0, cacheEntries: 10_000, cacheBytes: 64 << 20, cacheTtlSec: 300, listenDatabase: '', ...secrets },
 });
 
 t.test('settings problems are ConfigErrors naming the setting', async (t) => {

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
 import { databaseUnavailable } from './outage.js';
+import type { ChangeFeed, ChangeSink } from './read-cache.js';
 import { whenUnlocked } from './sqlite-lock.js';
 import { SEALED_TABLES, ringFromColumns, type AuditRow, type KeyUsage, type PublishedRing, type RingColumns, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
@@ -59,6 +60,36 @@ function migrate(db: Database.Database): void {
 export function isSqliteOutage(err: unknown): boolean {
   if (err instanceof Database.SqliteError) return /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)/.test(err.code);
   return err instanceof TypeError && err.message === 'The database connection is not open';
+}
+
+/**
+ * Commits by other connections (the admin CLI, another gateway on the file), read through
+ * `PRAGMA data_version`, which changes exactly when one has committed since this connection's
+ * last look: one cheap statement per read. When it moved, the cache is flushed and may answer
+ * again. A check that fails (the file locked or gone) lets the read go to the database.
+ */
+function dataVersionFeed(read: () => number): ChangeFeed {
+  let sink: ChangeSink | undefined;
+  let seen: number | undefined;
+  return {
+    subscribe(to) {
+      sink = to;
+    },
+    current() {
+      let version: number;
+      try {
+        version = read();
+      } catch {
+        return false;
+      }
+      if (version !== seen) {
+        seen = version;
+        sink?.flush();
+      }
+      return true;
+    },
+    close: async () => {},
+  };
 }
 
 /**
@@ -118,6 +149,8 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
   const liveRings = db.prepare(`SELECT gateway_id, key_ids, key_fingerprints, write_key_id, seen FROM secrets_gateway_rings
     WHERE expires > ? ORDER BY gateway_id`);
   const retractRing = db.prepare('DELETE FROM secrets_gateway_rings WHERE gateway_id = ?');
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let feed: ChangeFeed | undefined;
 
   const upsertWithAudit = db.transaction((name: string, value: StoredValue, clientId: string, now: Date) => {
     const existing = existingExpiry.get(name) as { expires: number } | undefined;
@@ -144,7 +177,7 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
     return names.length;
   });
 
-  const calls: Synchronous<Omit<RowStore, 'close'>> = {
+  const calls: Synchronous<Omit<RowStore, 'close' | 'changeFeed'>> = {
     // Immediate transactions take the write lock up front: a deferred one that reads first can
     // fail with SQLITE_BUSY when another process writes in between.
     upsertSecret: (name, value, clientId, now) => upsertWithAudit.immediate(name, value, clientId, now),
@@ -197,7 +230,8 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
   const rows = Object.entries(calls).map(([name, call]) =>
     [name, (...args: unknown[]) => whenUnlocked(() => (call as (...a: unknown[]) => unknown)(...args), timeoutMs)]);
   return {
-    ...Object.fromEntries(rows) as unknown as Omit<RowStore, 'close'>,
+    ...Object.fromEntries(rows) as unknown as Omit<RowStore, 'close' | 'changeFeed'>,
+    changeFeed: () => (feed ??= dataVersionFeed(() => dataVersion.get() as number)),
     close: async () => {
       db.close();
     },
