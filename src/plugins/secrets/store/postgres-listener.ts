@@ -27,6 +27,11 @@ export function changeChannel(schema: string): string {
   return `secrets ${schema}`.slice(0, 63);
 }
 
+/** The listening connection's application_name, as pg_stat_activity shows it (at most 63 bytes). */
+export function listenerName(schema: string): string {
+  return `secrets listener ${schema}`.slice(0, 63);
+}
+
 /** The payload naming one changed secret (names are printable ASCII, see schemas.ts). */
 export function changePayload(name: string): string {
   return name.length < MAX_NAME_IN_PAYLOAD ? `n:${name}` : EVERYTHING;

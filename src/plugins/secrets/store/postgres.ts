@@ -7,7 +7,7 @@
 import pg from 'pg';
 import type { Sealed } from './cipher.js';
 import { migrateSchema } from './postgres-schema.js';
-import { listenForChanges, notifyChanged } from './postgres-listener.js';
+import { listenForChanges, listenerName, notifyChanged } from './postgres-listener.js';
 import { inTransaction } from './postgres-transaction.js';
 import type { ChangeFeed } from './read-cache.js';
 import { SEALED_TABLES, ringFromColumns, type AuditRow, type PublishedRing, type RowStore, type SealedRow, type StoredValue } from './rows.js';
@@ -185,7 +185,7 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
       await pool.query(`DELETE FROM ${t('secrets_gateway_rings')} WHERE gateway_id = $1`, [gatewayId]);
     },
     changeFeed: () => (feed ??= listenForChanges({
-      connection: { ...connectionOptions(listenUrl, timeoutMs), application_name: 'taskcluster-gateway secrets listener' },
+      connection: { ...connectionOptions(listenUrl, timeoutMs), application_name: listenerName(schema) },
       schema,
     })),
     close: () => pool.end(),
