@@ -55,7 +55,7 @@ for (const backend of [sqliteBackend, postgresBackend] as StoreBackend[]) {
 
     await other.put('a', { v: 2 }, inMinutes(10), 'other');
     if (backend.name === 'sqlite') {
-      t.same((await cached.get('a'))?.secret, { v: 2 }, 'another connection\'s change seen at once (data_version)');
+      t.same((await cached.get('a'))?.secret, { v: 2 }, 'another connection\'s change seen at once (the wal-index commit counter)');
     } else {
       const took = await within(1000, async () => (await cached.get('a'))?.secret.v === 2);
       t.ok(took <= 1000, `another connection's change seen within 1 s (NOTIFY): ${took} ms`);
