@@ -49,11 +49,11 @@ export async function startRouteFloor(store: SecretStore): Promise<Target> {
 }
 
 /** A Lua script replaying `count` distinct signed headers for GET <path> on 127.0.0.1:<port>. */
-export function signedScript(dir: string, port: number, count: number): string {
+export function signedScript(dir: string, port: number, count: number, tag = ''): string {
   const signer = new HawkSigner(reader);
   const headers: string[] = [];
   for (let i = 0; i < count; i++) headers.push(`[[${signer.header({ method: 'GET', host: '127.0.0.1', port, resource: SECRET_PATH })}]]`);
-  const file = join(dir, `signed-${port}.lua`);
+  const file = join(dir, `signed-${port}${tag}.lua`);
   writeFileSync(file, [
     `local headers = {\n${headers.join(',\n')}\n}`,
     // SKIP=<n> starts past the headers an earlier run on this script used (a replayed one is a 401)
