@@ -19,6 +19,7 @@ import type { ListenerSpec } from './config/schema.js';
 import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
+import { loadShedding, type LoadSheddingSettings } from './fastify/load-shedding.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
@@ -127,10 +128,14 @@ function isLoopbackOrAny(host: string): boolean {
 
 /**
  * An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster
- * errors (the framework's own included), and the bounded JSON parser for every context that does
- * not bring its own.
+ * errors (the framework's own included), load shedding when given its settings, and the bounded
+ * JSON parser for every context that does not bring its own.
  */
-export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy'> = {}): Promise<FastifyInstance> {
+export async function gatewayApp(
+  log: Logger,
+  listener: string,
+  { loadShedding: shedding, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
     loggerInstance: log.child({ listener }) as FastifyBaseLogger,
@@ -142,6 +147,8 @@ export async function gatewayApp(log: Logger, listener: string, options: Pick<Fa
   await app.register(requestLogFields);
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
+  // before every other hook: a shed request costs as little as it can
+  if (shedding) await app.register(loadShedding, shedding);
   await app.register(jsonBody);
   return app;
 }
@@ -178,7 +185,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);
