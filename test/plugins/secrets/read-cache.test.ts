@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import taskcluster from 'taskcluster-client';
 import { listenerName } from '../../../src/plugins/secrets/store/postgres-listener.js';
+import { cache, listening, seenWithin, valueOn, withAdmin, NAME, type Secrets } from './cache-checks.js';
 import { loggedGateway } from './configured-gateway.js';
 import { clients } from './gateway.js';
 import { postgresBackend, postgresThroughRelay, postgresUrl, requirePostgres } from './store/postgres-backend.js';
@@ -22,60 +22,7 @@ const writerChild = fileURLToPath(new URL('./store/writer-child.ts', import.meta
 
 await requirePostgres();
 
-type Secrets = InstanceType<typeof taskcluster.Secrets>;
-const NAME = 'project/foo/cached';
-const BOUND_MS = 1000;
-
-/** The secret's `v`, or 'absent' (404). */
-async function valueOn(secrets: Secrets, name = NAME): Promise<unknown> {
-  try {
-    return (await secrets.get(name)).secret.v;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return 'absent';
-    throw err;
-  }
-}
-
-/** Polls until `secrets` answers `expected`, for at most BOUND_MS; returns the ms it took. */
-async function seenWithin(t: Test, secrets: Secrets, expected: unknown, what: string): Promise<void> {
-  const started = Date.now();
-  let last: unknown;
-  while ((last = await valueOn(secrets)) !== expected && Date.now() - started <= BOUND_MS) await new Promise((r) => setTimeout(r, 10));
-  t.equal(last, expected, `${what}: seen within ${BOUND_MS} ms (took ${Date.now() - started} ms)`);
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Waits until `count` replicas' LISTEN connections on `schema` are open (they connect in the background). */
-async function listening(schema: string, count: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const { rows: [row] } = await withAdmin((c) => c.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ~ '^(LISTEN|SELECT 1)'`, [listenerName(schema)]));
-    if (row!.n === count) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${count} listeners on ${schema} never appeared`);
-}
-
 const inADay = () => taskcluster.fromNow('1 day');
-
-/**
- * Reads `name` on `replica` once the notification of the change just made has surely arrived:
- * a read that was under way when a notification came fills no cache (read-cache.ts), so only a
- * read after it is kept.
- */
-async function cache(replica: Secrets): Promise<unknown> {
-  await new Promise((r) => setTimeout(r, 200));
-  return valueOn(replica);
-}
 
 t.test('three replicas on PostgreSQL', async (t) => {
   const db = await postgresBackend.fresh(t);
