@@ -49,8 +49,9 @@ export function reportingOutages(rows: RowStore, policy: OutagePolicy): RowStore
   };
   const guarded = Object.entries(rows).map(([name, method]) => {
     const call = method as (...args: unknown[]) => Promise<unknown>;
-    // closing waits for what is in flight: a deadline there would only hide the clean-up
-    return [name, name === 'close' ? call : (...args: unknown[]) => guard(() => call(...args))];
+    // closing waits for what is in flight: a deadline there would only hide the clean-up; the
+    // change feed is no database call (it bounds its own connection's calls)
+    return [name, name === 'close' || name === 'changeFeed' ? call : (...args: unknown[]) => guard(() => call(...args))];
   });
   return Object.fromEntries(guarded) as unknown as RowStore;
 }
