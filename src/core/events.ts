@@ -35,6 +35,18 @@ export type HostCredentialsCheck = 'client_address' | 'allowed_ips' | 'dns' | 'r
 /** The databases whose state is reported. */
 export type Database = 'secrets';
 
+/** What a read cache counts itself (hits on the hot path stay a plain increment), read at each scrape. */
+export interface CacheCounts {
+  readonly hits: number;
+  readonly misses: number;
+  /** Reads that could not use the cache (its change feed not current). */
+  readonly bypassed: number;
+  readonly invalidations: number;
+}
+
+/** The caches whose counts are reported. */
+export type Cache = 'secrets';
+
 /** One count, with the words that split it ('' where the event has fewer). */
 export interface EventCount {
   event: GatewayEvent;
@@ -47,6 +59,7 @@ export class GatewayEvents {
   readonly #counts = new Map<GatewayEvent, Map<string, Map<string, number>>>();
   /** Whether each database answered its last operation. */
   readonly #databases = new Map<Database, boolean>();
+  readonly #caches = new Map<Cache, CacheCounts>();
 
   count<E extends GatewayEvent>(event: E, ...details: EventDetails[E]): void;
   count(event: GatewayEvent, first = '', second = ''): void {
@@ -69,6 +82,16 @@ export class GatewayEvents {
   /** A database answered an operation (up), or failed it as an outage (down). */
   reportDatabase(database: Database, up: boolean): void {
     this.#databases.set(database, up);
+  }
+
+  /** A cache whose own counts are read at each scrape. */
+  reportCache(cache: Cache, counts: CacheCounts): void {
+    this.#caches.set(cache, counts);
+  }
+
+  /** The caches reported, with their counts now. */
+  caches(): ReadonlyMap<Cache, CacheCounts> {
+    return this.#caches;
   }
 
   /** Each database's state as last reported; absent until its first operation. */

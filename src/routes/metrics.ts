@@ -158,6 +158,24 @@ export function eventMetrics(metrics: GatewayMetrics, events: GatewayEvents): vo
       for (const [database, up] of events.databases()) this.set({ database }, up ? 1 : 0);
     },
   });
+  new Counter({
+    name: 'gateway_cache_reads_total', help: 'Reads asked of a read cache, by cache and result (hit, miss; bypassed: the cache could not vouch for what it holds, its change feed down)', labelNames: ['cache', 'result'], registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const [cache, counts] of events.caches()) {
+        this.inc({ cache, result: 'hit' }, counts.hits);
+        this.inc({ cache, result: 'miss' }, counts.misses);
+        this.inc({ cache, result: 'bypassed' }, counts.bypassed);
+      }
+    },
+  });
+  new Counter({
+    name: 'gateway_cache_invalidations_total', help: 'Entries of a read cache dropped because they changed, whole flushes included, by cache', labelNames: ['cache'], registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const [cache, counts] of events.caches()) this.inc({ cache }, counts.invalidations);
+    },
+  });
 }
 
 /** Counts every answer of the listener it is registered on. */

@@ -117,6 +117,8 @@ export const secretsModule = definePluginModule({
     const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, {
       gateway, timeoutMs: settings.secrets.databaseTimeoutMs, events: services.events, ...readCacheOptions(settings.secrets),
     });
+    // the cache counts in its own object (a hit stays one increment); /metrics reads it when scraped
+    if (store.cacheStats) services.events?.reportCache('secrets', store.cacheStats);
     const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
     const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies, events: services.events };

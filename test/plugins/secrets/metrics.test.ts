@@ -58,6 +58,13 @@ t.test('operations by outcome and replays refused', async (t) => {
     'gateway_secret_operations_total{operation="remove",outcome="absent"}': 1,
   });
   t.equal(samples.gateway_hawk_replays_refused_total, 1, 'the header sent again');
+  t.same(samplesOf(samples, 'gateway_cache_reads_total'), {
+    'gateway_cache_reads_total{cache="secrets",result="hit"}': 1,
+    'gateway_cache_reads_total{cache="secrets",result="miss"}': 2,
+    'gateway_cache_reads_total{cache="secrets",result="bypassed"}': 0,
+  }, 'reads of the read cache: a, then none missed; a again (by the signed header) served from memory');
+  // each of the 3 changes (created, updated, deleted) drops its name; on SQLite a read that sees the commit counter moved also flushes
+  t.ok(samples['gateway_cache_invalidations_total{cache="secrets"}']! >= 3, 'every change dropped what it changed');
   t.same(samplesOf(samples, 'gateway_database_'), { 'gateway_database_up{database="secrets"}': 1 }, 'the database answers; no errors');
 });
 
