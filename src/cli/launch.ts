@@ -17,6 +17,8 @@ export interface LaunchOptions {
   /** Flags for the schema; presets that parse their own flags pass none. */
   argv?: string[];
   configName?: LoadOptions['configName'];
+  /** The program's defaults in place of the schema's (LoadOptions.defaults). */
+  defaults?: LoadOptions['defaults'];
   /** The capabilities this program can enable. */
   modules: readonly PluginModule<any>[];
   quickstart?: boolean;
@@ -27,23 +29,6 @@ export interface LaunchOptions {
 export function fail(program: string, message: string, code: number): never {
   process.stderr.write(`${program}: ${message}\n`);
   process.exit(code);
-}
-
-/** A flag's value as a port number; ConfigError (exit 2) when it is not one. */
-export function portNumber(flag: string, value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not a port number`);
-  return port;
-}
-
-/** The value of `read`, or exit 2 with its one-line message when it is a configuration error. */
-export function orExit<T>(program: string, read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(program, err.message, 2);
-    throw err;
-  }
 }
 
 /** Close listeners on the first SIGTERM/SIGINT; connections still open after the timeout are cut. */
@@ -72,7 +57,7 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   let log: ReturnType<typeof createLogger>;
   let timeoutMs: number;
   try {
-    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, modules: options.modules });
+    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, defaults: options.defaults, modules: options.modules });
     log = createLogger(loaded.core.logLevel);
     timeoutMs = loaded.core.shutdownTimeoutMs;
     gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });

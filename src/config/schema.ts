@@ -82,7 +82,7 @@ export const coreSchema = {
   },
   nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },
   deployEnv: {
-    doc: 'Section of config/gateway.yml to apply (defaults, then this one), as host-secrets did',
+    doc: 'Section of the program\'s own config file (config/<program>.yml) to apply after its defaults section, as host-secrets did',
     format: String,
     default: '',
     env: 'DEPLOY_ENV',
