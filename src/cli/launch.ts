@@ -3,12 +3,14 @@
  * then the preset's overrides), compose, listen, and on SIGTERM/SIGINT close listeners, let
  * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0; on SIGHUP reload what
  * the plugins can (the secrets keys file).
- * Exit codes: 2 for configuration errors (one line naming the setting), 1 for other start failures.
+ * Exit codes: 2 for configuration errors (one line naming the setting) and for a service that
+ * did not answer within startupWaitMs (one line naming it), 1 for other start failures.
  */
 import { buildGateway, type Gateway } from '../server.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { PluginModule } from '../plugins/module.js';
 import { ConfigError } from '../config/settings.js';
+import { WaitExpired } from '../core/wait.js';
 import { createLogger } from '../log.js';
 
 export interface LaunchOptions {
@@ -62,7 +64,7 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     timeoutMs = loaded.core.shutdownTimeoutMs;
     gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });
   } catch (err) {
-    if (err instanceof ConfigError) fail(options.program, err.message, 2);
+    if (err instanceof ConfigError || err instanceof WaitExpired) fail(options.program, err.message, 2);
     throw err;
   }
   let urls: Record<string, string>;

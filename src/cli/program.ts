@@ -1,10 +1,11 @@
 /**
  * What every bin does with its command line, in one place: parse it (src/cli/args.ts), answer
- * --help, --version and --print-config, else start; a usage or configuration error exits 2 with
- * one line, any other start failure 1.
+ * --help, --version and --print-config, else start; a usage or configuration error, or a
+ * service not answering within startupWaitMs, exits 2 with one line; any other start failure 1.
  */
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
+import { WaitExpired } from '../core/wait.js';
 import { parseProgramArgs, UsageError, type ParsedArgs, type ProgramSpec } from './args.js';
 import { helpText } from './help.js';
 import { fail, type LaunchOptions } from './launch.js';
@@ -34,7 +35,7 @@ export function printedConfig(program: Program, parsed: ParsedArgs, env: NodeJS.
 
 /** The exit code and one line for an error before serving. */
 export function exitFor(program: string, err: unknown): never {
-  const usage = err instanceof UsageError || err instanceof ConfigError;
+  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof WaitExpired;
   fail(program, (err as Error).message.split('\n')[0]!, usage ? 2 : 1);
 }
 

@@ -5,7 +5,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
-import { fetchTaskScopes } from '../plugins/proxy/task-scopes.js';
+import { fetchTaskScopes } from '../core/task.js';
+import { createLogger } from '../log.js';
 import { versionInfo } from '../routes/dockerflow.js';
 import { launch } from './launch.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
@@ -21,7 +22,8 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
   for (const [key, message] of REQUIRED) if (!config.get(key)) throw new ConfigError(message);
   const taskId = taskIdOf(parsed);
   const rootUrl = config.get('taskcluster.rootUrl') as string;
-  const taskScopes = taskId === undefined ? undefined : await fetchTaskScopes(rootUrl, taskId);
+  const wait = { boundMs: config.get('startupWaitMs') as number, log: createLogger(config.get('logLevel') as string) };
+  const taskScopes = taskId === undefined ? undefined : await fetchTaskScopes(rootUrl, taskId, wait);
   const authorizedScopes = authorizedScopesFor(parsed.positionals, taskId, taskScopes);
   await launch({ ...overrides, 'taskcluster.authorizedScopes': authorizedScopes }, {
     ...launchOptions(program),

@@ -114,6 +114,10 @@ export const coreSchema = {
   },
   dataDir: { doc: 'Directory for embedded state (SQLite database, generated keys and clients)', format: String, default: './data', env: 'GATEWAY_DATA_DIR', arg: 'data-dir' },
   logLevel: { doc: 'Log level (fatal, error, warn, info, debug, trace, silent)', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'GATEWAY_LOG_LEVEL', arg: 'log-level' },
+  startupWaitMs: {
+    doc: 'How long a program waits at start for a service it must reach before it can serve (the queue holding its task, the auth service, the secrets database), retrying with backoff, before it exits 2',
+    format: 'nat', default: 30_000, env: 'GATEWAY_STARTUP_WAIT_MS', arg: 'startup-wait-ms',
+  },
   shutdownTimeoutMs: { doc: 'How long requests in flight may take to finish on SIGTERM/SIGINT', format: 'nat', default: 10_000, env: 'GATEWAY_SHUTDOWN_TIMEOUT_MS', arg: 'shutdown-timeout-ms' },
 };
 

@@ -10,7 +10,7 @@ import { helpText } from '../../src/cli/help.js';
 import { launchOptions, overridesOf } from '../../src/cli/program.js';
 import { authorizedScopesFor, taskclusterProxyProgram, taskIdOf, versionLine } from '../../src/cli/programs/taskcluster-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
-import { fetchTaskScopes } from '../../src/plugins/proxy/task-scopes.js';
+import { fetchTaskScopes } from '../../src/core/task.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 import { clients, temporary } from '../plugins/proxy/gateway.js';
 
@@ -65,12 +65,13 @@ t.test('flags as workers pass them, environment fallbacks, errors', async (t) =>
 });
 
 t.test('task scopes are read without credentials', async (t) => {
+  const once = { boundMs: 0, log: { info() {} } };
   const tc = await startFakeTaskcluster({ tasks: { fN1SbArXTPSVFNUvaOlinQ: { scopes: ['a:b', 'c:d'] }, aN1SbArXTPSVFNUvaOlinQ: {} } });
   t.teardown(() => tc.close());
-  t.same(await fetchTaskScopes(tc.rootUrl, 'fN1SbArXTPSVFNUvaOlinQ'), ['a:b', 'c:d']);
+  t.same(await fetchTaskScopes(tc.rootUrl, 'fN1SbArXTPSVFNUvaOlinQ', once), ['a:b', 'c:d']);
   t.equal(tc.requests.at(-1)?.scheme, 'none', 'no Authorization sent');
-  t.same(await fetchTaskScopes(tc.rootUrl, 'aN1SbArXTPSVFNUvaOlinQ'), [], 'a task without scopes');
-  await t.rejects(fetchTaskScopes(tc.rootUrl, 'zN1SbArXTPSVFNUvaOlinQ'), { message: /could not fetch taskcluster task 'zN1SbArXTPSVFNUvaOlinQ'/ });
+  t.same(await fetchTaskScopes(tc.rootUrl, 'aN1SbArXTPSVFNUvaOlinQ', once), [], 'a task without scopes');
+  await t.rejects(fetchTaskScopes(tc.rootUrl, 'zN1SbArXTPSVFNUvaOlinQ', once), { name: 'TaskNotReadable', message: /Could not fetch Taskcluster task 'zN1SbArXTPSVFNUvaOlinQ' from .*: task not found/ });
 });
 
 interface Started {
@@ -127,7 +128,7 @@ t.test('the bin: versions and refusals', async (t) => {
     t.notMatch(started.stderr(), /\n\s+at /, 'no stack trace');
   }
   t.equal(await noTask.exit, 1, 'a task that cannot be read stops the start');
-  t.match(noTask.stderr(), /could not fetch taskcluster task/);
+  t.match(noTask.stderr(), /Could not fetch Taskcluster task/);
 });
 
 t.test('the bin as generic-worker runs it', async (t) => {

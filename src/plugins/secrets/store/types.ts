@@ -1,3 +1,4 @@
+import type { WaitOptions } from '../../../core/wait.js';
 import type { KeyUsage, PublishedRing } from './rows.js';
 
 /**
@@ -118,6 +119,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** A serving gateway: its ring is checked against what rows use, then published. */
   gateway?: GatewayIdentity;
+  /** PostgreSQL: how long to wait at start for a server that does not answer (core/wait.ts); default: one attempt. */
+  wait?: Pick<WaitOptions, 'boundMs' | 'log'>;
 }
 
 export interface GatewayIdentity {
