@@ -75,9 +75,10 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     fail(options.program, `cannot listen: ${(err as Error).message}`, 1);
   }
   closeOnSignals(gateway, timeoutMs, log);
-  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps the default.
+  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps serving
+  // (Node's default would end it, and the systemd units' ExecReload sends SIGHUP)
   const reload = gateway.reload;
-  if (reload) process.on('SIGHUP', () => void reload());
+  process.on('SIGHUP', () => (reload ? void reload() : log.info('SIGHUP: nothing to reload')));
   log.info({ listeners: urls }, 'taskcluster-gateway listening');
   options.onListening?.(urls, gateway);
   return gateway;
