@@ -39,5 +39,7 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
     Object.assign(overrides, preset.overrides);
     notes = preset.notes;
   }
-  await launch(overrides, { ...options, quickstart, onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')) });
+  // the quick start says where things are in one line; its logs only warn unless asked for more
+  const defaults = quickstart ? { logLevel: 'warn', ...options.defaults } : options.defaults;
+  await launch(overrides, { ...options, defaults, quickstart, onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')) });
 });
