@@ -134,6 +134,7 @@ const EXPECTED: Record<string, string> = {
   int: 'a whole number',
   'listener-list': 'a JSON list of {name, host, port, plugins}',
   'optional-scope-list': 'a JSON array of scopes',
+  'taskcluster-certificate': 'a Taskcluster certificate as JSON, or empty for permanent credentials',
 };
 
 function expectation(format: unknown): string {
@@ -150,8 +151,9 @@ function expectation(format: unknown): string {
  */
 function settingValue(typed: string, flag: Flag, raw: string): unknown {
   const { spec } = flag.setting!;
+  // a sensitive value is never echoed, however wrong
   const refuse = (what = expectation(spec.format)): never => {
-    throw new UsageError(`${typed}: expected ${what}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(`${typed}: expected ${what}, got ${spec.sensitive ? 'something else (not shown: sensitive)' : JSON.stringify(raw)}`);
   };
   const problem = flag.name?.check?.(raw);
   if (problem) refuse(problem);

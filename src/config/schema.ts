@@ -53,7 +53,7 @@ export const coreSchema = {
     rootUrl: { doc: 'Taskcluster root URL', format: String, default: '', env: 'TASKCLUSTER_ROOT_URL', arg: 'root-url' },
     clientId: { doc: 'Taskcluster clientId the gateway acts as', format: String, default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
     accessToken: { doc: 'Access token of that client', format: String, default: '', env: 'TASKCLUSTER_ACCESS_TOKEN', arg: 'access-token', sensitive: true },
-    certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: String, default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
+    certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: 'taskcluster-certificate', default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
     authorizedScopes: {
       doc: 'Restrict every signature of the gateway (proxy, /bewit) to these scopes (ext.authorizedScopes), a JSON array; empty = unrestricted, [] = no authority. taskcluster-proxy: positional <scope>... and --task-id',
       format: 'optional-scope-list',

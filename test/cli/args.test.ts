@@ -13,6 +13,7 @@ import { gatewayProgram } from '../../src/cli/programs/gateway.js';
 import { hostSecretsProgram } from '../../src/cli/programs/host-secrets.js';
 import { relengapiProxyProgram } from '../../src/cli/programs/relengapi-proxy.js';
 import { taskclusterProxyProgram } from '../../src/cli/programs/taskcluster-proxy.js';
+import { WELL_FORMED_CERTIFICATE } from '../helpers/certificate.js';
 
 const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
 const emptyConfigFile = join(mkdtempSync(join(tmpdir(), 'args-')), 'empty.json');
@@ -34,7 +35,7 @@ function wrongValue(flag: Flag): string | undefined {
   if (format === Number) return 'abc';
   if (format === Boolean) return 'maybe';
   if (Array.isArray(format)) return 'nope';
-  if (format === 'listener-list' || format === 'optional-scope-list') return 'notjson';
+  if (format === 'listener-list' || format === 'optional-scope-list' || format === 'taskcluster-certificate') return 'notjson';
   if (flag.long === 'plugins') return 'nope';
   return undefined;
 }
@@ -53,6 +54,7 @@ function goodValue(flag: Flag): string {
   if (format === Array) return 'a.example,b.example';
   if (format === 'listener-list') return '[{"name":"x","host":"127.0.0.1","port":1,"plugins":[]}]';
   if (format === 'optional-scope-list') return '["a:b"]';
+  if (format === 'taskcluster-certificate') return WELL_FORMED_CERTIFICATE;
   return 'some-value';
 }
 
@@ -103,7 +105,9 @@ for (const [program, positionals] of PROGRAMS) {
         const wrong = wrongValue(flag);
         // a switch takes a wrong word only joined to it: alone, the word is a stray one
         const wrongArgs = flag.boolean ? [`${typed}=${wrong}`] : [typed, wrong!];
-        if (wrong !== undefined) t.match(usage(program, [...wrongArgs, ...positionals]), new RegExp(`^${typed}: expected .+, got "${wrong}"$`), `${wrongArgs.join(' ')} refused`);
+        // a sensitive value is never echoed
+        const got = spec.sensitive ? 'something else \\(not shown: sensitive\\)' : `"${wrong}"`;
+        if (wrong !== undefined) t.match(usage(program, [...wrongArgs, ...positionals]), new RegExp(`^${typed}: expected .+, got ${got}$`), `${wrongArgs.join(' ')} refused`);
       }
       t.same(settingOf([`--${flag.long}=${value}`], key), expected, `--${flag.long}=${value}`);
       t.not(JSON.stringify(expected), JSON.stringify(settingOf([], key)), `--${flag.long} changes ${key} from its default`);

@@ -10,6 +10,7 @@ import { helpText } from '../../src/cli/help.js';
 import { launchOptions, overridesOf } from '../../src/cli/program.js';
 import { authorizedScopesFor, taskclusterProxyProgram, taskIdOf, versionLine } from '../../src/cli/programs/taskcluster-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
+import { WELL_FORMED_CERTIFICATE as CERTIFICATE } from '../helpers/certificate.js';
 import { fetchTaskScopes } from '../../src/core/task.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 import { clients, temporary } from '../plugins/proxy/gateway.js';
@@ -32,8 +33,10 @@ t.test('parse_test', async (t) => {
   t.equal(noTask.get('taskcluster.authorizedScopes'), null);
   t.same([noTask.get('port'), noTask.get('ipAddress')], [8080, ''], 'default :8080, all interfaces');
   t.equal(run([...base, '--port', '12345']).get('port'), 12345, 'TestNondefaultPort');
-  const two = run([...base.slice(0, 4), '--certificate', 'def', ...base.slice(4), '--port', '12345', 'a:b:c', 'd:e:f']);
-  t.same(['clientId', 'certificate', 'accessToken'].map((k) => two.get(`taskcluster.${k}`)), ['abc', 'def', 'ghi'], 'TestWithTwoScopes: credentials');
+  // the original's test passes "def": it took any certificate, then failed every request; ours must be well formed
+  const two = run([...base.slice(0, 4), '--certificate', CERTIFICATE, ...base.slice(4), '--port', '12345', 'a:b:c', 'd:e:f']);
+  t.same(['clientId', 'certificate', 'accessToken'].map((k) => two.get(`taskcluster.${k}`)), ['abc', CERTIFICATE, 'ghi'], 'TestWithTwoScopes: credentials');
+  t.throws(() => parse(['--certificate', 'def']), { message: '--certificate: expected a Taskcluster certificate as JSON, or empty for permanent credentials, got something else (not shown: sensitive)' });
   t.same(two.get('taskcluster.authorizedScopes'), ['a:b:c', 'd:e:f'], 'TestWithTwoScopes: scopes');
   const task = run([...base, '--task-id', 'abc']);
   t.same(task.scopes([]), [], 'TestWithTaskWithNoScopes: an empty list, not unrestricted');
