@@ -2,7 +2,9 @@
 // `taskcluster-gateway`: see src/cli/programs/gateway.ts for its flags and commands.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import pino from 'pino';
 import { loadConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
 import type { ParsedArgs } from './args.js';
 import { fail, launch } from './launch.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
@@ -19,7 +21,9 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
   const admin = command(parsed);
   if (admin !== undefined) {
     const { config, core } = loadConfig({ ...options, overrides });
-    const settings = { secrets: config.get('secrets'), dataDir: core.dataDir };
+    // a database that is not there at once is waited for, saying so on stderr (stdout is the answer)
+    const wait = { boundMs: core.startupWaitMs, log: createLogger(core.logLevel, pino.destination({ dest: 2, sync: true })) };
+    const settings = { secrets: config.get('secrets'), dataDir: core.dataDir, wait };
     if (admin === 'rotate-keys') {
       process.stdout.write(`re-encrypted ${await rotateKeys(settings)} rows under the newest key\n`);
     } else {

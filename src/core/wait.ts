@@ -1,8 +1,8 @@
 /**
  * Waiting at start for a service the program must reach before it can serve (the queue holding
- * a task, the auth service, the database): one log line saying what is awaited and for how long,
- * attempts with exponential backoff, and WaitExpired naming it and the last failure once the
- * bound has passed (the bins exit 2 with that line).
+ * a task, the auth service, the database): attempts with exponential backoff; once the service is
+ * not there at once, one log line saying what is awaited and for how long; and WaitExpired naming
+ * it and the last failure once the bound has passed (the bins exit 2 with that line).
  */
 
 /** The bound passed without an answer: the program cannot serve. */
@@ -50,11 +50,29 @@ async function bounded<T>(attempt: (signal: AbortSignal) => Promise<T>, leftMs: 
 
 /** The first answer of `attempt`, retried until `boundMs` has passed; each attempt gets a signal aborted at the bound. */
 export async function waitFor<T>(attempt: (signal: AbortSignal) => Promise<T>, options: WaitOptions): Promise<T> {
-  const { what, log, retryable = () => true, initialMs = 250, maxIntervalMs = 5_000 } = options;
+  const { what, log } = options;
   const boundMs = Number.isFinite(options.boundMs) ? Math.max(0, options.boundMs) : 0;
   if (boundMs === 0) return attempt(new AbortController().signal);
   const seconds = `${+(boundMs / 1000).toFixed(1)} s`;
-  log.info({ waitingFor: what, boundMs }, `waiting for ${what} (at most ${seconds})`);
+  // one line once the service is not there at once: the first attempt failed, or is still out after a second
+  let announced = false;
+  const announce = () => {
+    if (!announced) log.info({ waitingFor: what, boundMs }, `waiting for ${what} (at most ${seconds})`);
+    announced = true;
+  };
+  const slow = setTimeout(announce, Math.min(ANNOUNCE_AFTER_MS, boundMs));
+  try {
+    return await attempts(attempt, { ...options, boundMs }, seconds, announce);
+  } finally {
+    clearTimeout(slow);
+  }
+}
+
+/** How long a first attempt may take before the wait is announced. */
+const ANNOUNCE_AFTER_MS = 1000;
+
+async function attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, options: WaitOptions, seconds: string, announce: () => void): Promise<T> {
+  const { what, boundMs, retryable = () => true, initialMs = 250, maxIntervalMs = 5_000 } = options;
   const deadline = Date.now() + boundMs;
   let pause = initialMs;
   let failure: unknown;
@@ -65,6 +83,7 @@ export async function waitFor<T>(attempt: (signal: AbortSignal) => Promise<T>, o
       if (!(err instanceof NoAnswer) && !retryable(err)) throw err;
       // a cut attempt says less than the failure before it
       if (!(err instanceof NoAnswer) || failure === undefined) failure = err;
+      announce();
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new WaitExpired(`gave up waiting for ${what} after ${seconds}: ${(failure as Error).message}`, { cause: failure });

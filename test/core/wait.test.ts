@@ -20,6 +20,12 @@ t.test('retries until the service answers, after one line saying what it waits f
   t.same(lines, [{ fields: { waitingFor: 'the queue', boundMs: 60_000 }, message: 'waiting for the queue (at most 60 s)' }]);
 });
 
+t.test('a service there at once: no line', async (t) => {
+  const { lines, log } = recorder();
+  t.equal(await waitFor(async () => 'ok', { what: 'the queue', boundMs: 60_000, log }), 'ok');
+  t.same(lines, []);
+});
+
 t.test('a failure that is not an outage is thrown at once', async (t) => {
   let attempts = 0;
   const refusal = new Error('task not found');
