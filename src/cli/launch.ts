@@ -3,12 +3,14 @@
  * then the preset's overrides), compose, listen, and on SIGTERM/SIGINT close listeners, let
  * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0; on SIGHUP reload what
  * the plugins can (the secrets keys file).
- * Exit codes: 2 for configuration errors (one line naming the setting), 1 for other start failures.
+ * Exit codes: 2 for configuration errors (one line naming the setting) and for a service that
+ * did not answer within startupWaitMs (one line naming it), 1 for other start failures.
  */
 import { buildGateway, type Gateway } from '../server.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { PluginModule } from '../fastify/capability.js';
 import { ConfigError } from '../config/settings.js';
+import { WaitExpired } from '../core/wait.js';
 import { createLogger } from '../log.js';
 
 export interface LaunchOptions {
@@ -17,6 +19,8 @@ export interface LaunchOptions {
   /** Flags for the schema; presets that parse their own flags pass none. */
   argv?: string[];
   configName?: LoadOptions['configName'];
+  /** The program's defaults in place of the schema's (LoadOptions.defaults). */
+  defaults?: LoadOptions['defaults'];
   /** The capabilities this program can enable. */
   modules: readonly PluginModule<any>[];
   quickstart?: boolean;
@@ -27,23 +31,6 @@ export interface LaunchOptions {
 export function fail(program: string, message: string, code: number): never {
   process.stderr.write(`${program}: ${message}\n`);
   process.exit(code);
-}
-
-/** A flag's value as a port number; ConfigError (exit 2) when it is not one. */
-export function portNumber(flag: string, value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--${flag}: ${JSON.stringify(value)} is not a port number`);
-  return port;
-}
-
-/** The value of `read`, or exit 2 with its one-line message when it is a configuration error. */
-export function orExit<T>(program: string, read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(program, err.message, 2);
-    throw err;
-  }
 }
 
 /** Close listeners on the first SIGTERM/SIGINT; connections still open after the timeout are cut. */
@@ -72,12 +59,12 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   let log: ReturnType<typeof createLogger>;
   let timeoutMs: number;
   try {
-    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, modules: options.modules });
+    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, defaults: options.defaults, modules: options.modules });
     log = createLogger(loaded.core.logLevel);
     timeoutMs = loaded.core.shutdownTimeoutMs;
     gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });
   } catch (err) {
-    if (err instanceof ConfigError) fail(options.program, err.message, 2);
+    if (err instanceof ConfigError || err instanceof WaitExpired) fail(options.program, err.message, 2);
     throw err;
   }
   let urls: Record<string, string>;
@@ -88,9 +75,10 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     fail(options.program, `cannot listen: ${(err as Error).message}`, 1);
   }
   closeOnSignals(gateway, timeoutMs, log);
-  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps the default.
+  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps serving
+  // (Node's default would end it, and the systemd units' ExecReload sends SIGHUP)
   const reload = gateway.reload;
-  if (reload) process.on('SIGHUP', () => void reload());
+  process.on('SIGHUP', () => (reload ? void reload() : log.info('SIGHUP: nothing to reload')));
   log.info({ listeners: urls }, 'taskcluster-gateway listening');
   options.onListening?.(urls, gateway);
   return gateway;

@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { QUICKSTART_KEYS_FILE } from '../plugins/secrets/quickstart.js';
 import type { CoreSettings, ListenerSpec } from '../config/schema.js';
 import type { PluginModule } from '../fastify/capability.js';
 
@@ -35,7 +36,13 @@ export function ensureRootClient(dataDir: string): { file: string; clientId: str
 }
 
 
-/** Settings the quick start puts on top of the configuration, and lines to print once. */
+/** A path as the user would type it: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : path;
+}
+
+/** Settings the quick start puts on top of the configuration, and the one line to print once listening. */
 export function quickstartOverrides(settings: CoreSettings, dataDir: string, modules: readonly PluginModule<any>[]): { overrides: Record<string, unknown>; notes: string[] } {
   const available = (names: string[]) => names.filter((n) => modules.some((m) => m.name === n));
   const root = ensureRootClient(dataDir);
@@ -54,9 +61,11 @@ export function quickstartOverrides(settings: CoreSettings, dataDir: string, mod
     adminPort: settings.adminPort || settings.port + 2,
   };
   if (modules.some((m) => m.name === 'secrets')) overrides['secrets.authClients'] = root.file;
+  // one line: where it listens, where the token and the keys are kept (never the token), how to stop
   const notes = [
-    `quick start: root client "${root.clientId}" (scopes: *); its access token is kept in ${root.file}${root.created ? ' (just generated)' : ''}`,
-    `quick start: secrets API (rootUrl) at ${rootUrl}; proxy at http://127.0.0.1:${settings.port}; metrics at http://127.0.0.1:${overrides.adminPort}/metrics`,
+    `taskcluster-gateway quick start: proxy on http://127.0.0.1:${settings.port} signing as client "${root.clientId}" (scopes: *) for the secrets API on ${rootUrl}, `
+    + `metrics on http://127.0.0.1:${overrides.adminPort}/metrics; the root client's token is in ${shown(root.file)}${root.created ? ' (just generated)' : ''}, `
+    + `the secrets encryption keys in ${shown(join(dataDir, QUICKSTART_KEYS_FILE))} (back it up); stop with Ctrl-C`,
   ];
   return { overrides, notes };
 }

@@ -13,13 +13,13 @@ import { resolve } from 'node:path';
 import { requireSetting } from '../config/settings.js';
 import { secretsDatabaseUrl, type SecretsSettings } from '../plugins/secrets/capability.js';
 import { keysStillNeeded } from '../plugins/secrets/store/key-agreement.js';
-import { loadKeyRing, openSecretStore, type KeyedSecretStore, type KeyStatus } from '../plugins/secrets/store/index.js';
+import { loadKeyRing, openSecretStore, type KeyedSecretStore, type KeyStatus, type OpenOptions } from '../plugins/secrets/store/index.js';
 
-type AdminSettings = SecretsSettings & { dataDir: string };
+type AdminSettings = SecretsSettings & { dataDir: string; wait?: OpenOptions['wait'] };
 
 async function withStore<T>(settings: AdminSettings, work: (store: KeyedSecretStore) => Promise<T>): Promise<T> {
   const file = requireSetting(settings.secrets.keys, 'secrets.keys', '--secrets-keys / GATEWAY_SECRETS_KEYS');
-  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), loadKeyRing(file), { timeoutMs: settings.secrets.databaseTimeoutMs });
+  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), loadKeyRing(file), { timeoutMs: settings.secrets.databaseTimeoutMs, wait: settings.wait });
   try {
     return await work(store);
   } finally {

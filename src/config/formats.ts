@@ -3,6 +3,7 @@
  * imported, so every schema user (the loader, a test building a convict config) has them.
  */
 import convict from 'convict';
+import { certificateShapeProblem } from '../core/credentials.js';
 import { validScopeList } from '../core/scopes.js';
 
 convict.addFormat({
@@ -31,5 +32,21 @@ convict.addFormat({
   coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
   validate: (value: unknown) => {
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('must be a number from 0 to 1');
+  },
+});
+// '' = permanent credentials; else a certificate of temporary credentials, checked for shape
+// (its signature cannot be checked here), so a wrong one stops the start instead of failing every request
+convict.addFormat({
+  name: 'taskcluster-certificate',
+  validate: (value: unknown) => {
+    if (value === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(value));
+    } catch {
+      throw new Error('must be empty (permanent credentials) or a certificate as JSON');
+    }
+    const problem = certificateShapeProblem(parsed);
+    if (problem) throw new Error(`a certificate ${problem}`);
   },
 });

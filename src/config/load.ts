@@ -24,14 +24,28 @@ export interface SchemaOwner {
   schema: object;
 }
 
-/** The whole schema: core settings plus the sections of the given capabilities. */
-export function gatewaySchema(modules: readonly SchemaOwner[] = []): Record<string, unknown> {
+/**
+ * The whole schema: core settings plus the sections of the given capabilities, with a
+ * program's own defaults (dotted keys, e.g. host-secrets' port 60401) in place of the schema's.
+ */
+export function gatewaySchema(modules: readonly SchemaOwner[] = [], defaults: Record<string, unknown> = {}): Record<string, unknown> {
   const schema: Record<string, unknown> = { ...coreSchema };
   for (const module of modules) {
     for (const [section, fragment] of Object.entries(module.schema)) {
       if (section in schema) throw new Error(`plugin ${module.name} redefines setting section ${section}`);
       schema[section] = fragment;
     }
+  }
+  for (const [key, value] of Object.entries(defaults)) {
+    const path = key.split('.');
+    let node = schema;
+    for (const part of path.slice(0, -1)) {
+      if (!node[part] || typeof node[part] !== 'object') throw new Error(`default for unknown setting ${key}`);
+      node = node[part] = { ...(node[part] as Record<string, unknown>) };
+    }
+    const last = path.at(-1)!;
+    if (!node[last] || typeof node[last] !== 'object' || !('default' in (node[last] as object))) throw new Error(`default for unknown setting ${key}`);
+    node[last] = { ...(node[last] as Record<string, unknown>), default: value };
   }
   return schema;
 }
@@ -45,8 +59,10 @@ export interface LoadOptions<M extends SchemaOwner = SchemaOwner> {
   /** Flags (without the program name). */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
-  /** Convict dotted keys set last, by a preset's own flags. */
+  /** Convict dotted keys set last: the program's flags (src/cli/args.ts) and fixed settings. */
   overrides?: Record<string, unknown>;
+  /** The program's own defaults (dotted keys), below config files, environment and flags. */
+  defaults?: Record<string, unknown>;
   /** Name of the package's own config file under config/ (without .yml). */
   configName?: string;
 }
@@ -108,19 +124,21 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
   const argv = options.argv ?? [];
   const env = options.env ?? process.env;
   const modules = options.modules ?? [];
-  const schema = gatewaySchema(modules);
+  const schema = gatewaySchema(modules, options.defaults);
+  const overrides = options.overrides ?? {};
   checkFlags(argv, schemaFlags(schema));
   let config: GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
   try {
     config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
-    const deployEnv = config.get('deployEnv') as string;
+    // the section and the files to read can come from flags (overrides) too
+    const deployEnv = (overrides.deployEnv ?? config.get('deployEnv')) as string;
     const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);
-    const files = [...(existsSync(ownFile) ? [ownFile] : []), ...(config.get('configFiles') as string[])];
+    const files = [...(existsSync(ownFile) ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
     for (const file of files) {
       if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
       config.load(readFileSection(file, deployEnv));
     }
-    for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    for (const [key, value] of Object.entries(overrides)) {
       if (value !== undefined) config.set(key, value);
     }
     config.validate({ allowed: 'strict' });

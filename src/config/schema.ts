@@ -53,7 +53,7 @@ export const coreSchema = {
     rootUrl: { doc: 'Taskcluster root URL', format: String, default: '', env: 'TASKCLUSTER_ROOT_URL', arg: 'root-url' },
     clientId: { doc: 'Taskcluster clientId the gateway acts as', format: String, default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
     accessToken: { doc: 'Access token of that client', format: String, default: '', env: 'TASKCLUSTER_ACCESS_TOKEN', arg: 'access-token', sensitive: true },
-    certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: String, default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
+    certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: 'taskcluster-certificate', default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
     authorizedScopes: {
       doc: 'Restrict every signature of the gateway (proxy, /bewit) to these scopes (ext.authorizedScopes), a JSON array; empty = unrestricted, [] = no authority. taskcluster-proxy: positional <scope>... and --task-id',
       format: 'optional-scope-list',
@@ -108,7 +108,7 @@ export const coreSchema = {
   },
   nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },
   deployEnv: {
-    doc: 'Section of config/gateway.yml to apply (defaults, then this one), as host-secrets did',
+    doc: 'Section of the program\'s own config file (config/<program>.yml) to apply after its defaults section, as host-secrets did',
     format: String,
     default: '',
     env: 'DEPLOY_ENV',
@@ -140,6 +140,10 @@ export const coreSchema = {
   },
   dataDir: { doc: 'Directory for embedded state (SQLite database, generated keys and clients)', format: String, default: './data', env: 'GATEWAY_DATA_DIR', arg: 'data-dir' },
   logLevel: { doc: 'Log level (fatal, error, warn, info, debug, trace, silent)', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'GATEWAY_LOG_LEVEL', arg: 'log-level' },
+  startupWaitMs: {
+    doc: 'How long a program waits at start for a service it must reach before it can serve (the queue holding its task, the auth service, the secrets database), retrying with backoff, before it exits 2',
+    format: 'nat', default: 30_000, env: 'GATEWAY_STARTUP_WAIT_MS', arg: 'startup-wait-ms',
+  },
   shutdownTimeoutMs: { doc: 'How long requests in flight may take to finish on SIGTERM/SIGINT', format: 'nat', default: 10_000, env: 'GATEWAY_SHUTDOWN_TIMEOUT_MS', arg: 'shutdown-timeout-ms' },
 };
 

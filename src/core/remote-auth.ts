@@ -10,6 +10,7 @@ import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
 import type { AuthenticatedCaller, NonceStore } from './hawk.js';
 import { hawkMaterial, type HawkMaterial, type IncomingRequest } from './hawk-material.js';
+import { waitFor, type WaitOptions } from './wait.js';
 
 export interface RemoteAuthOptions {
   rootUrl: string;
@@ -91,4 +92,18 @@ export function remoteAuthenticator(options: RemoteAuthOptions): (request: Incom
     const expires = typeof answer.expires === 'string' ? new Date(answer.expires) : undefined;
     return { clientId: answer.clientId, scopes: answer.scopes, scheme: material.scheme, ...(expires ? { expires } : {}) };
   };
+}
+
+/**
+ * At start: wait (./wait.ts) until the auth service answers its ping, so a gateway that cannot
+ * reach it says so and stops, rather than answering 503 to every caller.
+ */
+export async function reachAuthService(rootUrl: string, wait: Pick<WaitOptions, 'boundMs' | 'log'>): Promise<void> {
+  const url = `${rootUrl.replace(/\/+$/, '')}/api/auth/v1/ping`;
+  await waitFor(async (signal) => {
+    const response = await fetch(url, { signal });
+    await response.body?.cancel();
+    // any answer but a server error means the service is there
+    if (response.status >= 500) throw new Error(`${url} answered ${response.status}`);
+  }, { ...wait, what: `the Taskcluster auth service at ${rootUrl}` });
 }

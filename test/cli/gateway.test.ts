@@ -19,9 +19,10 @@ t.test('--help lists every flag with its environment variable; --version', async
 
 t.test('wrong flags and values exit 2 with one line naming the setting', async (t) => {
   for (const [args, message] of [
-    [['--bogus'], /^taskcluster-gateway: unknown flag --bogus/],
-    [['--port', 'x'], /^taskcluster-gateway: port: /],
-    [['--plugins', 'nope'], /unknown plugin nope in setting plugins/],
+    [['--bogus'], /^taskcluster-gateway: --bogus: unknown flag \(see --help\)\n$/],
+    [['--port', 'x'], /^taskcluster-gateway: --port: expected a port number \(0-65535\), got "x"\n$/],
+    [['--plugins', 'nope'], /^taskcluster-gateway: --plugins: expected plugin names among .*, got "nope"\n$/],
+    [[], /^taskcluster-gateway: no plugins enabled/],
   ] as const) {
     const run = await runBin('gateway', [...args]);
     t.equal(run.code, 2, `${args.join(' ')} exits 2`);
@@ -37,14 +38,17 @@ t.test('--print-config masks secrets', async (t) => {
   t.notMatch(run.stdout, /do-not-print-me/);
 });
 
-t.test('quick start: prints where the root token is kept, never the token; SIGTERM exits 0', async (t) => {
+t.test('quick start: one line saying where it listens and where the token and keys are kept, never the token; SIGTERM exits 0', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-quickstart-'));
   const port = await freePort();
   const gateway = startBin('gateway', ['--quickstart', '--port', String(port), '--admin-port', String(await freePort())], { GATEWAY_DATA_DIR: dataDir });
   t.teardown(() => gateway.child.kill('SIGKILL'));
-  await waitForOutput(gateway.output, (o) => o.includes('taskcluster-gateway listening'));
+  await waitForOutput(gateway.output, (o) => o.includes('taskcluster-gateway quick start:'));
   const token = (JSON.parse(readFileSync(join(dataDir, 'clients.json'), 'utf8')) as { clients: Array<{ accessToken: string }> }).clients[0]!.accessToken;
-  t.match(gateway.output(), `its access token is kept in ${join(dataDir, 'clients.json')}`);
+  const lines = gateway.output().trim().split('\n');
+  t.equal(lines.length, 1, 'one line');
+  t.match(lines[0], new RegExp(`^taskcluster-gateway quick start: proxy on http://127\\.0\\.0\\.1:${port} signing as client "root" \\(scopes: \\*\\) for the secrets API on http://127\\.0\\.0\\.1:${port + 1}, `));
+  t.match(lines[0], `the root client's token is in ${join(dataDir, 'clients.json')} (just generated), the secrets encryption keys in ${join(dataDir, 'secrets-keys.json')} (back it up); stop with Ctrl-C`);
   t.notMatch(gateway.output(), token, 'the token is never printed');
   t.equal((await fetch(`http://127.0.0.1:${port}/__lbheartbeat__`)).status, 200);
   gateway.child.kill('SIGTERM');

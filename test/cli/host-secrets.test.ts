@@ -3,57 +3,44 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { DEFAULT_PORT, hostSecretsLaunch, ORIGINAL_FLAGS } from '../../src/cli/host-secrets.js';
+import { parseProgramArgs, programFlags } from '../../src/cli/args.js';
+import { launchOptions, overridesOf } from '../../src/cli/program.js';
+import { hostSecretsProgram } from '../../src/cli/programs/host-secrets.js';
 import { loadConfig } from '../../src/config/load.js';
 import { get, baseEnv } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
-import { hostSecretsModule } from '../../src/plugins/host-secrets/capability.js';
 
-const modules = [hostSecretsModule];
+const settingsOf = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+  loadConfig({ ...launchOptions(hostSecretsProgram), env, overrides: overridesOf(hostSecretsProgram, parseProgramArgs(hostSecretsProgram, argv)) }).config;
 
-t.test('each original flag sets the setting its environment variable sets', async (t) => {
-  const values: Record<string, string> = {
-    'scope-base': 'assume:project:releng:host:', 'client-id-base': 'project/releng/host/', expires: '12 hours',
-    'allowed-ips': '10.0.0.0/8,192.168.1.1', 'client-id': 'project/releng/host-secrets', token: 'tok'.repeat(11),
-    port: '60500', env: 'production', 'force-ssl': 'true', 'trust-proxy': 'true', 'dns-servers': '127.0.0.1:5353', 'trusted-proxies': '10.1.0.0/16',
+t.test('the original start script\'s flags set the settings its environment variables set', async (t) => {
+  const original: Record<string, string> = {
+    'scope-base': 'TASKCLUSTER_SCOPE_BASE', 'client-id-base': 'TASKCLUSTER_CLIENT_ID_BASE', expires: 'TASKCLUSTER_CREDENTIALS_EXPIRE',
+    'allowed-ips': 'TASKCLUSTER_ALLOWED_IPS', 'client-id': 'TASKCLUSTER_CLIENT_ID', token: 'TASKCLUSTER_ACCESS_TOKEN', port: 'PORT', env: 'DEPLOY_ENV',
+    'force-ssl': 'FORCE_SSL', 'trust-proxy': 'TRUST_PROXY',
   };
-  t.same(Object.keys(values).sort(), Object.keys(ORIGINAL_FLAGS).sort(), 'every original flag is covered');
-  for (const [flag, value] of Object.entries(values)) {
-    const { key, env } = ORIGINAL_FLAGS[flag]!;
-    for (const args of [[`--${flag}`, value], [`--${flag}=${value}`]]) {
-      const parsed = hostSecretsLaunch(args, {});
-      const byFlag = loadConfig({ env: {}, argv: parsed.argv, overrides: parsed.overrides, modules }).config.get(key);
-      const byEnv = loadConfig({ env: { [env]: value }, argv: [], modules }).config.get(key);
-      t.same(byFlag, byEnv, `${args.join(' ')} = ${env}=${value}`);
-      t.not(JSON.stringify(byFlag), JSON.stringify(loadConfig({ env: {}, argv: [], modules }).config.get(key)), `${flag} changes ${key} from its default`);
-    }
-  }
+  const flags = new Map(programFlags(hostSecretsProgram).map((f) => [f.long, f]));
+  for (const [flag, env] of Object.entries(original)) t.equal(flags.get(flag)?.setting?.spec.env, env, `--${flag} is ${env}`);
 });
 
 t.test('lists take commas or spaces', async (t) => {
-  t.same(hostSecretsLaunch(['--allowed-ips', '10.0.0.0/8 192.168.0.0/16,::1'], {}).overrides['hostSecrets.allowedIps'], ['10.0.0.0/8', '192.168.0.0/16', '::1']);
+  t.same(settingsOf(['--allowed-ips', '10.0.0.0/8 192.168.0.0/16,::1']).get('hostSecrets.allowedIps'), ['10.0.0.0/8', '192.168.0.0/16', '::1']);
 });
 
 t.test('switches: bare means true, or take a true/false word', async (t) => {
-  t.equal(hostSecretsLaunch(['--force-ssl'], {}).overrides.forceSsl, true);
-  t.equal(hostSecretsLaunch(['--force-ssl', '--trust-proxy'], {}).overrides.trustProxy, true);
-  t.equal(hostSecretsLaunch(['--force-ssl', 'false'], {}).overrides.forceSsl, false);
-  t.equal(hostSecretsLaunch(['--trust-proxy=0'], {}).overrides.trustProxy, false);
-  t.throws(() => hostSecretsLaunch(['--force-ssl=maybe'], {}), { name: 'ConfigError', message: /--force-ssl: "maybe" is not true or false/ });
+  t.equal(settingsOf(['--force-ssl']).get('forceSsl'), true);
+  t.equal(settingsOf(['--force-ssl', '--trust-proxy']).get('trustProxy'), true);
+  t.equal(settingsOf(['--force-ssl', 'false']).get('forceSsl'), false);
+  t.equal(settingsOf(['--trust-proxy=0']).get('trustProxy'), false);
+  t.throws(() => settingsOf(['--force-ssl=maybe']), { name: 'UsageError', message: '--force-ssl: expected true or false, got "maybe"' });
 });
 
 t.test('defaults: only host-secrets, all interfaces, port 60401 unless PORT or --port', async (t) => {
-  t.same(hostSecretsLaunch([], {}).overrides, { plugins: ['host-secrets'], port: DEFAULT_PORT, ipAddress: '' });
-  t.notOk('port' in hostSecretsLaunch([], { PORT: '8000' }).overrides, 'PORT wins');
-  t.equal(hostSecretsLaunch(['--port', '8001'], {}).overrides.port, 8001);
-  t.notOk('ipAddress' in hostSecretsLaunch([], { GATEWAY_IP_ADDRESS: '10.0.0.1' }).overrides, 'GATEWAY_IP_ADDRESS wins');
-  t.notOk('ipAddress' in hostSecretsLaunch(['--ip-address', '10.0.0.1'], {}).overrides, '--ip-address wins');
-});
-
-t.test('other flags pass through to the schema; bad values are configuration errors', async (t) => {
-  t.same(hostSecretsLaunch(['--dns-timeout-ms', '500', '--log-level=debug'], {}).argv, ['--dns-timeout-ms', '500', '--log-level=debug']);
-  t.throws(() => hostSecretsLaunch(['--expires'], {}), { name: 'ConfigError', message: '--expires needs a value' });
-  t.throws(() => hostSecretsLaunch(['--port', 'http'], {}), { name: 'ConfigError', message: /--port: "http" is not a port/ });
+  t.same([settingsOf([]).get('plugins'), settingsOf([]).get('port'), settingsOf([]).get('ipAddress')], [['host-secrets'], 60401, '']);
+  t.equal(settingsOf([], { PORT: '8000' }).get('port'), 8000, 'PORT wins');
+  t.equal(settingsOf(['--port', '8001'], { PORT: '8000' }).get('port'), 8001, '--port wins over PORT');
+  t.equal(settingsOf([], { GATEWAY_IP_ADDRESS: '10.0.0.1' }).get('ipAddress'), '10.0.0.1', 'GATEWAY_IP_ADDRESS wins');
+  t.equal(settingsOf(['--env', 'production']).get('forceSsl'), true, '--env picks the section of config/host-secrets.yml');
 });
 
 t.test('the bin serves credentials from the configured settings and exits 0 on SIGTERM', async (t) => {

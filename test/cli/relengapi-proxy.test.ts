@@ -4,35 +4,34 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { relengapiProxyCommand, USAGE } from '../../src/cli/relengapi-proxy.js';
+import { parseProgramArgs } from '../../src/cli/args.js';
+import { helpText } from '../../src/cli/help.js';
+import { launchOptions, overridesOf } from '../../src/cli/program.js';
+import { relengapiProxyProgram } from '../../src/cli/programs/relengapi-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
-import { relengapiModule } from '../../src/plugins/relengapi/capability.js';
 
 const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const command = relengapiProxyCommand(args, env);
-  if (command.action !== 'run') throw new Error(`expected run, got ${command.action}`);
-  return command.overrides;
-};
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  loadConfig({ ...launchOptions(relengapiProxyProgram), env, overrides: overridesOf(relengapiProxyProgram, parseProgramArgs(relengapiProxyProgram, args)) }).config;
 
 t.test("the original's command line", async (t) => {
-  t.same(run(['--relengapi-token=tok', '--', TASK_ID]), { plugins: ['relengapi'], 'relengapi.taskId': TASK_ID, ipAddress: '', 'relengapi.token': 'tok' }, 'as docker-worker passed it');
-  t.same(run(['--relengapi-token', 'tok', TASK_ID]), run(['--relengapi-token=tok', '--', TASK_ID]), '--flag value and a bare taskId');
-  t.equal(run(['-p', '80', '--', TASK_ID]).port, 80);
-  t.equal(run(['--port=8081', '--', TASK_ID]).port, 8081);
-  t.equal(run(['--relengapi-host', 'api.pub.build.mozilla.org', '--', TASK_ID])['relengapi.tokenUrl'], 'https://api.pub.build.mozilla.org/tokenauth/tokens');
-  t.equal(run(['--relengapi-host=http://127.0.0.1:5000/', '--', TASK_ID])['relengapi.tokenUrl'], 'http://127.0.0.1:5000/tokenauth/tokens');
-  t.same(relengapiProxyCommand(['--help'], {}), { action: 'print', text: USAGE });
-  t.same(relengapiProxyCommand(['-h', '--', TASK_ID], {}), { action: 'print', text: USAGE });
-  t.match(USAGE, /relengapi-proxy \[options\] -- <taskId>/);
-  t.same(relengapiProxyCommand(['--version'], {}), { action: 'print', text: `RelengAPI proxy ${packageJson.version}\n` });
+  const docker = run(['--relengapi-token=tok', '--', TASK_ID]);
+  t.same([docker.get('plugins'), docker.get('relengapi.taskId'), docker.get('ipAddress'), docker.get('relengapi.token'), docker.get('port')],
+    [['relengapi'], TASK_ID, '', 'tok', 8080], 'as docker-worker passed it: all interfaces, port 8080');
+  t.same(run(['--relengapi-token', 'tok', TASK_ID]).getProperties(), docker.getProperties(), '--flag value and a bare taskId');
+  t.equal(run(['-p', '80', '--', TASK_ID]).get('port'), 80);
+  t.equal(run(['--port=8081', '--', TASK_ID]).get('port'), 8081);
+  t.equal(run(['--relengapi-host', 'api.pub.build.mozilla.org', '--', TASK_ID]).get('relengapi.tokenUrl'), 'https://api.pub.build.mozilla.org/tokenauth/tokens');
+  t.equal(run(['--relengapi-host=http://127.0.0.1:5000/', '--', TASK_ID]).get('relengapi.tokenUrl'), 'http://127.0.0.1:5000/tokenauth/tokens');
+  t.match(helpText(relengapiProxyProgram), /relengapi-proxy \[flags\] -- <taskId>/);
+  t.equal(relengapiProxyProgram.version(), `RelengAPI proxy ${packageJson.version}`);
 });
 
 t.test('our additions', async (t) => {
-  const overrides = run([
+  const config = run([
     '--relengapi-token-file', '/run/secrets/relengapi',
     '--relengapi-url=https://tokens.example.net/tokens',
     '--relengapi-host', 'ignored.example.net',
@@ -41,33 +40,14 @@ t.test('our additions', async (t) => {
     '--root-url', 'https://tc.example.net',
     '--', TASK_ID,
   ]);
-  t.same(overrides, {
-    plugins: ['relengapi'],
-    'relengapi.taskId': TASK_ID,
-    ipAddress: '',
-    'relengapi.tokenFile': '/run/secrets/relengapi',
-    'relengapi.tokenUrl': 'https://tokens.example.net/tokens',
-    'relengapi.routes': ['/tooltool=https://tooltool.example.net', '/mapper=https://mapper.example.net'],
-    'taskcluster.rootUrl': 'https://tc.example.net',
-  }, '--relengapi-url wins over --relengapi-host; routes repeat');
-  t.notOk('ipAddress' in run(['--', TASK_ID], { GATEWAY_IP_ADDRESS: '10.0.0.1' }), 'GATEWAY_IP_ADDRESS wins');
-
-  const settings = loadConfig({ env: {}, overrides: run(['--relengapi-token', 'tok', '--', TASK_ID]), modules: [relengapiModule] }).config;
-  t.equal(settings.get('port'), 8080, 'port 8080 by default');
-  t.same(settings.get('relengapi.routes'), ['/tooltool=https://tooltool.mozilla-releng.net', '/treestatus=https://treestatus.mozilla-releng.net', '/mapper=https://mapper.mozilla-releng.net']);
-  t.equal(settings.get('relengapi.tokenUrl'), 'https://tokens.mozilla-releng.net/tokens');
-});
-
-t.test('a wrong command line is a configuration error', async (t) => {
-  const refusals: Array<[string[], RegExp]> = [
-    [[], /one <taskId> is needed/],
-    [['--', TASK_ID, 'extra'], /one <taskId> is needed/],
-    [['--extra-parameter', '--', TASK_ID], /Unknown option '--extra-parameter' \(see --help\)/],
-    [['--relengapi-token'], /--relengapi-token <value>' argument missing/],
-    [['-p', 'http', '--', TASK_ID], /--port: "http" is not a port number/],
-    [['-p', '70000', '--', TASK_ID], /--port: "70000" is not a port number/],
-  ];
-  for (const [args, message] of refusals) t.throws(() => relengapiProxyCommand(args, {}), { name: 'ConfigError', message }, args.join(' '));
+  t.equal(config.get('relengapi.tokenFile'), '/run/secrets/relengapi');
+  t.equal(config.get('relengapi.tokenUrl'), 'https://tokens.example.net/tokens', '--relengapi-url wins over --relengapi-host');
+  t.same(config.get('relengapi.routes'), ['/tooltool=https://tooltool.example.net', '/mapper=https://mapper.example.net'], 'routes repeat');
+  t.equal(config.get('taskcluster.rootUrl'), 'https://tc.example.net');
+  t.equal(run(['--', TASK_ID], { GATEWAY_IP_ADDRESS: '10.0.0.1' }).get('ipAddress'), '10.0.0.1', 'GATEWAY_IP_ADDRESS wins');
+  const defaults = run(['--relengapi-token', 'tok', '--', TASK_ID]);
+  t.same(defaults.get('relengapi.routes'), ['/tooltool=https://tooltool.mozilla-releng.net', '/treestatus=https://treestatus.mozilla-releng.net', '/mapper=https://mapper.mozilla-releng.net']);
+  t.equal(defaults.get('relengapi.tokenUrl'), 'https://tokens.mozilla-releng.net/tokens');
 });
 
 const bin = fileURLToPath(new URL('../../src/cli/relengapi-proxy.ts', import.meta.url));

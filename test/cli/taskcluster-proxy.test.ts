@@ -5,69 +5,76 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import taskcluster from 'taskcluster-client';
-import { authorizedScopesFor, parseProxyArgs, PROXY_USAGE, proxyOverrides, versionLine, type ProxyRun } from '../../src/plugins/proxy/preset.js';
-import { fetchTaskScopes } from '../../src/plugins/proxy/task-scopes.js';
+import { parseProgramArgs } from '../../src/cli/args.js';
+import { helpText } from '../../src/cli/help.js';
+import { launchOptions, overridesOf } from '../../src/cli/program.js';
+import { authorizedScopesFor, taskclusterProxyProgram, taskIdOf, versionLine } from '../../src/cli/programs/taskcluster-proxy.js';
+import { loadConfig } from '../../src/config/load.js';
+import { WELL_FORMED_CERTIFICATE as CERTIFICATE } from '../helpers/certificate.js';
+import { fetchTaskScopes } from '../../src/core/task.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 import { clients, temporary } from '../plugins/proxy/gateway.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/taskcluster-proxy.ts', import.meta.url));
 const base = ['--root-url', 'https://tc-tests.example.com', '--client-id', 'abc', '--access-token', 'ghi'];
 
-function run(argv: string[], env: Record<string, string | undefined> = {}): ProxyRun {
-  const command = parseProxyArgs(argv, env);
-  if (command.action !== 'run') throw new Error(`expected a run, got ${command.action}`);
-  return command.run;
+const parse = (argv: string[]) => parseProgramArgs(taskclusterProxyProgram, argv);
+/** The settings the proxy would run with, and the restriction before the task's scopes join it. */
+function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const parsed = parse(argv);
+  const config = loadConfig({ ...launchOptions(taskclusterProxyProgram), env, overrides: overridesOf(taskclusterProxyProgram, parsed) }).config;
+  return { parsed, get: (key: string) => config.get(key), scopes: (taskScopes?: string[]) => authorizedScopesFor(parsed.positionals, taskIdOf(parsed), taskScopes) };
 }
+const refusal = (argv: string[]) => t.throws(() => parse(argv), { name: 'UsageError' });
 
 t.test('parse_test', async (t) => {
   const noTask = run(base);
-  t.equal(authorizedScopesFor(noTask, undefined), null, 'TestNoTaskNoScopes: no restriction');
-  t.same([noTask.port, noTask.ipAddress], [8080, ''], 'default :8080, all interfaces');
-  t.equal(run([...base, '--port', '12345']).port, 12345, 'TestNondefaultPort');
-  const two = run([...base.slice(0, 4), '--certificate', 'def', ...base.slice(4), '--port', '12345', 'a:b:c', 'd:e:f']);
-  t.same([two.clientId, two.certificate, two.accessToken, two.port], ['abc', 'def', 'ghi', 12345], 'TestWithTwoScopes: credentials');
-  t.same(authorizedScopesFor(two, undefined), ['a:b:c', 'd:e:f'], 'TestWithTwoScopes: scopes');
+  t.equal(noTask.scopes(), null, 'TestNoTaskNoScopes: no restriction');
+  t.equal(noTask.get('taskcluster.authorizedScopes'), null);
+  t.same([noTask.get('port'), noTask.get('ipAddress')], [8080, ''], 'default :8080, all interfaces');
+  t.equal(run([...base, '--port', '12345']).get('port'), 12345, 'TestNondefaultPort');
+  // the original's test passes "def": it took any certificate, then failed every request; ours must be well formed
+  const two = run([...base.slice(0, 4), '--certificate', CERTIFICATE, ...base.slice(4), '--port', '12345', 'a:b:c', 'd:e:f']);
+  t.same(['clientId', 'certificate', 'accessToken'].map((k) => two.get(`taskcluster.${k}`)), ['abc', CERTIFICATE, 'ghi'], 'TestWithTwoScopes: credentials');
+  t.throws(() => parse(['--certificate', 'def']), { message: '--certificate: expected a Taskcluster certificate as JSON, or empty for permanent credentials, got something else (not shown: sensitive)' });
+  t.same(two.get('taskcluster.authorizedScopes'), ['a:b:c', 'd:e:f'], 'TestWithTwoScopes: scopes');
   const task = run([...base, '--task-id', 'abc']);
-  t.same(authorizedScopesFor(task, []), [], 'TestWithTaskWithNoScopes: an empty list, not unrestricted');
-  t.same(authorizedScopesFor(task, ['queue:get-artifact:taskcluster-proxy-test/512-random-bytes']), ['queue:get-artifact:taskcluster-proxy-test/512-random-bytes'], 'TestWithTaskWithScopes');
-  t.same(authorizedScopesFor(run([...base, '-t', 'abc', 'x:y']), ['a:b']), ['x:y', 'a:b'], 'positional and task scopes together');
-  t.same([run([...base, '--port', '12345', '--ip-address', '172.17.0.44']).ipAddress, run([...base, '-i', '::1']).ipAddress], ['172.17.0.44', '::1'], 'TestWithInterface');
-  t.throws(() => parseProxyArgs(['--port', '-12345', '--ip-address', '172.17.0.44'], {}), { name: 'UsageError', message: 'port -12345 is not in range [0,65535]' }, 'TestBadPort');
-  t.throws(() => parseProxyArgs(['--port', '65536'], {}), { message: 'port 65536 is not in range [0,65535]' });
-  t.throws(() => parseProxyArgs(['-p', 'http'], {}), { name: 'UsageError', message: /port/ });
-  t.throws(() => parseProxyArgs(['--port', '12345', '--ip-address', '172.17.0.44.66'], {}), { message: 'invalid IPv4/IPv6 address specified - cannot parse: 172.17.0.44.66' }, 'TestBadIPAddress');
+  t.same(task.scopes([]), [], 'TestWithTaskWithNoScopes: an empty list, not unrestricted');
+  t.same(task.scopes(['queue:get-artifact:taskcluster-proxy-test/512-random-bytes']), ['queue:get-artifact:taskcluster-proxy-test/512-random-bytes'], 'TestWithTaskWithScopes');
+  t.same(run([...base, '-t', 'abc', 'x:y']).scopes(['a:b']), ['x:y', 'a:b'], 'positional and task scopes together');
+  t.same([run([...base, '--port', '12345', '--ip-address', '172.17.0.44']).get('ipAddress'), run([...base, '-i', '::1']).get('ipAddress')], ['172.17.0.44', '::1'], 'TestWithInterface');
+  t.throws(() => parse(['--port', '-12345', '--ip-address', '172.17.0.44']), { message: '--port: expected a port number (0-65535), got "-12345"' }, 'TestBadPort');
+  t.throws(() => parse(['--port', '65536']), { message: '--port: expected a port number (0-65535), got "65536"' });
+  refusal(['-p', 'http']);
+  t.throws(() => parse(['--port', '12345', '--ip-address', '172.17.0.44.66']), { message: '--ip-address: expected an IPv4 or IPv6 address, or empty for all interfaces, got "172.17.0.44.66"' }, 'TestBadIPAddress');
 });
 
 t.test('flags as workers pass them, environment fallbacks, errors', async (t) => {
   const docker = run(['--client-id=c', '--access-token=t', '--root-url=https://r.example.com', '--task-id=T', '-p', '80', 'a']);
-  t.same([docker.clientId, docker.accessToken, docker.rootUrl, docker.taskId, docker.port, docker.scopes], ['c', 't', 'https://r.example.com', 'T', 80, ['a']], '--flag=value (docker-worker)');
+  t.same([docker.get('taskcluster.clientId'), docker.get('taskcluster.accessToken'), docker.get('taskcluster.rootUrl'), taskIdOf(docker.parsed), docker.get('port'), docker.parsed.positionals],
+    ['c', 't', 'https://r.example.com', 'T', 80, ['a']], '--flag=value (docker-worker)');
   const env = { TASKCLUSTER_ROOT_URL: 'https://env.example.com', TASKCLUSTER_CLIENT_ID: 'env-id', TASKCLUSTER_ACCESS_TOKEN: 'env-token', TASKCLUSTER_CERTIFICATE: '' };
   const generic = run(['--port', '60024', '--root-url', 'https://flag.example.com', '--ip-address', '127.0.0.1', '--allowed-user', 'task_1', '--allowed-network', '172.17.0.0/16', 'queue:create-artifact:T/0', 's:2'], env);
-  t.same([generic.rootUrl, generic.clientId, generic.accessToken, generic.certificate, generic.allowedUser, generic.allowedNetwork], ['https://flag.example.com', 'env-id', 'env-token', '', 'task_1', '172.17.0.0/16'], 'generic-worker: flags win, credentials from the environment, empty certificate = permanent');
-  t.equal(run(['--client-id', '', '--access-token', 'x', '--root-url', 'u'], env).clientId, 'env-id', 'an empty flag falls back to the environment');
-  t.same(proxyOverrides(generic, ['s:2']), {
-    plugins: ['proxy', 'bewit', 'credentials'], listeners: [], port: 60024, ipAddress: '127.0.0.1',
-    'taskcluster.rootUrl': 'https://flag.example.com', 'taskcluster.clientId': 'env-id', 'taskcluster.accessToken': 'env-token', 'taskcluster.certificate': '',
-    'taskcluster.authorizedScopes': ['s:2'], allowedUser: 'task_1', allowedNetwork: '172.17.0.0/16',
-  });
-  for (const action of ['help', 'version', 'short-version'] as const) t.equal(parseProxyArgs([`--${action}`], {}).action, action);
-  t.match(PROXY_USAGE, /taskcluster-proxy \[options\] \[<scope>\.\.\.\]/);
+  t.same(['taskcluster.rootUrl', 'taskcluster.clientId', 'taskcluster.accessToken', 'taskcluster.certificate', 'allowedUser', 'allowedNetwork', 'plugins', 'listeners'].map(generic.get),
+    ['https://flag.example.com', 'env-id', 'env-token', '', 'task_1', '172.17.0.0/16', ['proxy', 'bewit', 'credentials'], []],
+    'generic-worker: flags win, credentials from the environment, empty certificate = permanent');
+  t.equal(run(['--client-id', '', '--access-token', 'x', '--root-url', 'u'], env).get('taskcluster.clientId'), 'env-id', 'an empty flag falls back to the environment');
+  for (const own of ['help', 'version', 'short-version']) t.equal(parse([`--${own}`]).own[own], true);
+  t.equal(parse(['-h']).own.help, true);
+  t.match(helpText(taskclusterProxyProgram), /taskcluster-proxy \[flags\] \[<scope>\.\.\.\]/);
   t.equal(versionLine('1.2.3', 'abc'), 'Taskcluster proxy 1.2.3 (git revision abc)');
   t.equal(versionLine('1.2.3', undefined), 'Taskcluster proxy 1.2.3');
-  t.equal(parseProxyArgs(['-h'], {}).action, 'help');
-  t.throws(() => parseProxyArgs(['--client-id', 'c', '--access-token', 't'], {}), { message: /Root URL must be passed/ });
-  t.throws(() => parseProxyArgs(['--root-url', 'u', '--access-token', 't'], {}), { message: /Client ID must be passed/ });
-  t.throws(() => parseProxyArgs(['--root-url', 'u', '--client-id', 'c'], {}), { message: /Access token must be passed/ });
-  t.throws(() => parseProxyArgs([...base, '--bogus'], {}), { name: 'UsageError', message: /bogus/ });
+  t.throws(() => parse([...base, '--bogus']), { name: 'UsageError', message: '--bogus: unknown flag (see --help)' });
 });
 
 t.test('task scopes are read without credentials', async (t) => {
+  const once = { boundMs: 0, log: { info() {} } };
   const tc = await startFakeTaskcluster({ tasks: { fN1SbArXTPSVFNUvaOlinQ: { scopes: ['a:b', 'c:d'] }, aN1SbArXTPSVFNUvaOlinQ: {} } });
   t.teardown(() => tc.close());
-  t.same(await fetchTaskScopes(tc.rootUrl, 'fN1SbArXTPSVFNUvaOlinQ'), ['a:b', 'c:d']);
+  t.same(await fetchTaskScopes(tc.rootUrl, 'fN1SbArXTPSVFNUvaOlinQ', once), ['a:b', 'c:d']);
   t.equal(tc.requests.at(-1)?.scheme, 'none', 'no Authorization sent');
-  t.same(await fetchTaskScopes(tc.rootUrl, 'aN1SbArXTPSVFNUvaOlinQ'), [], 'a task without scopes');
-  await t.rejects(fetchTaskScopes(tc.rootUrl, 'zN1SbArXTPSVFNUvaOlinQ'), { message: /could not fetch taskcluster task 'zN1SbArXTPSVFNUvaOlinQ'/ });
+  t.same(await fetchTaskScopes(tc.rootUrl, 'aN1SbArXTPSVFNUvaOlinQ', once), [], 'a task without scopes');
+  await t.rejects(fetchTaskScopes(tc.rootUrl, 'zN1SbArXTPSVFNUvaOlinQ', once), { name: 'TaskNotReadable', message: /Could not fetch Taskcluster task 'zN1SbArXTPSVFNUvaOlinQ' from .*: task not found/ });
 });
 
 interface Started {
@@ -111,7 +118,7 @@ t.test('the bin: versions and refusals', async (t) => {
   const version = startBin(['--version'], {});
   const short = startBin(['--short-version'], {});
   // one refusal is enough for the exit code and message path; the parser's tests cover the rest
-  const refusals = ([[['--port', '-1'], /port -1 is not in range/]] as const).map(([argv, message]) => ({ argv, message, started: startBin([...argv], {}) }));
+  const refusals = ([[['--port', '-1'], /^taskcluster-proxy: --port: expected a port number \(0-65535\), got "-1"\n$/], [['--root-url', 'u', '--client-id', 'c'], /^taskcluster-proxy: Access token must be passed via environment variable TASKCLUSTER_ACCESS_TOKEN or command line option --access-token\n$/]] as const).map(([argv, message]) => ({ argv, message, started: startBin([...argv], {}) }));
   const noTask = startBin(['--root-url', tc.rootUrl, '--task-id', 'zN1SbArXTPSVFNUvaOlinQ'], { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't' });
 
   t.equal(await version.exit, 0);
@@ -124,7 +131,7 @@ t.test('the bin: versions and refusals', async (t) => {
     t.notMatch(started.stderr(), /\n\s+at /, 'no stack trace');
   }
   t.equal(await noTask.exit, 1, 'a task that cannot be read stops the start');
-  t.match(noTask.stderr(), /could not fetch taskcluster task/);
+  t.match(noTask.stderr(), /Could not fetch Taskcluster task/);
 });
 
 t.test('the bin as generic-worker runs it', async (t) => {

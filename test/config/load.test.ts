@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewaySchema, loadConfig, schemaFlags } from '../../src/config/load.js';
 import { pluginModules } from '../../src/plugins/registry.js';
+import { WELL_FORMED_CERTIFICATE } from '../helpers/certificate.js';
 
 t.test('the seeds\' environment names work as they are', async (t) => {
   const { core } = loadConfig({
@@ -49,7 +50,7 @@ t.test('wrong input fails with one line naming the setting', async (t) => {
 });
 
 t.test('sensitive values never appear in a config dump', async (t) => {
-  const dump = loadConfig({ env: { TASKCLUSTER_ACCESS_TOKEN: 'very-secret-token', TASKCLUSTER_CERTIFICATE: '{"signature":"sig-secret"}' } }).config.toString();
+  const dump = loadConfig({ env: { TASKCLUSTER_ACCESS_TOKEN: 'very-secret-token', TASKCLUSTER_CERTIFICATE: WELL_FORMED_CERTIFICATE } }).config.toString();
   t.notMatch(dump, /very-secret-token/);
   t.notMatch(dump, /sig-secret/);
 });

@@ -44,14 +44,15 @@ t.test('the RPM holds exactly the spec\'s %files and the staged build output', a
   const parsed = execFileSync('rpmspec', ['-P', join(repo, 'packaging/host-secrets.spec'), '--define', `version ${version}`], { encoding: 'utf8' });
   const declared = lines(parsed.slice(parsed.indexOf('\n%files') + '\n%files'.length))
     .map((line) => line.replace(/%(config|attr)\([^)]*\)\s*/g, '').trim());
-  t.same(declared, [PREFIX, '/etc/init.d/host-secrets', '/usr/lib/systemd/system/host-secrets.service', '/etc/host-secrets.conf']);
+  t.same(declared, [PREFIX, '/etc/init.d/host-secrets', '/usr/lib/systemd/system/host-secrets.service', '/usr/lib/systemd/system/taskcluster-gateway.service',
+    '/usr/lib/systemd/system/relengapi-proxy@.service', '/etc/host-secrets.conf', '/etc/taskcluster-gateway.conf', '/etc/relengapi-proxy.conf']);
 
   const packaged = rpmQuery('-l', rpmFile!);
   for (const path of declared) t.ok(packaged.includes(path), `${path} is packaged`);
   t.same(packaged.filter((p) => !declared.some((d) => p === d || p.startsWith(`${d}/`))), [], 'nothing outside %files');
   const expectedPrefix = [PREFIX, `${PREFIX}/bin`, `${PREFIX}/bin/node`, `${PREFIX}/app`, ...treePaths(join(topdir, 'STAGE/app'), `${PREFIX}/app`)].sort();
   t.same(packaged.filter((p) => p === PREFIX || p.startsWith(`${PREFIX}/`)).sort(), expectedPrefix, 'the staged application and the runtime, file for file');
-  t.same(rpmQuery('-c', rpmFile!), ['/etc/host-secrets.conf'], 'the settings file is a config file');
+  t.same(rpmQuery('-c', rpmFile!).sort(), ['/etc/host-secrets.conf', '/etc/relengapi-proxy.conf', '/etc/taskcluster-gateway.conf'], 'the settings files are config files');
   t.match(rpmQuery('--scripts', rpmFile!).join('\n'), /useradd -r -g host-secrets/, 'creates the service user');
 });
 

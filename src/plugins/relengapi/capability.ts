@@ -73,7 +73,7 @@ export const relengapiModule = definePluginModule({
 
     let permissions: string[];
     try {
-      permissions = await fetchTaskPermissions(taskId, { rootUrl });
+      permissions = await fetchTaskPermissions(taskId, { rootUrl, wait: { boundMs: services.settings.startupWaitMs, log: services.log } });
     } catch (err) {
       if (!(err instanceof NoPermissionsError)) throw err;
       if (!settings.startWithoutPermissions) throw new ConfigError(err.message);

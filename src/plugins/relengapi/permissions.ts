@@ -3,7 +3,7 @@
  * did: `docker-worker:relengapi-proxy:<permission>`. The task is read anonymously from the queue
  * (task definitions are public), so reading it needs none of the gateway's credentials.
  */
-import taskcluster from 'taskcluster-client';
+import { fetchTaskScopes, TaskNotReadable, type TaskWait } from '../../core/task.js';
 
 export const PERMISSION_SCOPE_PREFIX = 'docker-worker:relengapi-proxy:';
 
@@ -31,29 +31,23 @@ export class NoPermissionsError extends Error {
 
 export interface TaskSource {
   rootUrl: string;
-  /** How often taskcluster-client retries a failed read (5xx, connection errors); its default when unset. */
-  retries?: number;
+  /** How long to wait for a queue that does not answer (core/wait.ts); default: one attempt. */
+  wait?: TaskWait;
 }
 
 /**
  * The task's RelengAPI permissions; NoPermissionsError when the task is unknown or grants none,
- * a plain Error when the queue cannot answer (after taskcluster-client's retries).
+ * an Error when the queue cannot answer (WaitExpired once the wait's bound has passed).
  */
 export async function fetchTaskPermissions(taskId: string, source: TaskSource): Promise<string[]> {
-  const queue = new taskcluster.Queue({
-    rootUrl: source.rootUrl,
-    credentials: {},
-    ...(source.retries !== undefined ? { retries: source.retries } : {}),
-  });
-  let task: { scopes?: string[] };
+  let scopes: string[];
   try {
-    task = await queue.task(taskId);
+    scopes = await fetchTaskScopes(source.rootUrl, taskId, source.wait ?? { boundMs: 0, log: { info() {} } });
   } catch (err) {
-    const failure = `Could not fetch Taskcluster task '${taskId}' from ${source.rootUrl}`;
-    if ((err as { statusCode?: number }).statusCode === 404) throw new NoPermissionsError(`${failure}: task not found`, { cause: err });
-    throw new Error(`${failure}: ${(err as Error).message}`, { cause: err });
+    if (err instanceof TaskNotReadable && err.statusCode === 404) throw new NoPermissionsError(err.message, { cause: err });
+    throw err;
   }
-  const permissions = permissionsFromScopes(task.scopes ?? []);
+  const permissions = permissionsFromScopes(scopes);
   if (permissions.length === 0) {
     throw new NoPermissionsError(`No RelengAPI permission scopes (matching '${PERMISSION_SCOPE_PREFIX}*') found on task ${taskId}`);
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
-import { remoteAuthenticator } from '../../core/remote-auth.js';
+import { reachAuthService, remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
 import { definePluginModule, type GatewayServices } from '../../fastify/capability.js';
@@ -110,12 +110,14 @@ export const secretsModule = definePluginModule({
   schema: secretsSchema,
   async create(settings, services) {
     const authenticate = authenticator(settings.secrets, services);
+    const wait = { boundMs: services.settings.startupWaitMs, log: services.log };
+    if (settings.secrets.auth === 'remote') await reachAuthService(services.settings.taskcluster.rootUrl, wait);
     const heartbeatSec = settings.secrets.keysHeartbeatSec;
     if (heartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
     const keys = keyRing(settings.secrets, services);
     const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
     const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, {
-      gateway, timeoutMs: settings.secrets.databaseTimeoutMs, events: services.events, ...readCacheOptions(settings.secrets),
+      gateway, timeoutMs: settings.secrets.databaseTimeoutMs, wait, events: services.events, ...readCacheOptions(settings.secrets),
     });
     // the cache counts in its own object (a hit stays one increment); /metrics reads it when scraped
     if (store.cacheStats) services.events?.reportCache('secrets', store.cacheStats);

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.js';
 import { baseEnv, servicesFor } from './harness.js';
+import { WELL_FORMED_CERTIFICATE } from '../../helpers/certificate.js';
 
 const create = async (env: NodeJS.ProcessEnv) => {
   const { settings, services } = servicesFor({ ...baseEnv, ...env });
@@ -24,7 +25,7 @@ const mistakes: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
   ['no clientId base', { TASKCLUSTER_CLIENT_ID_BASE: '' }, /^missing required setting hostSecrets\.clientIdBase \(TASKCLUSTER_CLIENT_ID_BASE, --client-id-base\)$/],
   ['a clientId base with a space', { TASKCLUSTER_CLIENT_ID_BASE: 'project/releng host/' }, /hostSecrets\.clientIdBase .*cannot begin a Taskcluster clientId/],
   ['no issuer credentials', { TASKCLUSTER_CLIENT_ID: '', TASKCLUSTER_ACCESS_TOKEN: '' }, /missing required setting taskcluster\.clientId .*TASKCLUSTER_CLIENT_ID/],
-  ['temporary issuer credentials', { TASKCLUSTER_CERTIFICATE: '{"version":1}' }, /needs permanent credentials/],
+  ['temporary issuer credentials', { TASKCLUSTER_CERTIFICATE: WELL_FORMED_CERTIFICATE }, /needs permanent credentials/],
   ['no allowed addresses', { TASKCLUSTER_ALLOWED_IPS: '' }, /missing required setting hostSecrets\.allowedIps \(TASKCLUSTER_ALLOWED_IPS, --allowed-ips\)/],
   ['a prefix too long', { TASKCLUSTER_ALLOWED_IPS: '10.0.0.0/33' }, /hostSecrets\.allowedIps .*"10\.0\.0\.0\/33" is not an IP address or CIDR/],
   ['a short-hand address', { TASKCLUSTER_ALLOWED_IPS: '127.1' }, /"127\.1" is not an IP address or CIDR/],

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../../config/settings.js';
+import { waitFor } from '../../../core/wait.js';
 import { reportingOutages } from './outage.js';
 import { SealedSecretStore } from './sealed-store.js';
 import type { RowStore } from './rows.js';
@@ -44,8 +45,14 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
     const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
+    const schema = options.schema ?? fromUrl.schema ?? 'public';
     const listenUrl = options.listenUrl ? schemaFromUrl(options.listenUrl).url : fromUrl.url;
-    const rows = await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public', timeoutMs, listenUrl);
+    // named by host and port only: the URL may carry a password
+    const rows = await waitFor(() => openPostgresRows(fromUrl.url, schema, timeoutMs, listenUrl), {
+      what: `the secrets database at ${new URL(fromUrl.url).host}`,
+      retryable: isPostgresOutage,
+      ...(options.wait ?? { boundMs: 0, log: { info() {} } }),
+    });
     return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage, events: options.events }), keys, options);
   }
   // The URL may carry a password: name only its scheme.

@@ -1,5 +1,6 @@
 import type { GatewayEvents } from '../../../core/events.js';
 import type { ReadCacheOptions, ReadCacheStats } from './read-cache.js';
+import type { WaitOptions } from '../../../core/wait.js';
 import type { KeyUsage, PublishedRing } from './rows.js';
 
 /**
@@ -134,6 +135,8 @@ export interface OpenOptions {
    * transaction mode, PgBouncer say, does not carry notifications). `?schema=` is not read here.
    */
   listenUrl?: string;
+  /** PostgreSQL: how long to wait at start for a server that does not answer (core/wait.ts); default: one attempt. */
+  wait?: Pick<WaitOptions, 'boundMs' | 'log'>;
 }
 
 export interface GatewayIdentity {

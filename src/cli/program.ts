@@ -1,0 +1,56 @@
+/**
+ * What every bin does with its command line, in one place: parse it (src/cli/args.ts), answer
+ * --help, --version and --print-config, else start; a usage or configuration error, or a
+ * service not answering within startupWaitMs, exits 2 with one line; any other start failure 1.
+ */
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/settings.js';
+import { WaitExpired } from '../core/wait.js';
+import { parseProgramArgs, UsageError, type ParsedArgs, type ProgramSpec } from './args.js';
+import { helpText } from './help.js';
+import { fail, type LaunchOptions } from './launch.js';
+
+export interface Program extends ProgramSpec {
+  /** The --version line. */
+  version(): string;
+  /** Settings from the command line beyond its setting flags (positionals, own flags). */
+  settings?(parsed: ParsedArgs): Record<string, unknown>;
+}
+
+/** The command line's settings on top of the program's fixed ones: launch()'s overrides. */
+export function overridesOf(program: Program, parsed: ParsedArgs): Record<string, unknown> {
+  return { ...program.fixed, ...parsed.settings, ...program.settings?.(parsed) };
+}
+
+/** What launch() and loadConfig() need to know of the program. */
+export function launchOptions(program: Program): Pick<LaunchOptions, 'program' | 'modules' | 'configName' | 'defaults'> {
+  return { program: program.name, modules: program.modules, configName: program.configName, defaults: program.defaults };
+}
+
+/** The effective configuration as --print-config shows it (convict masks sensitive values). */
+export function printedConfig(program: Program, parsed: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string {
+  const { config } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides: overridesOf(program, parsed) });
+  return config.toString() + '\n';
+}
+
+/** The exit code and one line for an error before serving. */
+export function exitFor(program: string, err: unknown): never {
+  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof WaitExpired;
+  fail(program, (err as Error).message.split('\n')[0]!, usage ? 2 : 1);
+}
+
+/**
+ * Runs the program: --help, --version and --print-config print and return; otherwise `start`
+ * gets the parsed command line.
+ */
+export async function runProgram(program: Program, argv: string[], start: (parsed: ParsedArgs) => Promise<void>): Promise<void> {
+  try {
+    const parsed = parseProgramArgs(program, argv);
+    if (parsed.own.help) process.stdout.write(helpText(program));
+    else if (parsed.own.version) process.stdout.write(`${program.version()}\n`);
+    else if (parsed.own['print-config']) process.stdout.write(printedConfig(program, parsed));
+    else await start(parsed);
+  } catch (err) {
+    exitFor(program.name, err);
+  }
+}

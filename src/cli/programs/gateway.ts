@@ -1,0 +1,41 @@
+/**
+ * `taskcluster-gateway`: the general, configuration-driven front door: every setting of every
+ * plugin is a flag.
+ *   taskcluster-gateway [flags]                       start with config/gateway.yml, --config files, env, flags
+ *   taskcluster-gateway --quickstart                  the self-contained `npm start` setup
+ *   taskcluster-gateway secrets rotate-keys [flags]   re-encrypt stored secrets under the newest key
+ *   taskcluster-gateway secrets keys status [flags]   rows per key id, and the live gateways' key ids
+ */
+import { pluginModules } from '../../plugins/registry.js';
+import { versionInfo } from '../../routes/dockerflow.js';
+import type { Program } from '../program.js';
+
+/** The admin commands, as the words that name them. */
+export const COMMANDS = { 'secrets rotate-keys': 'rotate-keys', 'secrets keys status': 'keys-status' } as const;
+
+export const gatewayProgram: Program = {
+  name: 'taskcluster-gateway',
+  summary: 'The credential gateway for Taskcluster CI fleets: the plugins named by --plugins or --listeners, configured by the flags below.\n'
+    + 'Commands:\n'
+    + '  secrets rotate-keys   re-encrypt every stored secret under the newest key of --secrets-keys, then exit; refused while a live gateway does not encrypt with it yet\n'
+    + '  secrets keys status   print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use, or a key id names different keys',
+  usage: ['[flags]', '--quickstart [flags]', 'secrets rotate-keys [flags]', 'secrets keys status [flags]'],
+  modules: pluginModules,
+  names: {
+    plugins: {
+      flag: 'plugins',
+      check: (value) => {
+        const unknown = value.split(/[\s,]+/).filter((name) => name !== '' && !pluginModules.some((m) => m.name === name));
+        return unknown.length > 0 ? `plugin names among ${pluginModules.map((m) => m.name).join(', ')}` : undefined;
+      },
+    },
+  },
+  own: [{ flag: 'quickstart', type: 'boolean', doc: 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)' }],
+  positionals: {
+    name: 'command',
+    min: 0,
+    max: 3,
+    check: (words) => (words.length === 0 || words.join(' ') in COMMANDS ? undefined : `${JSON.stringify(words.join(' '))}: unknown command; commands: ${Object.keys(COMMANDS).join(', ')}`),
+  },
+  version: () => `taskcluster-gateway ${versionInfo.version}`,
+};

@@ -1,0 +1,41 @@
+/**
+ * `relengapi-proxy`: the gateway as a drop-in for taskcluster/relengapi-proxy, serving only the
+ * relengapi plugin on all interfaces (the original ran alone in a container linked to the task's).
+ *   relengapi-proxy [flags] -- <taskId>
+ * The original's flags, as docker-worker passed them (`--relengapi-token=<token> -- <taskId>`),
+ * plus every setting of the relengapi capability (token file, token URL, service routes, root URL).
+ */
+import { relengapiModule } from '../../plugins/relengapi/capability.js';
+import { versionInfo } from '../../routes/dockerflow.js';
+import type { ParsedArgs } from '../args.js';
+import type { Program } from '../program.js';
+
+/** Before its tokens service moved, RelengAPI issued tokens at <host>/tokenauth/tokens, over https. */
+function tokenUrlOfHost(host: string): string {
+  const base = host.includes('://') ? host : `https://${host}`;
+  return `${base.replace(/\/+$/, '')}/tokenauth/tokens`;
+}
+
+export const relengapiProxyProgram: Program = {
+  name: 'relengapi-proxy',
+  summary: 'RelengAPI authentication proxy: attaches a temporary RelengAPI token to every request it forwards to RelengAPI services. '
+    + 'The token holds the permissions named by the task\'s scopes docker-worker:relengapi-proxy:<permission>, and is issued with the '
+    + 'permanent token given here, so it can never hold more than that one.',
+  usage: ['[flags] -- <taskId>', '-h|--help', '--version'],
+  modules: [relengapiModule],
+  fixed: { plugins: ['relengapi'], listeners: [] },
+  // the original answered the task's container across the docker network
+  defaults: { ipAddress: '' },
+  names: { port: { flag: 'port', short: 'p' } },
+  // the task is the positional; the proxy signs no Taskcluster request and verifies none
+  hidden: ['relengapi.taskId', 'taskcluster.clientId', 'taskcluster.accessToken', 'taskcluster.certificate', 'taskcluster.authorizedScopes',
+    'allowedUser', 'allowedNetwork', 'redis', 'trustedProxies'],
+  own: [{ flag: 'relengapi-host', type: 'string', value: '<host>', doc: 'Token endpoint https://<host>/tokenauth/tokens (older RelengAPI); --relengapi-url wins' }],
+  positionals: { name: '<taskId>', min: 1, max: 1 },
+  version: () => `RelengAPI proxy ${versionInfo.version}`,
+  settings(parsed: ParsedArgs) {
+    const host = parsed.own['relengapi-host'];
+    const tokenUrl = typeof host === 'string' && !('relengapi.tokenUrl' in parsed.settings) ? { 'relengapi.tokenUrl': tokenUrlOfHost(host) } : {};
+    return { 'relengapi.taskId': parsed.positionals[0], ...tokenUrl };
+  },
+};

@@ -1,0 +1,44 @@
+// Every bin as a process: --help, --version and --print-config answer and exit 0; a usage error
+// exits 2 with one line on stderr naming the flag as typed.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { runBin } from '../helpers/spawn-bin.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const BINS: Array<[bin: string, version: RegExp, positionals: string[]]> = [
+  ['gateway', new RegExp(`^taskcluster-gateway ${version}\\n$`), []],
+  ['host-secrets', new RegExp(`^host-secrets ${version}\\n$`), []],
+  ['relengapi-proxy', new RegExp(`^RelengAPI proxy ${version}\\n$`), ['--', 'fN1SbArXTPSVFNUvaOlinQ']],
+  ['taskcluster-proxy', new RegExp(`^Taskcluster proxy ${version}( \\(git revision \\w+\\))?\\n$`), []],
+];
+const SECRET = 'do-not-print-me';
+
+for (const [bin, versionLine, positionals] of BINS) {
+  t.test(bin, async (t) => {
+    // started together: each takes a second or two to load
+    const [help, ver, printed, badPort, unknown, stray] = await Promise.all([
+      runBin(bin, ['--help']),
+      runBin(bin, ['--version']),
+      runBin(bin, ['--print-config', ...positionals], { TASKCLUSTER_ACCESS_TOKEN: SECRET }),
+      runBin(bin, ['--port=x', ...positionals]),
+      runBin(bin, ['--bogus', 'value', ...positionals]),
+      runBin(bin, [...positionals, ...(bin === 'taskcluster-proxy' ? ['-x'] : ['stray', 'words'])]),
+    ]);
+    t.equal(help.code, 0);
+    t.match(help.stdout, /^Usage:\n/);
+    t.match(help.stdout, /--port <port>\n.*\n {6}\(default: \d+; env PORT\)/);
+    t.equal(ver.code, 0);
+    t.match(ver.stdout, versionLine);
+    t.equal(printed.code, 0, printed.stderr);
+    t.match(printed.stdout, /"accessToken": "\[Sensitive\]"/, 'the token is masked');
+    t.notMatch(printed.stdout, SECRET);
+    for (const [run, line] of [
+      [badPort, `--port: expected a port number (0-65535), got "x"`],
+      [unknown, '--bogus: unknown flag (see --help)'],
+      [stray, bin === 'taskcluster-proxy' ? '-x: unknown flag (see --help)' : bin === 'gateway' ? '"stray words": unknown command; commands: secrets rotate-keys, secrets keys status' : bin === 'relengapi-proxy' ? '"stray": unexpected argument; relengapi-proxy takes one <taskId>' : '"stray": unexpected argument (see --help)'],
+    ] as const) {
+      t.equal(run.code, 2, `${line}: exit 2`);
+      t.equal(run.stderr, `${bin === 'gateway' ? 'taskcluster-gateway' : bin}: ${line}\n`, 'one line naming the flag');
+    }
+  });
+}
