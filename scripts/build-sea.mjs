@@ -5,7 +5,9 @@
  *
  *   1. esbuild bundles src/cli/taskcluster-proxy.ts and its dependencies into one CommonJS file;
  *   2. `node --experimental-sea-config` turns it into a blob;
- *   3. postject injects the blob into a copy of this node binary: build/sea/taskcluster-proxy.
+ *   3. postject injects the blob into a copy of that node binary: build/sea/taskcluster-proxy.
+ * The executable ships Node 24: steps 2 and 3 use the official Node 24 build that
+ * scripts/node-line.sh fetches (or the binary named by SEA_NODE), whichever node runs this script.
  *
  * The binary carries only the proxy, bewit and credentials plugins (the preset passes just those
  * modules to launch): storage code (the secrets plugin with better-sqlite3 and pg) must not be
@@ -26,6 +28,7 @@ const blob = join(outDir, 'taskcluster-proxy.blob');
 const executable = join(outDir, 'taskcluster-proxy');
 // Inputs whose presence means storage code made it into the bundle.
 const FORBIDDEN_INPUTS = [/node_modules\/better-sqlite3\//, /node_modules\/pg\//, /src\/plugins\/secrets\//];
+const SEA_NODE_LINE = '24';
 // postject's marker for Node's SEA blob (fixed for every Node version that supports SEA).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -42,6 +45,10 @@ const inlinePackageJson = {
   },
 };
 
+const seaNode = process.env.SEA_NODE
+  || join(execFileSync(join(repo, 'scripts/node-line.sh'), [SEA_NODE_LINE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(), 'bin/node');
+const seaNodeVersion = execFileSync(seaNode, ['--version'], { encoding: 'utf8' }).trim();
+
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const result = await build({
@@ -49,7 +56,7 @@ const result = await build({
   outfile: bundle,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: `node${seaNodeVersion.slice(1)}`,
   format: 'cjs',
   metafile: true,
   logLevel: 'warning',
@@ -71,12 +78,12 @@ if (unresolvedReads) {
 }
 
 const seaConfig = join(outDir, 'sea-config.json');
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }));
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
 // quiet unless they fail (postject warns about every ELF note it skips); a failure shows their output
 const quiet = { stdio: ['ignore', 'pipe', 'pipe'] };
-execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], quiet);
-copyFileSync(process.execPath, executable);
+execFileSync(seaNode, ['--experimental-sea-config', seaConfig], quiet);
+copyFileSync(seaNode, executable);
 chmodSync(executable, 0o755);
 execFileSync(process.execPath, [join(repo, 'node_modules/postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], quiet);
 for (const intermediate of [seaConfig, blob]) rmSync(intermediate);
-console.log(`build-sea: ${executable} (linux-${process.arch}, node ${process.version})`);
+console.log(`build-sea: ${executable} (linux-${process.arch}, node ${seaNodeVersion})`);

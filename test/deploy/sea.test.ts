@@ -1,5 +1,5 @@
 /**
- * The native taskcluster-proxy (npm run build:sea) as generic-worker runs it: copied away from the
+ * The native taskcluster-proxy (npm run build:sea, Node 24) as generic-worker runs it: copied away from the
  * checkout, started with generic-worker's exact argument list and credentials in the environment
  * (an empty certificate = permanent credentials), waited for by TCP connect, then handed new
  * temporary credentials by `PUT /credentials` without a Content-Type, and SIGKILLed.
@@ -33,7 +33,8 @@ async function proxied(port: number, path: string): Promise<Echo> {
 }
 
 t.test('generic-worker runs the single executable taskcluster-proxy', async (t) => {
-  execFileSync('npm', ['run', 'build:sea', '--silent'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  const built = execFileSync('npm', ['run', 'build:sea', '--silent'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
+  t.match(built, /\(linux-\w+, node v24\.\d+\.\d+\)/, 'the executable ships Node 24, whichever node built it');
   const bundle = readFileSync(join(repo, 'build/sea/taskcluster-proxy.cjs'), 'utf8');
   t.notMatch(bundle, /better-sqlite3|require\("pg"\)/, 'no storage code in the executable');
 

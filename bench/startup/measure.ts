@@ -1,0 +1,72 @@
+/**
+ * One start of a server as its user starts it: exec, then GET /__lbheartbeat__ every 2 ms until
+ * it answers 200 (the time from just before the spawn), then the resident set once idle.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+
+/** How long a started server sits idle before its resident set is read. */
+export const IDLE_MS = 1000;
+const POLL_MS = 2;
+const START_TIMEOUT_MS = 30_000;
+
+export interface Start {
+  /** exec → first 200, ms */
+  ms: number;
+  /** VmRSS once idle, MB */
+  rssMb: number;
+}
+
+/** A way to start one server listening on `port` on 127.0.0.1. */
+export interface Launcher {
+  command: string;
+  args(port: number): string[];
+  env?: NodeJS.ProcessEnv;
+  /** The pid whose resident set counts (default: the spawned process). */
+  serverPid?(port: number): number;
+  /** Stops what the spawn left behind (default: SIGKILL to the spawned process). */
+  cleanup?(port: number): void;
+}
+
+/** Status of one GET on a fresh connection, 0 when nothing answers. */
+function status(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+export async function startOnce(launcher: Launcher, port: number): Promise<Start> {
+  let stderr = '';
+  let exited: string | undefined;
+  const t0 = performance.now();
+  const child = spawn(launcher.command, launcher.args(port), { env: launcher.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+  const gone = new Promise<void>((resolve) => child.once('exit', (code, signal) => { exited = String(code ?? signal); resolve(); }));
+  try {
+    while ((await status(port, '/__lbheartbeat__')) !== 200) {
+      if (exited !== undefined && launcher.serverPid === undefined) throw new Error(`${launcher.command} exited (${exited}) before answering: ${stderr}`);
+      if (performance.now() - t0 > START_TIMEOUT_MS) throw new Error(`${launcher.command} did not answer in ${START_TIMEOUT_MS / 1000} s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const ms = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { ms, rssMb: rssMb(launcher.serverPid?.(port) ?? child.pid!) };
+  } finally {
+    if (launcher.cleanup) launcher.cleanup(port);
+    if (exited === undefined) child.kill('SIGKILL');
+    await gone;
+  }
+}
