@@ -3,8 +3,9 @@
 # (bin/node, and include/node: the headers node-gyp builds native modules against).
 #
 # The build comes from the npm registry's node-linux-<arch> package (Node's official release
-# tarball, republished), fetched once with `npm pack` into the cache:
-#   ${NODE_LINES_CACHE:-~/.cache/taskcluster-gateway/node}/<version>/
+# tarball, republished), fetched once with `npm pack` into the cache, $NODE_LINES_CACHE/<version>/:
+# by default /var/cache/taskcluster-gateway/node where it can be written (root), else
+# ~/.cache/taskcluster-gateway/node. Readable by every user: the tests run node as others too.
 # The newest release of the line is used; without the registry, the newest one already cached.
 set -euo pipefail
 
@@ -14,8 +15,12 @@ case "$(uname -m)" in
   aarch64) arch=arm64 ;;
   *) echo "node-line: no node-linux package for $(uname -m)" >&2; exit 1 ;;
 esac
-cache=${NODE_LINES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/taskcluster-gateway/node}
-mkdir -p "$cache"
+if [ -z "${NODE_LINES_CACHE:-}" ]; then
+  if [ -w /var/cache ]; then NODE_LINES_CACHE=/var/cache/taskcluster-gateway/node
+  else NODE_LINES_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/taskcluster-gateway/node; fi
+fi
+cache=$NODE_LINES_CACHE
+mkdir -p -m 755 "$cache"
 exec 9>"$cache/.lock"
 flock 9
 
@@ -33,6 +38,7 @@ if [ ! -x "$dir/bin/node" ]; then
   tarball=$(cd "$work" && npm pack "node-linux-$arch@$version" --silent)
   tar -xzf "$work/$tarball" -C "$work"
   "$work/package/bin/node" --version >/dev/null
+  chmod 755 "$work/package"
   rm -rf "$dir"
   mv "$work/package" "$dir"
 fi
