@@ -17,12 +17,17 @@ import { renderReport } from './startup/report.js';
 const STARTS = 12;
 const IMAGE = process.env.GATEWAY_IMAGE ?? 'taskcluster-gateway:test';
 
-/** `npm run build` into a private tree (the checkout's dist/ is left alone), laid out as installed. */
-function buildDist(): { entry: string; remove(): void } {
+/**
+ * `npm run build` into a private tree (the checkout's dist/ is left alone), laid out as installed;
+ * `bundled: false` stops before scripts/bundle-proxy.mjs, for the module tree's figures beside it.
+ */
+function buildDist(bundled: boolean): { entry: string; remove(): void } {
   const root = mkdtempSync(join(tmpdir(), 'bench-startup-dist-'));
-  execFileSync('npm', ['run', 'build', '--silent', '--', '--outDir', join(root, 'dist')], { cwd: repoRoot, stdio: 'inherit' });
+  const dist = join(root, 'dist');
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: repoRoot, stdio: 'inherit' });
+  if (bundled) execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle-proxy.mjs'), dist], { cwd: repoRoot, stdio: 'inherit' });
   for (const name of ['package.json', 'config', 'node_modules']) symlinkSync(join(repoRoot, name), join(root, name));
-  return { entry: join(root, 'dist/cli/taskcluster-proxy.js'), remove: () => rmSync(root, { recursive: true, force: true }) };
+  return { entry: join(dist, 'cli/taskcluster-proxy.js'), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 async function main(): Promise<void> {
@@ -31,11 +36,12 @@ async function main(): Promise<void> {
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   execFileSync(process.execPath, [join(repoRoot, 'scripts/build-sea.mjs')], { stdio: 'inherit' });
   const sea = join(repoRoot, 'build/sea/taskcluster-proxy');
-  const dist = buildDist();
+  const dist = buildDist(true);
+  const tree = buildDist(false);
   const mb = (path: string) => `${(statSync(path).size / 2 ** 20).toFixed(1)} MB`;
   try {
-    const launchers: Partial<Record<Row, Launcher>> = { floor: floor(node), sea: singleExecutable(sea), dist: distBin(node, dist.entry) };
-    const rows: Record<Row, Start[] | { unavailable: string }> = { floor: [], sea: [], dist: [], container: [] };
+    const launchers: Partial<Record<Row, Launcher>> = { floor: floor(node), sea: singleExecutable(sea), dist: distBin(node, dist.entry), tree: distBin(node, tree.entry) };
+    const rows: Record<Row, Start[] | { unavailable: string }> = { floor: [], sea: [], dist: [], tree: [], container: [] };
     const noContainer = containerUnavailable(IMAGE);
     if (noContainer) rows.container = { unavailable: noContainer };
     else launchers.container = container(IMAGE);
@@ -63,13 +69,14 @@ async function main(): Promise<void> {
       starts: STARTS,
       idleMs: IDLE_MS,
       rows,
-      sizes: { 'single executable bundle': mb(join(repoRoot, 'build/sea/taskcluster-proxy.cjs')), 'single executable': mb(sea) },
+      sizes: { 'bundle': mb(join(repoRoot, 'build/sea/taskcluster-proxy.cjs')), 'single executable': mb(sea) },
     });
     mkdirSync(join(benchDir, '..', 'results'), { recursive: true });
     writeFileSync(join(benchDir, '..', 'results', 'startup.md'), report);
     console.log(report);
   } finally {
     dist.remove();
+    tree.remove();
     restorePriority();
   }
 }

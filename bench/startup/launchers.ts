@@ -1,7 +1,8 @@
 /**
  * The servers the start-up bench starts, each the way its user starts it: the bare Node floor,
  * the single executable as generic-worker runs it, the dist bin (the same taskcluster-proxy
- * drop-in, on plain node) and the container as docker-worker runs it. The proxy gets generic-
+ * drop-in, on plain node; also as the unbundled module tree, for reference) and the container
+ * as docker-worker runs it. The proxy gets generic-
  * worker's arguments and credentials against a root URL nothing listens on: it needs no network
  * to start.
  */
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../proxy/processes.js';
 import type { Launcher } from './measure.js';
 
-export type Row = 'floor' | 'sea' | 'dist' | 'container';
+export type Row = 'floor' | 'sea' | 'dist' | 'tree' | 'container';
 
 const ROOT_URL = 'http://127.0.0.1:9';
 const SCOPES = ['secrets:get:project/x', 'queue:create-artifact:abc/0'];

@@ -1,9 +1,11 @@
 /**
  * One start of a server as its user starts it: exec, then GET /__lbheartbeat__ every 2 ms until
- * it answers 200 (the time from just before the spawn), then the resident set once idle.
+ * it answers 200 (the time from just before the spawn), then the resident set once idle. Also the
+ * CPU time the server had used by its first answer: on a machine shared with other work, the
+ * wall-clock start stretches with the load, its CPU time much less.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 
 /** How long a started server sits idle before its resident set is read. */
@@ -14,6 +16,8 @@ const START_TIMEOUT_MS = 30_000;
 export interface Start {
   /** exec → first 200, ms */
   ms: number;
+  /** CPU time (every thread, on CPU) by the first 200, ms */
+  cpuMs: number;
   /** VmRSS once idle, MB */
   rssMb: number;
 }
@@ -48,6 +52,11 @@ export function rssMb(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+/** On-CPU time of all of a process's threads so far (schedstat, ns precision), ms. */
+function cpuMs(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0) / 1e6;
+}
+
 export async function startOnce(launcher: Launcher, port: number): Promise<Start> {
   let stderr = '';
   let exited: string | undefined;
@@ -62,8 +71,10 @@ export async function startOnce(launcher: Launcher, port: number): Promise<Start
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const ms = performance.now() - t0;
+    const pid = launcher.serverPid?.(port) ?? child.pid!;
+    const cpu = cpuMs(pid);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { ms, rssMb: rssMb(launcher.serverPid?.(port) ?? child.pid!) };
+    return { ms, cpuMs: cpu, rssMb: rssMb(pid) };
   } finally {
     if (launcher.cleanup) launcher.cleanup(port);
     if (exited === undefined) child.kill('SIGKILL');
