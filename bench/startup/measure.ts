@@ -20,6 +20,8 @@ export interface Start {
   cpuMs: number;
   /** VmRSS once idle, MB */
   rssMb: number;
+  /** Its anonymous part (RssAnon): what the process allocated, without the pages of its binary, MB */
+  anonMb: number;
 }
 
 /** A way to start one server listening on `port` on 127.0.0.1. */
@@ -46,10 +48,14 @@ function status(port: number, path: string): Promise<number> {
   });
 }
 
-export function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) / 1024;
+function memoryMb(pid: number): { rssMb: number; anonMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => {
+    const match = new RegExp(`${name}:\\s+(\\d+) kB`).exec(status);
+    if (!match) throw new Error(`no ${name} for ${pid}`);
+    return Number(match[1]) / 1024;
+  };
+  return { rssMb: field('VmRSS'), anonMb: field('RssAnon') };
 }
 
 /** On-CPU time of all of a process's threads so far (schedstat, ns precision), ms. */
@@ -74,7 +80,7 @@ export async function startOnce(launcher: Launcher, port: number): Promise<Start
     const pid = launcher.serverPid?.(port) ?? child.pid!;
     const cpu = cpuMs(pid);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { ms, cpuMs: cpu, rssMb: rssMb(pid) };
+    return { ms, cpuMs: cpu, ...memoryMb(pid) };
   } finally {
     if (launcher.cleanup) launcher.cleanup(port);
     if (exited === undefined) child.kill('SIGKILL');

@@ -28,7 +28,7 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits);
 export function renderReport(r: StartupResults): string {
   const figures = (row: Row) => {
     const starts = r.rows[row];
-    return Array.isArray(starts) ? { ms: median(starts.map((s) => s.ms)), cpu: median(starts.map((s) => s.cpuMs)), rss: median(starts.map((s) => s.rssMb)), starts } : undefined;
+    return Array.isArray(starts) ? { ms: median(starts.map((s) => s.ms)), cpu: median(starts.map((s) => s.cpuMs)), rss: median(starts.map((s) => s.rssMb)), anon: median(starts.map((s) => s.anonMb)), starts } : undefined;
   };
   const base = figures('floor')!;
   const lines = [
@@ -37,17 +37,18 @@ export function renderReport(r: StartupResults): string {
     `Run ${r.date} by \`npm run bench startup\` (bench/startup.bench.ts). Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     `Each row started ${r.starts} times, the rows interleaved; median (min–max). Start: exec → first 200 from \`GET /__lbheartbeat__\` `
       + '(polled every 2 ms on fresh connections); CPU: on-CPU time of all the server\'s threads by that answer, which other work on the machine '
-      + `stretches much less than the start. RSS: VmRSS ${r.idleMs} ms after that answer, idle. The proxy rows get generic-worker's `
+      + `stretches much less than the start. RSS: VmRSS ${r.idleMs} ms after that answer, idle, and its anonymous part (RssAnon, without the `
+      + 'pages of the executable; each executable\'s page cache is dropped before the run, so every binary is mapped as read from disk). The proxy rows get generic-worker\'s '
       + 'arguments (`--port P --root-url URL --ip-address 127.0.0.1 scope...`, credentials in the environment) against a root URL nothing listens on. '
       + 'Every Node row runs the same official Node binary.',
   ];
   if (r.caution) lines.push('', `**Caution:** ${r.caution}`);
-  lines.push('', '| row | start ms | × floor | CPU ms | × floor | idle RSS MB | × floor | target |', '|---|---|---|---|---|---|---|---|');
+  lines.push('', '| row | start ms | × floor | CPU ms | × floor | idle RSS MB | × floor | anon MB | target |', '|---|---|---|---|---|---|---|---|---|');
   for (const row of Object.keys(LABELS) as Row[]) {
     const f = figures(row);
     const target = TARGETS[row];
     if (!f) {
-      lines.push(`| ${LABELS[row]} | ${(r.rows[row] as { unavailable: string }).unavailable} | | | | | | |`);
+      lines.push(`| ${LABELS[row]} | ${(r.rows[row] as { unavailable: string }).unavailable} | | | | | | | |`);
       continue;
     }
     const startRatio = f.ms / base.ms;
@@ -59,7 +60,7 @@ export function renderReport(r: StartupResults): string {
       : row === 'container' ? 'reported' : '';
     lines.push(`| ${LABELS[row]} | ${fmt(f.ms)} (${range(f.starts.map((s) => s.ms), 0)}) | ${row === 'floor' ? '1' : fmt(startRatio, 2)} `
       + `| ${fmt(f.cpu)} (${range(f.starts.map((s) => s.cpuMs), 0)}) | ${row === 'floor' ? '1' : fmt(f.cpu / base.cpu, 2)} `
-      + `| ${fmt(f.rss, 1)} (${range(f.starts.map((s) => s.rssMb), 1)}) | ${row === 'floor' ? '1' : fmt(rssRatio, 2)} | ${verdict} |`);
+      + `| ${fmt(f.rss, 1)} (${range(f.starts.map((s) => s.rssMb), 1)}) | ${row === 'floor' ? '1' : fmt(rssRatio, 2)} | ${fmt(f.anon, 1)} | ${verdict} |`);
   }
   lines.push('', Object.entries(r.sizes).map(([k, v]) => `${k}: ${v}`).join('; ') + '.');
   lines.push('', 'The steps that brought these figures down, each measured on its own: bench/results/startup-steps.md.', '');
