@@ -12,9 +12,11 @@ import { cpuBusy, machineFacts, priorityFact, raisePriority, waitForQuietMachine
 import { benchDir, freePort, repoRoot } from './proxy/processes.js';
 import { container, containerUnavailable, distBin, floor, nodeLine, singleExecutable, type Row } from './startup/launchers.js';
 import { IDLE_MS, startOnce, type Launcher, type Start } from './startup/measure.js';
+import { categorize, medianCategories, profiledStart, type CpuProfile } from './startup/profile.js';
 import { renderReport } from './startup/report.js';
 
 const STARTS = 12;
+const PROFILES = 5;
 const IMAGE = process.env.GATEWAY_IMAGE ?? 'taskcluster-gateway:test';
 
 /**
@@ -59,6 +61,14 @@ async function main(): Promise<void> {
       }
       busy.push(await cpuBusy(300));
     }
+    // where the single executable's start goes; the last profile is kept for a closer look
+    const profiles: Array<Record<string, number>> = [];
+    let profileText = '';
+    for (let i = 0; i < PROFILES; i++) {
+      profileText = await profiledStart(launchers.sea!, await freePort());
+      profiles.push(categorize(JSON.parse(profileText) as CpuProfile, /taskcluster-proxy/));
+    }
+    writeFileSync(join(benchDir, '..', 'results', 'startup-sea.cpuprofile'), profileText);
     const otherWork = Math.max(...busy);
     const pct = (f: number) => `${(f * 100).toFixed(0)}%`;
     const report = renderReport({
@@ -72,6 +82,8 @@ async function main(): Promise<void> {
       starts: STARTS,
       idleMs: IDLE_MS,
       rows,
+      profile: medianCategories(profiles),
+      profiles: PROFILES,
       sizes: { 'bundle': mb(join(repoRoot, 'build/sea/taskcluster-proxy.cjs')), 'single executable': mb(sea) },
     });
     mkdirSync(join(benchDir, '..', 'results'), { recursive: true });

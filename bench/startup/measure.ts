@@ -36,7 +36,7 @@ export interface Launcher {
 }
 
 /** Status of one GET on a fresh connection, 0 when nothing answers. */
-function status(port: number, path: string): Promise<number> {
+export function status(port: number, path: string): Promise<number> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 1000 }, (res) => {
       res.resume();

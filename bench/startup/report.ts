@@ -10,6 +10,9 @@ export interface StartupResults {
   starts: number;
   idleMs: number;
   rows: Record<Row, Start[] | { unavailable: string }>;
+  /** On-CPU ms of the single executable's start under the profiler, by category (median over `profiles`). */
+  profile: Array<[string, number]>;
+  profiles: number;
   /** Bytes of the SEA's bundle and of the dist bundle, for the record. */
   sizes: Record<string, string>;
 }
@@ -63,6 +66,12 @@ export function renderReport(r: StartupResults): string {
       + `| ${fmt(f.rss, 1)} (${range(f.starts.map((s) => s.rssMb), 1)}) | ${row === 'floor' ? '1' : fmt(rssRatio, 2)} | ${fmt(f.anon, 1)} | ${verdict} |`);
   }
   lines.push('', Object.entries(r.sizes).map(([k, v]) => `${k}: ${v}`).join('; ') + '.');
+  const profiled = r.profile.reduce((sum, [, ms]) => sum + ms, 0);
+  lines.push('', '## Where the single executable\'s start goes', '',
+    `Time from exec to the first 200 under V8's profiler (\`--cpu-prof\`, 250 µs samples; the profiler slows the start, and time the process waited for a CPU counts to what it was doing), median of ${r.profiles} starts `
+      + `by category, about ${profiled.toFixed(0)} ms in all; the last profile is bench/results/startup-sea.cpuprofile (open it in Chrome DevTools).`, '',
+    '| category | ms |', '|---|---|',
+    ...r.profile.filter(([, ms]) => ms >= 0.5).map(([name, ms]) => `| ${name} | ${ms.toFixed(1)} |`));
   lines.push('', 'The steps that brought these figures down, each measured on its own: bench/results/startup-steps.md.', '');
   return lines.join('\n');
 }
