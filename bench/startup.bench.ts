@@ -17,7 +17,8 @@ import { renderReport } from './startup/report.js';
 
 const STARTS = 12;
 const PROFILES = 5;
-const IMAGE = process.env.GATEWAY_IMAGE ?? 'taskcluster-gateway:test';
+// the image npm run test:image builds (scripts/test-image.sh), on the engine DOCKER_HOST names
+const IMAGE = process.env.TEST_IMAGE_TAG ?? 'taskcluster-gateway:test';
 
 /**
  * `npm run build` into a private tree (the checkout's dist/ is left alone), laid out as installed;

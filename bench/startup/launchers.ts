@@ -39,7 +39,7 @@ export function distBin(node: string, entry: string): Launcher {
 /** Why the container row cannot run here, or undefined when a docker engine answers and has the image. */
 export function containerUnavailable(image: string): string | undefined {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 10_000 });
-  if (info.status !== 0) return 'skipped: no docker engine';
+  if (info.status !== 0) return 'skipped: no docker engine (DOCKER_HOST names the one npm run test:image starts)';
   const inspect = spawnSync('docker', ['image', 'inspect', image], { encoding: 'utf8', timeout: 10_000 });
   if (inspect.status !== 0) return `skipped: no image ${image} (npm run test:image builds it)`;
   return undefined;
