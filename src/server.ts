@@ -15,12 +15,13 @@ import { NonceCache, type NonceStore } from './core/hawk.js';
 import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
-import type { ListenerSpec } from './config/schema.js';
+import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
+import { loadShedding, type LoadSheddingSettings } from './fastify/load-shedding.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
-import type { CreatedPlugin, GatewayServices, PluginModule } from './plugins/module.js';
+import type { CreatedPlugin, GatewayServices, PluginModule } from './fastify/capability.js';
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
@@ -50,14 +51,14 @@ export interface BuildOptions {
   quickstart?: boolean;
 }
 
-function configuredCredentials(settings: LoadedConfig['core']): Credentials | undefined {
+function configuredCredentials(settings: CoreSettings): Credentials | undefined {
   const { clientId, accessToken, certificate } = settings.taskcluster;
   if (!clientId && !accessToken) return undefined;
   return { clientId, accessToken, certificate: certificate || undefined };
 }
 
 /** Redis shared by replicas, when configured; its settings checked first (the URL is never echoed: it may hold a password). */
-async function openSharedState(settings: LoadedConfig['core']['redis'], log: Logger): Promise<SharedState | undefined> {
+async function openSharedState(settings: CoreSettings['redis'], log: Logger): Promise<SharedState | undefined> {
   if (!settings.url) {
     if (settings.required) throw new ConfigError('setting redis.required (--redis-required) needs redis.url (--redis-url / GATEWAY_REDIS_URL)');
     return undefined;
@@ -69,7 +70,7 @@ async function openSharedState(settings: LoadedConfig['core']['redis'], log: Log
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
-export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, shared?: SharedState): GatewayServices {
+export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, shared?: SharedState): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
@@ -102,12 +103,12 @@ export function gatewayServices(loaded: LoadedConfig, options: BuildOptions, sha
 }
 
 /** The listeners to build: as configured, or one serving every enabled plugin. */
-export function listenerSpecs(settings: LoadedConfig['core']): ListenerSpec[] {
+export function listenerSpecs(settings: CoreSettings): ListenerSpec[] {
   if (settings.listeners.length > 0) return settings.listeners;
   return [{ name: 'main', host: settings.ipAddress, port: settings.port, plugins: settings.plugins }];
 }
 
-function moduleSettings(loaded: LoadedConfig, module: PluginModule<any>): any {
+function moduleSettings(loaded: LoadedConfig<PluginModule>, module: PluginModule): any {
   return Object.fromEntries(Object.keys(module.schema as object).map((section) => [section, loaded.config.get(section)]));
 }
 
@@ -127,10 +128,14 @@ function isLoopbackOrAny(host: string): boolean {
 
 /**
  * An app as the gateway builds each listener's: its logger, one log line per request, Taskcluster
- * errors (the framework's own included), and the bounded JSON parser for every context that does
- * not bring its own.
+ * errors (the framework's own included), load shedding when given its settings, and the bounded
+ * JSON parser for every context that does not bring its own.
  */
-export async function gatewayApp(log: Logger, listener: string, options: Pick<FastifyServerOptions, 'trustProxy'> = {}): Promise<FastifyInstance> {
+export async function gatewayApp(
+  log: Logger,
+  listener: string,
+  { loadShedding: shedding, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
     loggerInstance: log.child({ listener }) as FastifyBaseLogger,
@@ -142,11 +147,13 @@ export async function gatewayApp(log: Logger, listener: string, options: Pick<Fa
   await app.register(requestLogFields);
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
+  // before every other hook: a shed request costs as little as it can
+  if (shedding) await app.register(loadShedding, shedding);
   await app.register(jsonBody);
   return app;
 }
 
-export async function buildGateway(loaded: LoadedConfig, options: BuildOptions): Promise<Gateway> {
+export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: BuildOptions): Promise<Gateway> {
   const specs = listenerSpecs(loaded.core);
   const known = new Map(loaded.modules.map((m) => [m.name, m]));
   const wanted = new Set(specs.flatMap((s) => s.plugins));
@@ -178,7 +185,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions):
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);

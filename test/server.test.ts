@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { buildGateway } from '../src/server.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log.js';
-import type { PluginModule } from '../src/plugins/module.js';
+import type { PluginModule } from '../src/fastify/capability.js';
 
 const silent = createLogger('silent');
 
@@ -65,7 +65,7 @@ t.test('connection verification settings: refused at start when wrong; 127.0.0.1
 });
 
 t.test('authorizedScopes restrict every signature of the gateway, /bewit included', async (t) => {
-  const { bewitModule } = await import('../src/plugins/bewit/config.js');
+  const { bewitModule } = await import('../src/plugins/bewit/capability.js');
   const loaded = loadConfig({
     argv: ['--plugins', 'bewit', '--port', '0', '--authorized-scopes', '["queue:get-artifact:x"]'],
     env: { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't'.repeat(44) },

@@ -12,7 +12,9 @@ import { ensureDebianTool, freePort, startListeningProcess, stop, type Service }
 
 const FIXED_AUTHORIZATION = 'Hawk id=\\"bench/gateway\\", ts=\\"1700000000\\", nonce=\\"abcdef\\", mac=\\"bm90IGEgcmVhbCBtYWMgYnV0IHRoZSByaWdodCBzaXplIQ==\\"';
 
-function config(dir: string, port: number, upstreamPort: number): string {
+/** `fixedAuthorization` false: the client's own Authorization passes (a balancer, not a signing proxy). */
+function config(dir: string, port: number, upstreamPorts: number[], fixedAuthorization: boolean): string {
+  const headers = fixedAuthorization ? `proxy_set_header Authorization "${FIXED_AUTHORIZATION}";` : 'proxy_set_header Host $http_host;';
   return `
 worker_processes 1;
 daemon off;
@@ -28,7 +30,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_requests 1000000;
   upstream bench_upstream {
-    server 127.0.0.1:${upstreamPort};
+${upstreamPorts.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
     keepalive 64;
   }
   server {
@@ -38,13 +40,13 @@ http {
       proxy_pass http://bench_upstream;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Authorization "${FIXED_AUTHORIZATION}";
+      ${headers}
     }
     location /api/object/ {
       proxy_pass http://bench_upstream;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Authorization "${FIXED_AUTHORIZATION}";
+      ${headers}
       proxy_buffering off;
       proxy_request_buffering off;
     }
@@ -58,12 +60,13 @@ export interface Nginx extends Service {
   close(): Promise<void>;
 }
 
-export async function startNginx(upstreamPort: number): Promise<Nginx> {
+/** nginx round-robin over `upstreamPorts` (one or several replicas). */
+export async function startNginx(upstreamPorts: number | number[], { fixedAuthorization = true } = {}): Promise<Nginx> {
   const binary = ensureDebianTool('nginx', 'nginx');
   const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
   chmodSync(dir, 0o777); // the worker runs as nobody and may write temp files here
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), config(dir, port, upstreamPort));
+  writeFileSync(join(dir, 'nginx.conf'), config(dir, port, [upstreamPorts].flat(), fixedAuthorization));
   const version = spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
   const service = await startListeningProcess('nginx', binary, ['-p', dir, '-c', join(dir, 'nginx.conf')], port);
   return {

@@ -25,9 +25,10 @@ export function wrkVersion(): string {
   return /wrk [^\s]+/.exec(out.stdout + out.stderr)?.[0] ?? 'wrk';
 }
 
-export function runWrk(url: string, seconds = 5): WrkResult {
+/** `script`: a wrk Lua script (signed headers, say). */
+export function runWrk(url: string, seconds = 5, script?: string): WrkResult {
   const binary = ensureDebianTool('wrk', 'wrk');
-  const run = spawnSync(binary, ['-t1', '-c32', `-d${seconds}s`, '--latency', url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const run = spawnSync(binary, ['-t1', '-c32', `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const out = run.stdout ?? '';
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (run.status !== 0 || !rps) throw new Error(`wrk failed (${run.status ?? run.signal}): ${out}${run.stderr}`);

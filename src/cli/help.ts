@@ -1,6 +1,6 @@
 // `--help` text generated from the convict schema, so it lists every flag and cannot go stale.
 import { gatewaySchema, schemaFlags } from '../config/load.js';
-import type { PluginModule } from '../plugins/module.js';
+import type { PluginModule } from '../fastify/capability.js';
 
 export function helpText(program: string, modules: readonly PluginModule<any>[], extra: Array<[string, string]> = []): string {
   const lines = [`Usage: ${program} [flags]`, '', 'Every flag can also be set by its environment variable or in a config file (--config).', ''];

@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gatewaySchema, schemaFlags } from '../config/load.js';
-import { hostSecretsModule } from '../plugins/host-secrets/config.js';
+import { hostSecretsModule } from '../plugins/host-secrets/capability.js';
 import { ConfigError } from '../config/settings.js';
 import { helpText } from './help.js';
 import { fail, launch, orExit, portNumber } from './launch.js';

@@ -7,7 +7,7 @@
  */
 import { buildGateway, type Gateway } from '../server.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
-import type { PluginModule } from '../plugins/module.js';
+import type { PluginModule } from '../fastify/capability.js';
 import { ConfigError } from '../config/settings.js';
 import { createLogger } from '../log.js';
 

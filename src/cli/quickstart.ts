@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CoreSettings, ListenerSpec } from '../config/schema.js';
-import type { PluginModule } from '../plugins/module.js';
+import type { PluginModule } from '../fastify/capability.js';
 
 export const QUICKSTART_CLIENT_ID = 'root';
 

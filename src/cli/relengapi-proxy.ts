@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/settings.js';
 import { versionInfo } from '../routes/dockerflow.js';
 import { fail, launch, orExit, portNumber } from './launch.js';
-import { relengapiModule } from '../plugins/relengapi/config.js';
+import { relengapiModule } from '../plugins/relengapi/capability.js';
 
 const PROGRAM = 'relengapi-proxy';
 

@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { requireSetting } from '../config/settings.js';
-import { secretsDatabaseUrl, type SecretsSettings } from '../plugins/secrets/config.js';
+import { secretsDatabaseUrl, type SecretsSettings } from '../plugins/secrets/capability.js';
 import { keysStillNeeded } from '../plugins/secrets/store/key-agreement.js';
 import { loadKeyRing, openSecretStore, type KeyedSecretStore, type KeyStatus } from '../plugins/secrets/store/index.js';
 

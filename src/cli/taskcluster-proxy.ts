@@ -8,9 +8,9 @@ import { versionInfo } from '../routes/dockerflow.js';
 import { authorizedScopesFor, parseProxyArgs, PROXY_USAGE, proxyOverrides, UsageError, versionLine } from '../plugins/proxy/preset.js';
 import { fetchTaskScopes } from '../plugins/proxy/task-scopes.js';
 import { fail, launch } from './launch.js';
-import { proxyModule } from '../plugins/proxy/config.js';
-import { bewitModule } from '../plugins/bewit/config.js';
-import { credentialsModule } from '../plugins/credentials/config.js';
+import { proxyModule } from '../plugins/proxy/capability.js';
+import { bewitModule } from '../plugins/bewit/capability.js';
+import { credentialsModule } from '../plugins/credentials/capability.js';
 
 const PROGRAM = 'taskcluster-proxy';
 

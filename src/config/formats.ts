@@ -25,3 +25,11 @@ convict.addFormat({
     if (value !== null && !validScopeList(value)) throw new Error('must be null or a JSON array of valid scopes');
   },
 });
+// a share of something, such as the event loop's busy time: 0 to 1 inclusive
+convict.addFormat({
+  name: 'fraction',
+  coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
+  validate: (value: unknown) => {
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('must be a number from 0 to 1');
+  },
+});

@@ -11,16 +11,24 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import type { PluginModule } from '../plugins/module.js';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => parseYaml(text) });
-/** The whole schema: core settings plus the sections of the given plugin modules. */
-export function gatewaySchema(modules: readonly PluginModule<any>[] = []): Record<string, unknown> {
+/**
+ * What configuration needs of a capability: its name and the schema sections it owns. Config
+ * knows no plugin: the capabilities are handed in (src/fastify/capability.ts extends this).
+ */
+export interface SchemaOwner {
+  name: string;
+  schema: object;
+}
+
+/** The whole schema: core settings plus the sections of the given capabilities. */
+export function gatewaySchema(modules: readonly SchemaOwner[] = []): Record<string, unknown> {
   const schema: Record<string, unknown> = { ...coreSchema };
   for (const module of modules) {
-    for (const [section, fragment] of Object.entries(module.schema as Record<string, unknown>)) {
+    for (const [section, fragment] of Object.entries(module.schema)) {
       if (section in schema) throw new Error(`plugin ${module.name} redefines setting section ${section}`);
       schema[section] = fragment;
     }
@@ -28,12 +36,12 @@ export function gatewaySchema(modules: readonly PluginModule<any>[] = []): Recor
   return schema;
 }
 
-export interface LoadOptions {
+export interface LoadOptions<M extends SchemaOwner = SchemaOwner> {
   /**
    * The capabilities this program can enable (their settings join the schema). Passed in, not
    * imported, so a preset such as the taskcluster-proxy binary carries only its own plugins.
    */
-  modules?: readonly PluginModule<any>[];
+  modules?: readonly M[];
   /** Flags (without the program name). */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
@@ -46,10 +54,10 @@ export interface LoadOptions {
 /** Untyped on purpose: each module reads its own typed section through SettingsOf. */
 export type GatewayConfig = { get(key: string): any; getProperties(): any; toString(): string };
 
-export interface LoadedConfig {
+export interface LoadedConfig<M extends SchemaOwner = SchemaOwner> {
   config: GatewayConfig;
   core: CoreSettings;
-  modules: readonly PluginModule<any>[];
+  modules: readonly M[];
 }
 
 function readFileSection(file: string, deployEnv: string): Record<string, unknown> {
@@ -96,7 +104,7 @@ function checkFlags(argv: string[], flags: Map<string, unknown>): void {
   }
 }
 
-export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M> = {}): LoadedConfig<M> {
   const argv = options.argv ?? [];
   const env = options.env ?? process.env;
   const modules = options.modules ?? [];
@@ -120,5 +128,5 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError((err as Error).message.split('\n')[0]!);
   }
-  return { config, core: config.getProperties() as unknown as CoreSettings, modules };
+  return { config, core: config.getProperties() as CoreSettings, modules };
 }

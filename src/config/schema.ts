@@ -1,6 +1,6 @@
 /**
  * The core convict schema: settings every deployment shape shares. Each plugin adds its own
- * section (src/plugins/<name>/config.ts); src/config/load.ts composes them.
+ * section (src/plugins/<name>/capability.ts); src/config/load.ts composes them.
  * Environment names are the ones the replaced tools used, so existing deployments work as they are.
  */
 import type { SettingsOf } from './settings.js';
@@ -78,6 +78,32 @@ export const coreSchema = {
     keyPrefix: {
       doc: 'Prefix of every key the gateway writes in Redis, so deployments can share one',
       format: String, default: 'taskcluster-gateway:', env: 'GATEWAY_REDIS_KEY_PREFIX', arg: 'redis-key-prefix',
+    },
+  },
+  loadShedding: {
+    maxEventLoopDelayMs: {
+      doc: 'Shed load (503 with Retry-After, /__lbheartbeat__ 503 too) while the event loop\'s mean delay over the last sample exceeds this; 0 = never',
+      format: 'nat', default: 1000, env: 'GATEWAY_MAX_EVENT_LOOP_DELAY_MS', arg: 'max-event-loop-delay-ms',
+    },
+    maxEventLoopUtilization: {
+      doc: 'Shed load while the event loop was busy more than this share (0 to 1) of the last sample; 0 = never',
+      format: 'fraction', default: 0, env: 'GATEWAY_MAX_EVENT_LOOP_UTILIZATION', arg: 'max-event-loop-utilization',
+    },
+    maxHeapUsedBytes: {
+      doc: 'Shed load while the V8 heap in use exceeds this many bytes; 0 = never',
+      format: 'nat', default: 0, env: 'GATEWAY_MAX_HEAP_USED_BYTES', arg: 'max-heap-used-bytes',
+    },
+    maxRssBytes: {
+      doc: 'Shed load while the resident set size exceeds this many bytes; 0 = never',
+      format: 'nat', default: 0, env: 'GATEWAY_MAX_RSS_BYTES', arg: 'max-rss-bytes',
+    },
+    sampleIntervalMs: {
+      doc: 'How often the load is measured (at least 100 ms); each measurement holds until the next',
+      format: 'nat', default: 1000, env: 'GATEWAY_LOAD_SAMPLE_INTERVAL_MS', arg: 'load-sample-interval-ms',
+    },
+    retryAfterSec: {
+      doc: 'Retry-After of a shed request, in seconds (at least 1)',
+      format: 'nat', default: 10, env: 'GATEWAY_LOAD_RETRY_AFTER_SEC', arg: 'load-retry-after-sec',
     },
   },
   nodeEnv: { doc: 'Node environment', format: String, default: 'production', env: 'NODE_ENV' },

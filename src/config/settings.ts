@@ -6,13 +6,9 @@ export type SettingsOf<S> = {
   -readonly [K in keyof S]: S[K] extends { default: infer D } ? D : SettingsOf<S[K]>;
 };
 
-/** A setting that is missing or wrong: the gateway refuses to start, exit code 2. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from '../core/errors.js';
+
+export { ConfigError };
 
 export function requireSetting<T>(value: T | null | undefined | '', name: string, hint = ''): T {
   if (value === null || value === undefined || value === '') throw new ConfigError(`missing required setting ${name}${hint ? ` (${hint})` : ''}`);

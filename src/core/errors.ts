@@ -111,3 +111,15 @@ export function errorBody(err: GatewayError, request: { method: string; params?:
     },
   };
 }
+
+/**
+ * A setting or configuration file that is missing or wrong: the gateway refuses to start, exit
+ * code 2. Defined here, below every layer, so the core's own file readers (local-auth.ts) can
+ * throw it.
+ */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

@@ -118,6 +118,7 @@ export class NonceCache implements NonceStore {
   private readonly seen = new Map<string, { expiresAt: number; clientId: string; ts: number }>();
   /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
   private readonly floors = new Map<string, number>();
+  private floorsSweptAt = 0;
   constructor(private readonly windowMs = NONCE_WINDOW_MS, private readonly maxEntries = 100_000) {}
 
   admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
@@ -147,8 +148,10 @@ export class NonceCache implements NonceStore {
       this.seen.delete(id);
       if (live) this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
     }
-    // a floor older than any acceptable timestamp guards nothing
-    if (this.floors.size > 0) {
+    // a floor older than any acceptable timestamp guards nothing; swept at most once a second,
+    // so admits after a flood do not walk every floor
+    if (this.floors.size > 0 && now - this.floorsSweptAt >= 1000) {
+      this.floorsSweptAt = now;
       for (const [clientId, floor] of this.floors) if (floor * 1000 < now - this.windowMs) this.floors.delete(clientId);
     }
   }
@@ -180,8 +183,9 @@ async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, 
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
-  if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
+  // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
+  if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
   return { ...caller, scheme: 'hawk' };
 }
 

@@ -4,7 +4,7 @@
  * for nothing: every signature is made from exactly one snapshot, old or new (corrections.md).
  */
 import { EventEmitter } from 'node:events';
-import { checkCredentials, createTemporaryCredentials, parseCertificate, type Certificate, type Credentials } from './credentials.js';
+import { checkCredentials, parseCertificate, type Certificate, type Credentials } from './credentials.js';
 import { HawkSigner } from './hawk.js';
 
 export interface SigningIdentity {
@@ -20,13 +20,6 @@ export interface HolderOptions {
   authorizedScopes?: readonly string[] | undefined;
 }
 
-export interface RenewalOptions {
-  /** Scopes of the temporary credentials minted from the permanent ones. */
-  scopes: string[];
-  lifetimeMs: number;
-  /** Renew this long before the current temporary credentials expire. */
-  renewBeforeMs: number;
-}
 
 function snapshot(credentials: Credentials, authorizedScopes: readonly string[] | undefined): SigningIdentity {
   const frozen = Object.freeze({ ...credentials });
@@ -41,7 +34,6 @@ function snapshot(credentials: Credentials, authorizedScopes: readonly string[] 
 export class CredentialHolder extends EventEmitter<{ swap: [SigningIdentity] }> {
   private identity: SigningIdentity;
   private readonly authorizedScopes: readonly string[] | undefined;
-  private renewalTimer: NodeJS.Timeout | undefined;
 
   constructor(initial: Credentials, options: HolderOptions = {}) {
     super();
@@ -60,33 +52,5 @@ export class CredentialHolder extends EventEmitter<{ swap: [SigningIdentity] }> 
     this.identity = next;
     this.emit('swap', next);
     return next;
-  }
-
-  /**
-   * Sign with temporary credentials minted from permanent ones, renewed before they expire.
-   * Returns the first minted identity.
-   */
-  startRenewal(issuer: Credentials, options: RenewalOptions): SigningIdentity {
-    this.stopRenewal();
-    const renew = (): SigningIdentity => {
-      const start = new Date();
-      const minted = createTemporaryCredentials({
-        start,
-        expiry: new Date(start.getTime() + options.lifetimeMs),
-        scopes: options.scopes,
-        credentials: issuer,
-      });
-      const identity = this.swap(minted);
-      const delay = Math.max(1000, options.lifetimeMs - options.renewBeforeMs);
-      this.renewalTimer = setTimeout(renew, delay);
-      this.renewalTimer.unref();
-      return identity;
-    };
-    return renew();
-  }
-
-  stopRenewal(): void {
-    if (this.renewalTimer) clearTimeout(this.renewalTimer);
-    this.renewalTimer = undefined;
   }
 }

@@ -6,3 +6,5 @@ export * from './roles.js';
 export * from './auth.js';
 export * from './hawk.js';
 export * from './holder.js';
+export * from './local-auth.js';
+export * from './remote-auth.js';

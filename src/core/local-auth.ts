@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
-import { ConfigError } from '../config/settings.js';
+import { ConfigError } from './errors.js';
 import type { ClientDirectory, ClientRecord } from './auth.js';
 import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceStore } from './hawk.js';
 import { CLIENT_ID } from './credentials.js';

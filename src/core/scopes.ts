@@ -17,14 +17,7 @@ export function validExpression(expr: unknown): boolean {
 }
 export const satisfiesExpression: (held: string[], expr: ScopeExpression) => boolean = scopes.satisfiesExpression;
 export const normalizeScopeSet: (held: string[]) => string[] = scopes.normalizeScopeSet;
-export const scopeIntersection: (a: string[], b: string[]) => string[] = scopes.scopeIntersection;
 export const removeGivenScopes: (held: string[], expr: ScopeExpression) => ScopeExpression | null = scopes.removeGivenScopes;
-export const patternMatch: (pattern: string, scope: string) => boolean = scopes.patternMatch;
-
-/** Union of scope sets, normalized (the library's mergeScopeSets needs normalized, sorted input). */
-export function mergeScopes(...sets: string[][]): string[] {
-  return normalizeScopeSet(sets.flat());
-}
 
 /** Every element is a valid scope string. */
 export function validScopeList(value: unknown): value is string[] {

@@ -12,7 +12,7 @@
  */
 import fp from 'fastify-plugin';
 import ipaddr from 'ipaddr.js';
-import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
@@ -51,7 +51,7 @@ function mapStrings(expression: ScopeExpression, render: (scope: string) => stri
 }
 
 /** Checks a route's scope declaration; throws naming the route when it is missing or unusable. */
-export function checkRouteScopes(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): void {
+export function checkRouteScopes(route: { method: unknown; url: string; config?: unknown }): void {
   const name = `${String(route.method)} ${route.url}`;
   const config = route.config as { scopes?: unknown; scopeParams?: Record<string, string> } | undefined;
   if (!config || config.scopes === undefined) throw new Error(`route ${name} states no scopes (config.scopes: an expression, or null for a public route)`);

@@ -1,7 +1,7 @@
 /**
  * The one error renderer: every thrown error leaves as Taskcluster's JSON error shape
  * `{code, message, requestInfo}` with the status from the core's table. Registered with
- * fastify-plugin so it governs the context of whichever plugin registers it.
+ * fastify-plugin, once at the root of each app.
  *
  * The framework's own answers take the same shape: a gateway listener hands Fastify
  * `renderError` as its `frameworkErrors` (undecodable URLs, over-long params) and
@@ -108,18 +108,19 @@ export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: unk
   socket.destroy(err);
 }
 
-const RENDERER_MARK = 'taskcluster-gateway-error-renderer';
+/** The renderer's plugin name, which every capability plugin declares as its dependency. */
+export const ERROR_RENDERER = 'taskcluster-gateway-errors';
 
+/**
+ * Registered once per listener (src/server.ts's gatewayApp; in an app of one's own, once at its
+ * root): every capability plugin depends on it, so a missing one fails at registration.
+ */
 export const errorRenderer = fp(
   async (app) => {
-    // Each plugin registers the renderer so it works standalone; under a gateway listener (or
-    // any ancestor that has it already) the inherited one serves and this is a no-op.
-    if (app.hasDecorator(RENDERER_MARK)) return;
-    app.decorate(RENDERER_MARK, true);
     app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
       renderError(new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );
   },
-  { name: 'taskcluster-gateway-errors', fastify: '5.x' },
+  { name: ERROR_RENDERER, fastify: '5.x' },
 );

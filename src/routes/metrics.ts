@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { declareRoutes } from '../fastify/routes.js';
 
 /** Records one answer of a listener: its method, status and time to answer. */
 export type AnswerRecorder = (method: string, statusCode: number, seconds: number) => void;
@@ -81,8 +82,18 @@ export const requestMetrics = fp<{ metrics: GatewayMetrics; listener: string }>(
 );
 
 export const metricsRoute: FastifyPluginAsync<{ metrics: GatewayMetrics }> = async (app, { metrics }) => {
-  app.get('/metrics', { config: { scopes: null } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  await declareRoutes(app, [{
+    method: 'GET',
+    url: '/metrics',
+    name: 'metrics',
+    title: 'Prometheus Metrics',
+    description: 'Every listener\'s requests counted and timed, the process\'s own figures and Redis\'s availability, in Prometheus\' text format. Served on the admin listener only.',
+    // the admin listener is the boundary: it listens where only operators reach it
+    scopes: null,
+    answersHead: true,
+    handler: async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  }]);
 };

@@ -7,7 +7,7 @@ import { DEFAULT_PORT, hostSecretsLaunch, ORIGINAL_FLAGS } from '../../src/cli/h
 import { loadConfig } from '../../src/config/load.js';
 import { get, baseEnv } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
-import { hostSecretsModule } from '../../src/plugins/host-secrets/config.js';
+import { hostSecretsModule } from '../../src/plugins/host-secrets/capability.js';
 
 const modules = [hostSecretsModule];
 

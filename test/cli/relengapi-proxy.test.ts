@@ -8,7 +8,7 @@ import { relengapiProxyCommand, USAGE } from '../../src/cli/relengapi-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
-import { relengapiModule } from '../../src/plugins/relengapi/config.js';
+import { relengapiModule } from '../../src/plugins/relengapi/capability.js';
 
 const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -61,7 +61,7 @@ t.test('every flag is unique and names a documented setting', async (t) => {
 });
 
 t.test('a preset\'s own config file: the host-secrets profiles of the original', async (t) => {
-  const { hostSecretsModule } = await import('../../src/plugins/host-secrets/config.js');
+  const { hostSecretsModule } = await import('../../src/plugins/host-secrets/capability.js');
   const load = (DEPLOY_ENV: string) => loadConfig({ env: { DEPLOY_ENV }, configName: 'host-secrets', modules: [hostSecretsModule] });
   const production = load('production');
   t.equal(production.core.forceSsl, true);

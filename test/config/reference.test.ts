@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { configReference, withReference } from '../../src/config/reference.js';
+import { configReference, withReference } from '../../src/docs/configuration.js';
 import { gatewaySchema, schemaFlags } from '../../src/config/load.js';
 import { pluginModules } from '../../src/plugins/registry.js';
 

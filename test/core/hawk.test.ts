@@ -72,6 +72,10 @@ t.test('verifier refusals', async (t) => {
 
   const stale = signer.header(target, Date.now() - 16 * 60 * 1000);
   await t.rejects(verifyRequest(request(stale), directory), { code: 'AuthenticationFailed', message: /Stale timestamp/ }, '16 minutes of skew refused');
+  const admitted: string[] = [];
+  const counting = { admit: (clientId: string, nonce: string, ts: string, now?: number) => { admitted.push(nonce); return cache.admit(clientId, nonce, ts, now); } };
+  await t.rejects(verifyRequest(request(stale), directory, { nonceCache: counting }), { message: /Stale timestamp/ }, 'stale with a nonce cache: refused as stale');
+  t.same(admitted, [], 'a stale header takes no place in the nonce cache');
   const skewed = signer.header(target, Date.now() - 14 * 60 * 1000);
   t.equal((await verifyRequest(request(skewed), directory)).clientId, root.clientId, '14 minutes of skew accepted');
 

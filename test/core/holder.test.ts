@@ -35,19 +35,3 @@ t.test('bad credentials are refused and the old ones kept', async (t) => {
   holder.swap({ clientId: 'x', accessToken: 'y', certificate: '' });
   t.equal(holder.current.certificate, undefined, 'an empty certificate means permanent credentials');
 });
-
-t.test('renewal mints temporary credentials from permanent ones before expiry', async (t) => {
-  const holder = new CredentialHolder(permanent);
-  // the renewal timer is unref'd (it must not keep a gateway alive); keep this test alive instead
-  const keepAlive = setInterval(() => {}, 100);
-  t.teardown(() => {
-    holder.stopRenewal();
-    clearInterval(keepAlive);
-  });
-  const first = holder.startRenewal(permanent, { scopes: ['queue:y'], lifetimeMs: 1500, renewBeforeMs: 500 });
-  t.ok(first.certificate, 'signing with temporary credentials');
-  t.equal(first.certificate!.expiry - first.certificate!.start, 1500);
-  const renewed = await new Promise((resolve) => holder.once('swap', resolve));
-  t.not(renewed, first, 'renewed before the first expired');
-  t.ok(holder.current.certificate!.expiry > first.certificate!.expiry);
-});

@@ -2,18 +2,23 @@
  * The package as a library: `npm pack`, a fresh consumer project depending on the tarball and on
  * fastify, type-checked and compiled against the package's published types, which registers the
  * secrets plugin on its own Fastify app (with a store and an authenticator of its own) and
- * answers a Hawk-signed PUT and GET of a secret.
+ * answers a Hawk-signed PUT and GET of a secret; and registers every plugin, each into a fresh
+ * app with options built only from the package's exports (consumer/every-plugin.ts), making one
+ * real request to each.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import t from 'tap';
 import { buildPackage, repo } from './processes.js';
+import { postgresUrl } from '../plugins/secrets/store/postgres-backend.js';
 
 const CONSUMER_APP = `
 import Fastify from 'fastify';
-import { HawkSigner, NonceCache, secretsPlugin, verifyRequest, type ClientDirectory, type SecretsPluginOptions } from 'taskcluster-gateway';
+import { errorRenderer, HawkSigner, NonceCache, secretsPlugin, verifyRequest, type ClientDirectory, type SecretsPluginOptions } from 'taskcluster-gateway';
 
 // The plugin takes any store; this app keeps its secrets in memory and needs only put and get.
 const secrets = new Map<string, { secret: Record<string, unknown>; expires: Date }>();
@@ -41,6 +46,8 @@ const directory: ClientDirectory = { client: (id) => (id === client.clientId ? c
 const nonceCache = new NonceCache();
 
 const app = Fastify();
+// the app's one error renderer, which every plugin of the package depends on
+await app.register(errorRenderer);
 await app.register(secretsPlugin, { store, authenticate: (request) => verifyRequest(request, directory, { nonceCache }) });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
@@ -54,7 +61,7 @@ console.log(JSON.stringify({ put: put.status, get: get.status, body: await get.j
 await app.close();
 `;
 
-t.test('a fresh project registers secretsPlugin from the packed tarball, with its types', async (t) => {
+t.test('a fresh project registers secretsPlugin, then every plugin, from the packed tarball, with its types', async (t) => {
   buildPackage();
   const work = mkdtempSync(join(tmpdir(), 'gateway-consumer-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -75,9 +82,10 @@ t.test('a fresh project registers secretsPlugin from the packed tarball, with it
       // Node's types, which the package's and fastify's declarations refer to, from this checkout
       typeRoots: [join(repo, 'node_modules/@types')], types: ['node'],
     },
-    files: ['app.ts'],
+    files: ['app.ts', 'every-plugin.ts'],
   }));
   writeFileSync(join(consumer, 'app.ts'), CONSUMER_APP);
+  copyFileSync(join(repo, 'test/deploy/consumer/every-plugin.ts'), join(consumer, 'every-plugin.ts'));
   // Install scripts skipped: better-sqlite3 would compile from source for minutes, and this app
   // never opens SQLite. From npm's cache alone when it has everything (no lock needed: nothing is
   // written to it); otherwise from the registry, one install at a time.
@@ -97,4 +105,20 @@ t.test('a fresh project registers secretsPlugin from the packed tarball, with it
   t.equal(result.get, 200, 'signed GET reads it');
   t.same(result.body.secret, { password: 'hunter2' });
   t.equal(result.anonymous, 403, 'without credentials: refused');
+
+  // every plugin, each into a fresh app, options from the package's exports only
+  const schema = `consumer_${process.pid}_${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+  const every = JSON.parse(execFileSync(process.execPath, [join(consumer, 'out/every-plugin.js'), postgresUrl, schema], { cwd: consumer, encoding: 'utf8', timeout: 60_000 }).trim().split('\n').at(-1)!);
+  t.same(every.proxy, { status: 200, url: '/api/queue/v1/ping', hawk: true }, 'proxyPlugin: forwarded to the root URL, Hawk-signed');
+  t.same(every.bewit, { status: 303, signed: true }, 'bewitPlugin: the URL comes back with a bewit');
+  t.same(every.credentials, { status: 200, clientId: 'consumer/renewed' }, 'credentialsPlugin: the holder signs with the new credentials');
+  t.same(every.secrets, { status: 200, stored: { password: 'hunter2' } }, 'secretsPlugin: a signed PUT stored in PostgreSQL');
+  t.same(every.hostSecrets, { status: 403, code: 'IPNotAllowed' }, 'hostSecretsPlugin: 127.0.0.1 is outside the allowed ranges');
+  t.same(every.relengapi, { status: 200, url: '/tooltool/sha512/abc', authorization: 'Bearer temporary-relengapi-token' }, 'relengapiPlugin: forwarded with a temporary token');
 });

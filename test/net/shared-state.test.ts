@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { HawkSigner, NONCE_WINDOW_MS } from '../../src/core/hawk.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
-import { secretsModule } from '../../src/plugins/secrets/config.js';
+import { secretsModule } from '../../src/plugins/secrets/capability.js';
 import { buildGateway } from '../../src/server.js';
 import { assertErrorBody } from '../helpers/error-body.js';
 import { get } from '../helpers/http.js';

@@ -7,6 +7,9 @@
 import { GatewayError } from '../../core/errors.js';
 import { bewitParameters } from '../../core/hawk-material.js';
 
+/** The one default of `/bewit`'s settings, the convict schema's (capability.ts) and the plugin's. */
+export const BEWIT_DEFAULTS = { ttlSec: 3600 } as const;
+
 export function bewitTarget(body: unknown): string {
   const text = typeof body === 'string' ? body.trim() : '';
   if (text === '') throw new GatewayError('InputError', 'the request body must be the absolute http(s) URL to sign');

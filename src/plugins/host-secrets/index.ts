@@ -1,15 +1,20 @@
 /**
  * The host-secrets capability: `GET /v1/credentials` gives a machine credentials for the host
- * its address proves it is, and `GET /v1/ping` answers as the original's API did.
+ * its address proves it is, and `GET /v1/ping` answers as the original's API did (routes.ts).
+ * It only composes: the issuing thread, FORCE_SSL, the rate limit and the table.
  */
-import type { FastifyPluginAsync } from 'fastify';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { errorRenderer } from '../../fastify/errors.js';
-import { clientKey, credentialsHandler, credentialsResponseSchema, type CredentialsRouteOptions } from './credentials-route.js';
+import { capabilityPlugin } from '../../fastify/capability.js';
+import { declareRoutes } from '../../fastify/routes.js';
+import { clientKey, credentialsHandler, type CredentialsRouteOptions } from './credentials-route.js';
 import { forceSslHook } from './force-ssl.js';
+import { hostSecretsRoutes } from './routes.js';
 
-// What a library user needs to build the options: the thread that proves hosts and signs.
+// What a library user needs to build the options: the thread that proves hosts and signs, the
+// address ranges, a credential lifetime from Taskcluster's relative time.
 export { IssuingThread, type IssuerSettings } from './issuing-thread.js';
+export { parseRanges, type AddressRange } from './addresses.js';
+export { lifetimeMs } from './host-credentials.js';
 
 export interface HostSecretsOptions extends CredentialsRouteOptions {
   forceSsl: boolean;
@@ -20,14 +25,11 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
   rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
-export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (app, options) => {
-  // The gateway registers the renderer on every listener; a bare Fastify app hosting the plugin has none.
-  await app.register(errorRenderer);
+export const hostSecretsPlugin = capabilityPlugin<HostSecretsOptions>('host-secrets', async (app, options) => {
   // listening before the thread can answer would charge its start to the first requests
   await options.issuing.ready();
   if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy }));
-  const limited = options.rateLimitPerMinute > 0;
-  if (limited) {
+  if (options.rateLimitPerMinute > 0) {
     // Each request costs two DNS queries: without a limit a flood turns the gateway into an amplifier.
     await app.register(rateLimit, {
       global: false,
@@ -36,19 +38,5 @@ export const hostSecretsPlugin: FastifyPluginAsync<HostSecretsOptions> = async (
       onExceeded: (request, ip) => request.log.warn({ ip }, 'host-secrets: rate limit exceeded'),
     });
   }
-  app.get('/v1/ping', async () => ({ alive: true, uptime: process.uptime() }));
-  app.get(
-    '/v1/credentials',
-    {
-      // One line per outcome: the audit line for an issued credential, a warning for a refusal.
-      // Fastify's own two lines per request would triple the log, and in the benchmark's profile
-      // logging was the largest cost after HTTP itself.
-      logLevel: 'warn',
-      // A HEAD would mint and audit credentials that nobody receives.
-      exposeHeadRoute: false,
-      schema: { response: credentialsResponseSchema },
-      config: limited ? { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } } : {},
-    },
-    credentialsHandler(options),
-  );
-};
+  await declareRoutes(app, hostSecretsRoutes(credentialsHandler(options), options.rateLimitPerMinute, options.forceSsl));
+});

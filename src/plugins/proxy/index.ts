@@ -1,14 +1,16 @@
 /**
  * The Hawk-signing proxy: every request no other route claims is forwarded to its Taskcluster
- * target, signed with the gateway's current credentials, bodies streaming both ways.
+ * target, signed with the gateway's current credentials, bodies streaming both ways (routes.ts).
+ * It only composes: the forwarder, the target resolver and the handler.
  */
-import type { FastifyPluginAsync } from 'fastify';
 import type { CredentialHolder, SigningIdentity } from '../../core/holder.js';
 import { identityHeaders } from '../../core/identity-headers.js';
-import { errorRenderer } from '../../fastify/errors.js';
+import { capabilityPlugin } from '../../fastify/capability.js';
+import { declareRoutes } from '../../fastify/routes.js';
 import { createForwarder, type CredentialSource, type ForwardingOptions } from '../../net/forwarder/forwarder.js';
 import { versionInfo } from '../../routes/dockerflow.js';
 import { proxyHandler } from './handler.js';
+import { proxyRoutes } from './routes.js';
 import { TargetResolver, type Target } from './target.js';
 
 export interface ProxyPluginOptions extends ForwardingOptions {
@@ -31,17 +33,12 @@ function hawkSigning(holder: CredentialHolder): CredentialSource<Target, Signing
 /** Levels below warn, lifted to warn for proxied requests unless logRequests. */
 const VERBOSE = new Set(['info', 'debug', 'trace']);
 
-export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, options) => {
-  await app.register(errorRenderer);
+export const proxyPlugin = capabilityPlugin<ProxyPluginOptions>('proxy', async (app, options) => {
   const resolver = new TargetResolver(options.rootUrl, options.allowedHosts);
   const headersFor = identityHeaders({ version: versionInfo.version, revision: versionInfo.commit });
   // a body sent without a Content-Type is JSON, as taskcluster-proxy has it (Taskcluster issue #3521)
   const { forwarder, close } = createForwarder(options, hawkSigning(options.holder), 'application/json');
   app.addHook('onClose', close);
-
-  // bodies are forwarded as they arrive, whatever their type: nothing here parses them
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   if (!options.logRequests) {
     // each request's logger says only warnings and errors (its request line would cost several
@@ -50,5 +47,5 @@ export const proxyPlugin: FastifyPluginAsync<ProxyPluginOptions> = async (app, o
       logger.child(bindings, { ...childOptions, level: VERBOSE.has(logger.level) ? 'warn' : logger.level }));
   }
 
-  app.all('/*', proxyHandler({ resolver, forwarder, holder: options.holder, headersFor }));
-};
+  await declareRoutes(app, proxyRoutes(proxyHandler({ resolver, forwarder, holder: options.holder, headersFor })));
+});

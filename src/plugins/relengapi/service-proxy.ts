@@ -9,7 +9,7 @@ import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
 import type { CredentialSource, Forwarder, ForwardingOptions } from '../../net/forwarder/forwarder.js';
 import { forward } from '../../net/forwarder/forward.js';
 import { forwardableRawHeaders } from '../../net/hop-headers.js';
-import { resolveUpstream, type ServiceRoute, type UpstreamTarget } from './routes.js';
+import { resolveUpstream, type ServiceRoute, type UpstreamTarget } from './service-routes.js';
 import type { TemporaryTokenManager } from './token-manager.js';
 
 export type ServiceProxyOptions = ForwardingOptions & {

@@ -4,14 +4,14 @@
  * wildcard and clients percent-encode it (`project%2Fx`), which Fastify decodes.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { ApiRoute } from './routes.js';
-import { pageOptions, pageQuery, secretBody, secretNameParams } from './schemas.js';
+import type { ApiRoute } from '../../fastify/routes.js';
+import { emptyAnswer, pageOptions, pageQuery, pingAnswer, secretAnswer, secretBody, secretList, secretNameParams } from './schemas.js';
 import type { SecretStore } from './store/index.js';
 
 export const SECRETS_PREFIX = '/api/secrets/v1';
 
 const nameOf = (params: unknown) => (params as Record<string, string>)['*']!;
-const byName = { scopeParams: { name: '*' }, schema: { params: secretNameParams } };
+const byName = { scopeParams: { name: '*' }, params: secretNameParams };
 
 export function secretsRoutes(store: SecretStore): ApiRoute[] {
   return [
@@ -19,16 +19,22 @@ export function secretsRoutes(store: SecretStore): ApiRoute[] {
       method: 'GET',
       url: `${SECRETS_PREFIX}/ping`,
       name: 'ping',
+      title: 'Ping Server',
+      description: 'Respond without doing anything. This endpoint is used to check that the service is up.',
       scopes: null,
+      output: pingAnswer,
       handler: async () => ({ alive: true, uptime: process.uptime() }),
     },
     {
       method: 'PUT',
       url: `${SECRETS_PREFIX}/secret/*`,
       name: 'set',
+      title: 'Set Secret',
+      description: 'Set the secret associated with some key. If the secret already exists, it is updated instead.',
       scopes: 'secrets:set:<name>',
       ...byName,
-      schema: { params: secretNameParams, body: secretBody },
+      input: secretBody,
+      output: emptyAnswer,
       audit: { action: 'set', entity: (request) => nameOf(request.params) },
       handler: async (request) => {
         const { secret, expires } = request.body as { secret: Record<string, unknown>; expires: string };
@@ -40,8 +46,11 @@ export function secretsRoutes(store: SecretStore): ApiRoute[] {
       method: 'DELETE',
       url: `${SECRETS_PREFIX}/secret/*`,
       name: 'remove',
+      title: 'Delete Secret',
+      description: 'Delete the secret associated with some key. It will succeed whether or not the secret exists.',
       scopes: 'secrets:set:<name>',
       ...byName,
+      output: emptyAnswer,
       audit: { action: 'remove', entity: (request) => nameOf(request.params) },
       handler: async (request) => {
         // as the real service: succeeds whether or not the secret exists
@@ -54,8 +63,11 @@ export function secretsRoutes(store: SecretStore): ApiRoute[] {
       method: 'GET',
       url: `${SECRETS_PREFIX}/secret/*`,
       name: 'get',
+      title: 'Read Secret',
+      description: 'Read the secret associated with some key. An expired secret is answered 404, as a missing one is. If the caller lacks the scope necessary to get the secret, the call will fail with a 403 code regardless of whether the secret exists.',
       scopes: 'secrets:get:<name>',
       ...byName,
+      output: secretAnswer,
       audit: { action: 'get', entity: (request) => nameOf(request.params) },
       handler: async (request) => {
         // the store answers only live secrets: an expired one is as absent as a missing one
@@ -68,8 +80,11 @@ export function secretsRoutes(store: SecretStore): ApiRoute[] {
       method: 'GET',
       url: `${SECRETS_PREFIX}/secrets`,
       name: 'list',
+      title: 'List Secrets',
+      description: 'List the names of all secrets. By default this end-point will try to return up to 1000 secret names in one request. But it may return less, even if more tasks are available. It may also return a `continuationToken` even though there are no more results. However, you can only be sure to have seen all results if you keep calling `list` with the last `continuationToken` until you get a result without a `continuationToken`.',
       scopes: 'secrets:list-secrets',
-      schema: { querystring: pageQuery },
+      query: pageQuery,
+      output: secretList,
       handler: async (request) => {
         const page = await store.list(pageOptions(request.query));
         return { secrets: page.items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };

@@ -12,7 +12,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { loggedToken } from '../../log.js';
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from '../../fastify/routes.js';
 import { SECRETS_PREFIX } from './api.js';
 import type { SecretStore } from './store/index.js';
 
@@ -29,6 +29,14 @@ const createBody = {
   required: ['data'],
   additionalProperties: false,
 } as const;
+
+const createAnswer = {
+  type: 'object',
+  properties: { token: { type: 'string' }, expires: { type: 'string', format: 'date-time' } },
+  required: ['token', 'expires'],
+} as const;
+
+const claimAnswer = { type: 'object', properties: { data: { type: 'object' } }, required: ['data'] } as const;
 
 const tokenParams = {
   type: 'object',
@@ -48,14 +56,18 @@ function expiryOf(body: { ttl?: number; expires?: string }, now: number): Date {
 const tokenOf = (params: unknown) => (params as { token: string }).token;
 
 export function bootstrapRoutes(store: SecretStore): ApiRoute[] {
-  const byToken = { schema: { params: tokenParams }, scopes: null };
+  const byToken = { params: tokenParams, scopes: null, stability: 'experimental' } as const;
   return [
     {
       method: 'POST',
       url: `${SECRETS_PREFIX}/bootstrap`,
       name: 'createBootstrap',
+      title: 'Create Bootstrap Secret',
+      description: 'Store `data` under a fresh single-use token, for a machine that holds no credentials yet. It expires after `ttl` seconds (default 1 hour, at most 24 hours) or at `expires`, not both.',
+      stability: 'experimental',
       scopes: 'secrets:bootstrap:create',
-      schema: { body: createBody },
+      input: createBody,
+      output: createAnswer,
       audit: { action: 'bootstrap-create' },
       handler: async (request) => {
         const body = request.body as { data: Record<string, unknown>; ttl?: number; expires?: string };
@@ -70,7 +82,10 @@ export function bootstrapRoutes(store: SecretStore): ApiRoute[] {
       method: 'GET',
       url: `${SECRETS_PREFIX}/bootstrap/:token`,
       name: 'claimBootstrap',
+      title: 'Claim Bootstrap Secret',
+      description: 'Read the data stored under the token, exactly once: the read removes it. No Hawk: the token is the capability. 404 when it is unknown, expired or already claimed.',
       ...byToken,
+      output: claimAnswer,
       audit: { action: 'bootstrap-claim', entity: (request) => loggedToken(tokenOf(request.params)) },
       handler: async (request) => {
         const data = await store.claimBootstrap(tokenOf(request.params));
@@ -83,7 +98,10 @@ export function bootstrapRoutes(store: SecretStore): ApiRoute[] {
       method: 'DELETE',
       url: `${SECRETS_PREFIX}/bootstrap/:token`,
       name: 'discardBootstrap',
+      title: 'Discard Bootstrap Secret',
+      description: 'Remove the data stored under the token unread. Succeeds whether or not it was still there. No Hawk: the token is the capability.',
       ...byToken,
+      output: { type: 'object', additionalProperties: false },
       audit: { action: 'bootstrap-discard', entity: (request) => loggedToken(tokenOf(request.params)) },
       handler: async (request) => {
         request.auditOutcome = (await store.discardBootstrap(tokenOf(request.params))) ? 'discarded' : 'absent';

@@ -3,8 +3,28 @@
  * (`GET /api/auth/v1/audit/<entityType>/<entityId>`), so taskcluster-client's
  * `Auth.getEntityHistory('secret', name)` reads it from the gateway unchanged.
  */
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from '../../fastify/routes.js';
 import { pageOptions, pageQuery, secretNameParams } from './schemas.js';
+
+/** The auth service's v1/get-entity-history-response.yml */
+const auditHistory = {
+  type: 'object',
+  properties: {
+    auditHistory: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          clientId: { type: 'string' }, actionType: { type: 'string' }, created: { type: 'string', format: 'date-time' },
+          entityId: { type: 'string' }, entityType: { type: 'string' },
+        },
+        required: ['clientId', 'actionType', 'created', 'entityId', 'entityType'],
+      },
+    },
+    continuationToken: { type: 'string' },
+  },
+  required: ['auditHistory'],
+} as const;
 import type { SecretStore } from './store/index.js';
 
 export function historyRoutes(store: SecretStore): ApiRoute[] {
@@ -13,8 +33,12 @@ export function historyRoutes(store: SecretStore): ApiRoute[] {
       method: 'GET',
       url: '/api/auth/v1/audit/secret/*',
       name: 'getEntityHistory',
+      title: 'Get Entity History',
+      description: 'The audit history of one secret, as the auth service answers it: who set, removed or read it, and when, oldest first. Never a value.',
       scopes: 'auth:audit-history:secret',
-      schema: { params: secretNameParams, querystring: pageQuery },
+      params: secretNameParams,
+      query: pageQuery,
+      output: auditHistory,
       handler: async (request) => {
         const name = (request.params as Record<string, string>)['*']!;
         const page = await store.auditHistory(name, pageOptions(request.query));

@@ -1,19 +1,21 @@
 /**
  * The secrets plugin: Taskcluster Secrets v1, single-use bootstrap secrets and the secrets'
- * audit history, behind Hawk authentication and scopes. It only composes; see config.ts for
- * how its options are made from settings.
+ * audit history, behind Hawk authentication and scopes. It only composes: the routes tables
+ * (api.ts, bootstrap.ts, history.ts) through the route kit; capability.ts makes its options
+ * from settings.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { authorization, type Authenticate } from '../../fastify/authorize.js';
-import { errorRenderer } from '../../fastify/errors.js';
+import type { Authenticate } from '../../fastify/authorize.js';
+import { capabilityPlugin } from '../../fastify/capability.js';
+import { declareRoutes } from '../../fastify/routes.js';
 import { requestSerializer } from '../../log.js';
 import { secretsRoutes } from './api.js';
-import { registerAuditLog } from './audit-log.js';
 import { bootstrapRoutes } from './bootstrap.js';
 import { historyRoutes } from './history.js';
-import { declareRoutes } from './routes.js';
 import type { SecretStore } from './store/index.js';
-import { strictValidatorCompiler } from './validation.js';
+
+// What a library user needs to build the options: a store (SQLite or PostgreSQL) and its keys.
+export { openSecretStore, loadKeyRing, keyRingFrom, generateKey, generateKeyFile, type SecretStore, type KeyRing, type OpenOptions } from './store/index.js';
 
 export interface SecretsPluginOptions {
   store: SecretStore;
@@ -25,18 +27,15 @@ export interface SecretsPluginOptions {
 export const BODY_LIMIT = 10 * 1024 * 1024;
 
 const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
-  await app.register(errorRenderer);
-  await app.register(authorization, { authenticate: options.authenticate, trustedProxies: options.trustedProxies ?? [], bodyLimit: BODY_LIMIT });
-  app.setValidatorCompiler(strictValidatorCompiler());
-  registerAuditLog(app);
-  declareRoutes(app, [...secretsRoutes(options.store), ...bootstrapRoutes(options.store), ...historyRoutes(options.store)]);
+  const routes = [...secretsRoutes(options.store), ...bootstrapRoutes(options.store), ...historyRoutes(options.store)];
+  await declareRoutes(app, routes, { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: BODY_LIMIT });
 };
 
-export const secretsPlugin: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
+export const secretsPlugin = capabilityPlugin<SecretsPluginOptions>('secrets', async (app, options) => {
   if (!options.store) throw new Error('secrets plugin: option store is required');
   if (typeof options.authenticate !== 'function') throw new Error('secrets plugin: option authenticate must be a function');
   // The gateway's logger has this serializer already; a Fastify app of someone else's may not, and
   // these URLs carry bootstrap tokens. (Fastify types serializers as returning strings; pino takes objects.)
   const logSerializers = { req: requestSerializer } as unknown as Record<string, (value: unknown) => string>;
   await app.register(secretsApi, { ...options, logSerializers });
-};
+});

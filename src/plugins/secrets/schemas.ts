@@ -25,6 +25,30 @@ export const secretBody = {
   required: ['secret', 'expires'],
 } as const;
 
+/** v1/secret.yml as `get` answers it. */
+export const secretAnswer = secretBody;
+
+/** v1/secret-list.yml */
+export const secretList = {
+  type: 'object',
+  properties: {
+    secrets: { type: 'array', items: { type: 'string' } },
+    continuationToken: { type: 'string' },
+  },
+  additionalProperties: false,
+  required: ['secrets'],
+} as const;
+
+/** An answer with nothing to say: `{}`. */
+export const emptyAnswer = { type: 'object', additionalProperties: false } as const;
+
+/** What ping answers, here and in the other services. */
+export const pingAnswer = {
+  type: 'object',
+  properties: { alive: { type: 'boolean' }, uptime: { type: 'number' } },
+  required: ['alive', 'uptime'],
+} as const;
+
 /** paginateResults.query, plus the bewit a signed URL carries. */
 export const pageQuery = {
   type: 'object',

@@ -5,10 +5,11 @@ import Fastify from 'fastify';
 import type { Test } from 'tap';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/log.js';
-import type { GatewayServices } from '../../../src/plugins/module.js';
-import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
+import type { GatewayServices } from '../../../src/fastify/capability.js';
+import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.js';
 import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../src/core/index.js';
 import { directoryOf } from '../../helpers/directory.js';
+import { errorRenderer } from '../../../src/fastify/errors.js';
 
 export { get, type Answer } from '../../helpers/http.js';
 
@@ -57,6 +58,8 @@ export async function startHostSecrets(t: Test, env: NodeJS.ProcessEnv, fastifyO
   const { settings, services } = servicesFor({ ...baseEnv, ...env }, log);
   const created = await hostSecretsModule.create(settings, services);
   const app = Fastify({ ...fastifyOptions, loggerInstance: log });
+  // the app's one error renderer, which every capability plugin depends on
+  await app.register(errorRenderer);
   await app.register(created.plugin, created.options);
   await app.listen({ host: '::', port: 0 });
   t.teardown(async () => {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/log.js';
-import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
+import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.js';
 import { buildGateway } from '../../../src/server.js';
 import { assertErrorBody } from '../../helpers/error-body.js';
 import { REDIS, redisForTest } from '../../helpers/redis.js';

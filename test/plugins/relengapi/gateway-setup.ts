@@ -12,10 +12,11 @@ import convict from 'convict';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { coreSchema, type CoreSettings } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/log.js';
-import type { CreatedPlugin, GatewayServices } from '../../../src/plugins/module.js';
-import { relengapiModule } from '../../../src/plugins/relengapi/config.js';
+import type { CreatedPlugin, GatewayServices } from '../../../src/fastify/capability.js';
+import { relengapiModule } from '../../../src/plugins/relengapi/capability.js';
 import { startFakeRelengapi, type FakeRelengapiOptions } from '../../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
+import { errorRenderer } from '../../../src/fastify/errors.js';
 
 export const PERMANENT_TOKEN = 'permanent-relengapi-token-never-logged';
 export const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
@@ -84,6 +85,8 @@ export async function setup(t: Test, fake: Partial<FakeRelengapiOptions> = {}): 
       const created = await relengapiModule.create({ relengapi: config.get('relengapi') }, servicesFor(config.get('taskcluster.rootUrl'), log));
       t.teardown(async () => created.close?.());
       const app = Fastify({ loggerInstance: log as FastifyBaseLogger });
+      // the app's one error renderer, which every capability plugin depends on
+      await app.register(errorRenderer);
       await app.register(created.plugin, created.options);
       t.teardown(() => app.close());
       const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/log.js';
-import { secretsModule } from '../../../src/plugins/secrets/config.js';
+import { secretsModule } from '../../../src/plugins/secrets/capability.js';
 import { buildGateway, type Gateway } from '../../../src/server.js';
 import { loadOrGenerateKeyFile } from '../../../src/plugins/secrets/store/index.js';
 import { clientsFile } from './gateway.js';

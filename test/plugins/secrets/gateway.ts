@@ -13,6 +13,7 @@ import type { Authenticate } from '../../../src/fastify/authorize.js';
 import { secretsPlugin } from '../../../src/plugins/secrets/index.js';
 import { generateKey, openSecretStore, type KeyRing, type SecretStore } from '../../../src/plugins/secrets/store/index.js';
 import type { FreshDatabase } from './store/backend.js';
+import { errorRenderer } from '../../../src/fastify/errors.js';
 
 const token = (c: string) => c.repeat(44);
 
@@ -68,6 +69,8 @@ export async function startGateway(t: Test, db: FreshDatabase, options: GatewayO
     },
   });
   const app = Fastify({ loggerInstance: pino({ level: 'info' }, sink) });
+  // the app's one error renderer, which every capability plugin depends on
+  await app.register(errorRenderer);
   await app.register(secretsPlugin, { store, authenticate: options.authenticate ?? localAuth(), trustedProxies: options.trustedProxies ?? [] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(async () => {

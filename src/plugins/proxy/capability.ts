@@ -4,7 +4,7 @@
  */
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { proxyPlugin, type ProxyPluginOptions } from './index.js';
 import { TargetResolver } from './target.js';
 
@@ -46,6 +46,6 @@ export const proxyModule = definePluginModule({
       connections: settings.connections,
       logRequests: settings.logRequests,
     };
-    return { plugin: proxyPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: proxyPlugin, options };
   },
 });

@@ -1,12 +1,13 @@
 /** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { bewitPlugin, type BewitPluginOptions } from './index.js';
+import { BEWIT_DEFAULTS } from './signed-url.js';
 
 export const bewitSchema = {
   bewit: {
     ttlSec: {
       doc: 'Lifetime of the URLs signed by /bewit, in seconds (taskcluster-proxy: 1 hour)',
-      format: 'nat', default: 3600, env: 'GATEWAY_BEWIT_TTL_SEC', arg: 'bewit-ttl-sec',
+      format: 'nat', default: BEWIT_DEFAULTS.ttlSec as number, env: 'GATEWAY_BEWIT_TTL_SEC', arg: 'bewit-ttl-sec',
     },
   },
 };
@@ -16,6 +17,6 @@ export const bewitModule = definePluginModule({
   schema: bewitSchema,
   async create({ bewit: settings }, services) {
     const options: BewitPluginOptions = { holder: services.holder(), ttlSec: settings.ttlSec };
-    return { plugin: bewitPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: bewitPlugin, options };
   },
 });

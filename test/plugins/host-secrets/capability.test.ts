@@ -1,6 +1,6 @@
 // Settings are checked at start: each mistake is a ConfigError naming the setting.
 import t from 'tap';
-import { hostSecretsModule } from '../../../src/plugins/host-secrets/config.js';
+import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.js';
 import { baseEnv, servicesFor } from './harness.js';
 
 const create = async (env: NodeJS.ProcessEnv) => {

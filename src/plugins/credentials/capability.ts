@@ -1,5 +1,5 @@
 /** `PUT /credentials` has no settings of its own: it swaps the shared credential holder. */
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { credentialsPlugin, type CredentialsPluginOptions } from './index.js';
 
 export const credentialsModule = definePluginModule({
@@ -7,6 +7,6 @@ export const credentialsModule = definePluginModule({
   schema: {},
   async create(_settings, services) {
     const options: CredentialsPluginOptions = { holder: services.holder() };
-    return { plugin: credentialsPlugin, options: options as unknown as Record<string, unknown> };
+    return { plugin: credentialsPlugin, options };
   },
 });

@@ -1,8 +1,9 @@
 /**
- * The configuration reference as a Markdown table, generated from the convict schema so the
+ * The configuration reference as a Markdown table, generated from the convict schema of the core
+ * and every plugin (so it lives above both: config knows no plugin), so the
  * README cannot go stale (test/config/reference.test.ts compares them; `npm run docs` rewrites).
  */
-import { gatewaySchema } from './load.js';
+import { gatewaySchema } from '../config/load.js';
 import { pluginModules } from '../plugins/registry.js';
 
 interface Row {

@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { relengapiPlugin, type RelengapiPluginOptions } from './index.js';
 import { fetchTaskPermissions, NoPermissionsError } from './permissions.js';
-import { parseServiceRoutes } from './routes.js';
+import { parseServiceRoutes } from './service-routes.js';
 import { TemporaryTokenManager } from './token-manager.js';
 
 /** Where the last release of the original relengapi-proxy sent its requests. */

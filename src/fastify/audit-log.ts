@@ -7,7 +7,17 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+/** What one audit log line names: the action, and the entity acted on. */
+export interface AuditSubject {
+  action: string;
+  /** The entity's name as it may appear in logs (a bootstrap token only hashed). */
+  entity?(request: FastifyRequest): string;
+}
+
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    audit?: AuditSubject;
+  }
   interface FastifyRequest {
     /** Set by a handler when the status alone does not say what happened (created/updated...). */
     auditOutcome: string | undefined;

@@ -4,7 +4,7 @@
  */
 import { validScope } from '../../core/scopes.js';
 import { ConfigError, requireSetting } from '../../config/settings.js';
-import { definePluginModule } from '../module.js';
+import { definePluginModule } from '../../fastify/capability.js';
 import { parseRanges } from './addresses.js';
 import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
 import { lifetimeMs } from './host-credentials.js';
@@ -96,6 +96,6 @@ export const hostSecretsModule = definePluginModule({
       rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
     };
-    return { plugin: hostSecretsPlugin, options: { ...options }, close: () => issuing.close() };
+    return { plugin: hostSecretsPlugin, options, close: () => issuing.close() };
   },
 });

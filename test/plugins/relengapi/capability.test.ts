@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ORIGINAL_ROUTES, ORIGINAL_TOKEN_URL, relengapiSchema } from '../../../src/plugins/relengapi/config.js';
+import { ORIGINAL_ROUTES, ORIGINAL_TOKEN_URL, relengapiSchema } from '../../../src/plugins/relengapi/capability.js';
 import { PERMANENT_TOKEN, setup, TASK_ID } from './gateway-setup.js';
 
 const OTHER_TASK = 'aN1SbArXTPSVFNUvaOlinQ';

@@ -10,7 +10,7 @@ import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
 import { remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
-import { definePluginModule, type GatewayServices } from '../module.js';
+import { definePluginModule, type GatewayServices } from '../../fastify/capability.js';
 import { secretsPlugin, type SecretsPluginOptions } from './index.js';
 import { followKeyRing } from './key-ring.js';
 import { quickstartKeys } from './quickstart.js';
@@ -95,7 +95,7 @@ export const secretsModule = definePluginModule({
     const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
     return {
       plugin: secretsPlugin,
-      options: options as unknown as Record<string, unknown>,
+      options,
       heartbeat: () => store.ping(),
       reload: keyRingFollower.reload,
       async close() {

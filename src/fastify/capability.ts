@@ -1,11 +1,12 @@
 /**
- * How a capability joins the gateway. Each `src/plugins/<name>/config.ts` exports one
+ * How a capability joins the gateway. Each `src/plugins/<name>/capability.ts` exports one
  * `PluginModule`: its convict schema section and `create`, called once at start with its
  * settings, which checks them (throwing ConfigError naming the setting) and opens what must
  * live once per process (stores, token managers). The Fastify plugin it returns is then
  * registered on every listener that names the capability.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FastifyPluginAsync, FastifyPluginOptions } from 'fastify';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { CredentialHolder } from '../core/holder.js';
@@ -13,6 +14,8 @@ import type { Credentials } from '../core/credentials.js';
 import type { NonceStore } from '../core/hawk.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
+import type { SchemaOwner } from '../config/load.js';
+import { ERROR_RENDERER } from './errors.js';
 
 /** What server.ts hands every plugin: one instance of each, shared across plugins and listeners. */
 export interface GatewayServices {
@@ -32,9 +35,10 @@ export interface GatewayServices {
   quickstart: boolean;
 }
 
-export interface CreatedPlugin {
-  plugin: FastifyPluginAsync<any>;
-  options: Record<string, unknown>;
+/** A capability made from its settings: its Fastify plugin with the options it is registered with. */
+export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOptions> {
+  plugin: FastifyPluginAsync<O>;
+  options: O;
   /** Health of what create opened (a database, say), run by /__heartbeat__; rejects when unhealthy. */
   heartbeat?(): Promise<void>;
   /** Re-read what may change while serving (the secrets keys file); src/cli/ calls it on SIGHUP. Never rejects. */
@@ -43,15 +47,31 @@ export interface CreatedPlugin {
   close?(): Promise<void>;
 }
 
-export interface PluginModule<S = unknown> {
+/**
+ * One capability. Without type arguments, a module of some settings and options, as a list of
+ * different ones (the registry, a bin's own few) holds them: TypeScript has no type for "some S
+ * and O", and each module's `create` is checked against its own S and O where it is defined
+ * (definePluginModule).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface PluginModule<S extends object = any, O extends FastifyPluginOptions = any> extends SchemaOwner {
   /** The name used in --plugins and listener definitions. */
   name: string;
   /** Convict schema fragment: top-level sections this capability owns. */
   schema: S;
-  create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin>;
+  create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O>>;
 }
 
-/** Identity with inference, so a module's settings are typed from its own schema. */
-export function definePluginModule<S>(module: PluginModule<S>): PluginModule<S> {
+/** Identity with inference, so a module's settings are typed from its own schema and its options checked against its plugin. */
+export function definePluginModule<S extends object, O extends FastifyPluginOptions>(module: PluginModule<S, O>): PluginModule<S, O> {
   return module;
+}
+
+/**
+ * A capability as a Fastify plugin: encapsulated (a listener has it or not, its parsers and hooks
+ * stay its own), named `taskcluster-gateway-<name>`, and depending on the app's one error
+ * renderer, so registering it where errors would not leave in Taskcluster's shape fails at once.
+ */
+export function capabilityPlugin<O extends FastifyPluginOptions>(name: string, plugin: FastifyPluginAsync<O>): FastifyPluginAsync<O> {
+  return fp(plugin, { name: `taskcluster-gateway-${name}`, fastify: '5.x', encapsulate: true, dependencies: [ERROR_RENDERER] });
 }

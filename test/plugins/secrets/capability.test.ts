@@ -9,10 +9,11 @@ import t from 'tap';
 import taskcluster from 'taskcluster-client';
 import { ConfigError } from '../../../src/config/settings.js';
 import { NonceCache } from '../../../src/core/hawk.js';
-import type { GatewayServices } from '../../../src/plugins/module.js';
-import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/config.js';
+import type { GatewayServices } from '../../../src/fastify/capability.js';
+import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/capability.js';
 import { clientsFile } from './gateway.js';
 import { ensureRootClient } from '../../../src/cli/quickstart.js';
+import { errorRenderer } from '../../../src/fastify/errors.js';
 
 function services(dataDir: string, quickstart: boolean, lines: string[] = []): GatewayServices {
   const sink = new Writable({ write: (chunk, _e, done) => { lines.push(chunk.toString()); done(); } });
@@ -63,6 +64,8 @@ t.test('quick start: generates keys once, logs where; serves the generated root 
   t.match(log, join(dir, 'secrets-keys.json'), 'says where the generated key is');
 
   const app = Fastify();
+  // the app's one error renderer, which every capability plugin depends on
+  await app.register(errorRenderer);
   await app.register(created.plugin, created.options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());

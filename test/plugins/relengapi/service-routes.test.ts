@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseServiceRoutes, resolveUpstream } from '../../../src/plugins/relengapi/routes.js';
+import { parseServiceRoutes, resolveUpstream } from '../../../src/plugins/relengapi/service-routes.js';
 
 t.test('routes parse from /prefix=base entries', async (t) => {
   t.same(parseServiceRoutes(['/tooltool=https://tooltool.example.net', '/mapper/=http://127.0.0.1:8000/api/'], 'relengapi.routes'), [

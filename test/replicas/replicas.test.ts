@@ -1,0 +1,173 @@
+// Issue 16, the multi-replica test: three gateway processes on one PostgreSQL database and one
+// Redis behind a real nginx (round-robin, keep-alive upstream, retries on the next replica), all
+// on loopback. Several replicas behave as one gateway: a Hawk header is accepted once whichever
+// replicas it reaches; host-secrets' six a minute hold for one address across them; a replica
+// killed mid-traffic loses no acknowledged write and the balancer keeps clients served; Redis
+// stopped mid-traffic fails no request and degrades the heartbeat, and sharing resumes after.
+import t from 'tap';
+import taskcluster from 'taskcluster-client';
+import { HawkSigner } from '../../src/core/hawk.js';
+import { assertErrorBody } from '../helpers/error-body.js';
+import { get, type Answer } from '../helpers/http.js';
+import { findNginx } from '../helpers/nginx.js';
+import { clients } from '../plugins/secrets/gateway.js';
+import { requirePostgres } from '../plugins/secrets/store/postgres-backend.js';
+import { HOST_ADDRESS, startCluster, type Cluster } from './cluster.js';
+
+/** The host every signature covers: nginx passes the client's Host header on as it is. */
+const HOST = 'secrets.test';
+const LIST = '/api/secrets/v1/secrets';
+const signer = new HawkSigner(clients.root);
+const newHeader = () => signer.header({ method: 'GET', host: HOST, port: 80, resource: LIST });
+
+const nginx = findNginx();
+if (!nginx) {
+  t.plan(0, 'nginx is not installed (apt-get install -y nginx; .ci/run installs it): the multi-replica test needs a real balancer');
+} else {
+  await requirePostgres();
+  await replicaTests(await startCluster(t, nginx));
+}
+
+/** The replicas (`host:port`) that answered the balancer's requests logged since `from`, one entry per request. */
+function upstreamsSince(cluster: Cluster, from: number): string[] {
+  return cluster.balancer.accessLog().slice(from).map((line) => /upstream=(.*) upstream_status=/.exec(line)?.[1] ?? '');
+}
+
+/** Runs `request` over and over on `workers` clients until `stop()`; every answer kept. */
+function traffic<T>(workers: number, request: (worker: number, i: number) => Promise<T>) {
+  const answers: T[] = [];
+  let stopped = false;
+  const running = Promise.all(Array.from({ length: workers }, async (_, worker) => {
+    for (let i = 0; !stopped; i++) answers.push(await request(worker, i));
+  }));
+  return {
+    answers,
+    /** Resolves once `n` more answers have come. */
+    async after(n: number) {
+      const target = answers.length + n;
+      while (answers.length < target) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+    async stop() {
+      stopped = true;
+      await running;
+      return answers;
+    },
+  };
+}
+
+async function untilHeartbeat(url: string, redis: string): Promise<Answer> {
+  for (;;) {
+    const answer = await get(`${url}/__heartbeat__`);
+    if (answer.body?.checks?.redis === redis) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function replicaTests(cluster: Cluster): Promise<void> {
+  const { balancer, replicas } = cluster;
+  const send = (authorization: string) => get(`${balancer.url}${LIST}`, { headers: { host: HOST, authorization } });
+
+  t.test('one Hawk header sent twice through the balancer: exactly one 2xx and one 401, whichever replicas', async (t) => {
+    const at = balancer.accessLog().length;
+    const header = newHeader();
+    const answers = await Promise.all([send(header), send(header)]);
+    t.same(answers.map((a) => a.status).sort(), [200, 401], 'sent at once');
+    assertErrorBody(t, answers.find((a) => a.status === 401)!.body, { code: 'AuthenticationFailed', message: 'Invalid nonce', method: 'GET' });
+    const again = newHeader();
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send(again)).status);
+    t.same(statuses, [200, 401, 401], 'one after the other: accepted once, refused by the replicas after');
+    const upstreams = upstreamsSince(cluster, at);
+    t.equal(upstreams.length, 5);
+    t.equal(new Set(upstreams.slice(2)).size, 3, 'the three sends of one header reached three different replicas');
+  });
+
+  t.test('host-secrets: six a minute for one address across the replicas, the 7th refused 429; X-Forwarded-For believed from nginx only', async (t) => {
+    const at = balancer.accessLog().length;
+    const ask = (headers: Record<string, string> = {}) => get(`${balancer.url}/v1/credentials`, { localAddress: HOST_ADDRESS, headers });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await ask()).status);
+    t.same(statuses, [200, 200, 200, 200, 200, 200]);
+    t.equal(new Set(upstreamsSince(cluster, at)).size, 3, 'spread over the three replicas');
+    const limited = await ask();
+    t.equal(limited.status, 429, 'the 7th');
+    assertErrorBody(t, limited.body, { code: 'TooManyRequests', message: /^Rate limit exceeded/, method: 'GET' });
+    t.ok(Number(limited.headers['retry-after']) > 0, 'says when to come back');
+    const spoofed = await ask({ 'x-forwarded-for': '10.9.9.9' });
+    t.equal(spoofed.status, 429, 'an X-Forwarded-For of the client\'s own making names no other address');
+  });
+
+  t.test('Redis stopped mid-traffic: no request fails, heartbeats degrade; Redis back: a replayed header is refused across replicas again', async (t) => {
+    const at = balancer.accessLog().length;
+    const load = traffic(3, () => send(newHeader()));
+    await load.after(15);
+    cluster.redis.cut();
+    for (const replica of replicas) {
+      const beat = await untilHeartbeat(replica.url, 'degraded');
+      t.same([beat.status, beat.body.status], [200, 'degraded'], `${replica.url}: degraded, still 200`);
+    }
+    await load.after(15);
+    cluster.redis.restore();
+    for (const replica of replicas) await untilHeartbeat(replica.url, 'ok');
+    await load.after(15);
+    const answers = await load.stop();
+    t.same(answers.filter((a) => a.status !== 200).map((a) => [a.status, a.body]), [], `all ${answers.length} requests served`);
+    t.same(balancer.accessLog().slice(at).filter((line) => / upstream_status=.*5\d\d/.test(line)), [], 'no replica answered 5xx (no failure hidden by a retry)');
+    const replayed = newHeader();
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send(replayed)).status);
+    t.same(statuses, [200, 401, 401], 'shared again');
+  });
+
+  // -- secrets cache across replicas (issue 16 §2): built on branch `cache` -----------------------
+  // Its checks go here, on this cluster: a set or remove acknowledged on one replica seen on the
+  // others within 1 s (and on the same one at once); with one replica's notification connection
+  // cut (`replicas[i].database.cut()`), no stale read from it.
+  t.test('secrets cache: visibility across replicas and no stale read with the notification connection cut', { todo: 'the secrets read cache (issue 16 §2, branch cache) adds these checks' }, async () => {});
+
+  // last: it leaves two replicas
+  t.test('a replica killed (SIGKILL) mid-traffic: every acknowledged write reads back, and the balancer keeps clients served', async (t) => {
+    const at = balancer.accessLog().length;
+    const secrets = new taskcluster.Secrets({ rootUrl: balancer.url, credentials: clients.writer, retries: 0 });
+    const expires = taskcluster.fromNow('1 day');
+    await new taskcluster.Secrets({ rootUrl: balancer.url, credentials: clients.root, retries: 0 }).set('public/replicas', { secret: { open: true }, expires });
+    type Write = { name: string; value: number; written: boolean; readBack: boolean; error?: string };
+    const writes: Write[] = [];
+    const reads: Answer[] = [];
+    // three writers (signed PUT, then GET) and one reader with no credentials (anonymous, unsigned)
+    const load = traffic(4, async (worker, i) => {
+      if (worker === 3) return reads.push(await get(`${balancer.url}/api/secrets/v1/secret/public/replicas`));
+      const write: Write = { name: `project/foo/replicas/${worker}/${i}`, value: i, written: false, readBack: false };
+      try {
+        await secrets.set(write.name, { secret: { value: i }, expires });
+        write.written = true;
+        write.readBack = (await secrets.get(write.name)).secret.value === i;
+      } catch (err) {
+        write.error = `${(err as { statusCode?: number }).statusCode} ${(err as Error).message}`;
+      }
+      return writes.push(write);
+    });
+    await load.after(30);
+    const victim = replicas[1]!;
+    const exited = new Promise((resolve) => victim.child.once('exit', resolve));
+    victim.child.kill('SIGKILL');
+    await exited;
+    await load.after(40);
+    await load.stop();
+
+    const passedOn = upstreamsSince(cluster, at).filter((u) => u.startsWith(`${new URL(victim.url).host}, `));
+    t.ok(passedOn.length > 0, `nginx passed requests that failed on the killed replica to the next one (${passedOn.length})`);
+    t.same(reads.filter((r) => r.status !== 200).map((r) => [r.status, r.body]), [], `every unsigned read served (${reads.length})`);
+    // A signed request the killed replica had taken, its nonce recorded in Redis, comes back from
+    // nginx to another replica as the very same header: a replay, refused. The client re-signs.
+    const failed = writes.filter((w) => w.error !== undefined);
+    t.same(failed.map((w) => w.error), failed.map(() => '401 Invalid nonce'), 'a signed request fails only as a replay of one the killed replica took');
+    const refusedRetries = balancer.accessLog().slice(at).filter((line) => line.includes(`upstream=${new URL(victim.url).host}, `) && / 401 upstream=/.test(line));
+    t.equal(failed.length, refusedRetries.length, `each such failure is one nginx passed on from the killed replica (${failed.length})`);
+    t.same(writes.filter((w) => w.written && !w.readBack && w.error === undefined), [], 'every acknowledged write read back at once, where its read was not such a replay');
+    // afterwards, from the survivors: nothing acknowledged was lost
+    const acknowledged = writes.filter((w) => w.written);
+    const values = await Promise.all(acknowledged.map(async (w) => (await secrets.get(w.name)).secret.value));
+    t.same(values, acknowledged.map((w) => w.value), `every acknowledged write (${acknowledged.length} of ${writes.length}) reads back`);
+  });
+}
