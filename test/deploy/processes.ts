@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * `npm run build` unless every source file's compiled file is newer, checked while holding the
- * lock, so that test files running in parallel (they share dist/) build it once.
+ * `npm run build` unless every source file's compiled file, and the proxy's bundle, is newer,
+ * checked while holding the lock, so that test files running in parallel (they share dist/)
+ * build it once.
  */
 const BUILD_IF_STALE = `
+  [ dist/cli/taskcluster-proxy.bundle.cjs -nt scripts/bundle-proxy.mjs ] || exec npm run build --silent
   for source in $(find src -name '*.ts' ! -name '*.d.ts'); do
     compiled=dist/\${source#src/}
     [ "\${compiled%.ts}.js" -nt "$source" ] || exec npm run build --silent

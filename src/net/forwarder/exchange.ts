@@ -31,6 +31,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private resumeUpstream: (() => void) | undefined;
   private corked = false;
   private readonly uncork = () => {
+    if (!this.corked) return;
     this.corked = false;
     this.res.uncork();
   };
@@ -59,8 +60,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (!this.passing) return true;
     if (!this.corked) {
-      // what arrives in one read goes out in one write: head, body and (for a small answer,
-      // which completes in the same read) the end, instead of a separate empty write for it
+      // what arrives in one read goes out in one write: the head and the body so far
       this.corked = true;
       this.res.cork();
       process.nextTick(this.uncork);
@@ -75,8 +75,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.stopWaitingForDrain();
-    if (this.passing) this.res.end();
-    else this.owner.onDropped();
+    if (this.passing) {
+      // uncorked before the end: on Node 22 an answer ended while corked loses its last writes
+      this.uncork();
+      this.res.end();
+    } else this.owner.onDropped();
   }
 
   onError(err: Error): void {
