@@ -16,6 +16,9 @@ import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
+import { routeCatalog } from './fastify/api-docs/catalog.js';
+import { apiReferences } from './fastify/api-docs/references-routes.js';
+import { taskclusterServices } from './fastify/api-docs/taskcluster-references.js';
 import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
@@ -145,6 +148,7 @@ export async function gatewayApp(
     return503OnClosing: false,
   });
   await app.register(requestLogFields);
+  await app.register(routeCatalog);
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
   // before every other hook: a shed request costs as little as it can
@@ -195,6 +199,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           const plugin = created.get(name)!;
           await app.register(plugin.plugin, plugin.options);
         }
+        // a listener serving a Taskcluster API serves its references, as a deployment does
+        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences);
         await app.ready();
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem
