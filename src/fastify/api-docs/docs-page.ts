@@ -6,7 +6,7 @@
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { declareRoutes } from '../routes.js';
+import { declareRoutes, type ApiRoute } from '../routes.js';
 import { openApiOf } from './openapi.js';
 
 export interface DocsPageOptions {
@@ -16,8 +16,9 @@ export interface DocsPageOptions {
 
 export const DOCS_PREFIX = '/docs';
 
-export const docsPage: FastifyPluginAsync<DocsPageOptions> = async (app, { listeners }) => {
-  await declareRoutes(app, [{
+/** The documents' table (the page itself is @fastify/swagger-ui's). */
+export function openApiRoutes(listeners: Record<string, FastifyInstance>): ApiRoute[] {
+  return [{
     method: 'GET',
     url: '/openapi/:listener.json',
     name: 'openApiDocument',
@@ -32,7 +33,11 @@ export const docsPage: FastifyPluginAsync<DocsPageOptions> = async (app, { liste
       if (!served) throw new GatewayError('ResourceNotFound', `listener ${listener} not found`);
       return openApiOf(served);
     },
-  }]);
+  }];
+}
+
+export const docsPage: FastifyPluginAsync<DocsPageOptions> = async (app, { listeners }) => {
+  await declareRoutes(app, openApiRoutes(listeners));
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: { urls: Object.keys(listeners).map((name) => ({ name, url: `/openapi/${name}.json` })) },
