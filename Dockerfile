@@ -5,9 +5,13 @@
 # which the health check also reads. The other bins: docker run --entrypoint node IMAGE dist/cli/<bin>.js ...
 #
 # /app is exactly what scripts/stage-image.sh produces; test/deploy/image.test.ts runs that script
-# and this file's ENTRYPOINT, ENV and HEALTHCHECK from a temporary directory.
+# and this file's ENTRYPOINT, ENV and HEALTHCHECK from a temporary directory, and
+# `npm run test:image` (scripts/test-image.sh) builds this file with a real Docker engine and runs it.
 
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
+# npm's standard setting, unset by default: a registry mirror for `npm ci` (npm rewrites the
+# lockfile's registry.npmjs.org URLs to it). npm run test:image points it at its local Verdaccio.
+ARG NPM_CONFIG_REGISTRY
 WORKDIR /src
 COPY package.json package-lock.json ./
 # all dependencies: the compiler is a dev dependency, and native modules are compiled here once
@@ -15,7 +19,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && scripts/stage-image.sh /app
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=80 \
     GATEWAY_DATA_DIR=/data

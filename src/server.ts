@@ -12,6 +12,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
+import { GatewayEvents } from './core/events.js';
+import { countingReplays } from './core/replays.js';
 import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
@@ -32,7 +34,7 @@ import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
-import { createMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
+import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
   spec: ListenerSpec;
@@ -75,7 +77,7 @@ async function openSharedState(settings: CoreSettings['redis'], log: Logger): Pr
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
-export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, shared?: SharedState): GatewayServices {
+export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
@@ -85,8 +87,9 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     log: options.log,
     credentials,
     quickstart: options.quickstart ?? false,
+    events,
     nonceCache() {
-      nonceCache ??= shared ? new SharedNonceCache(shared) : new NonceCache();
+      nonceCache ??= countingReplays(shared ? new SharedNonceCache(shared) : new NonceCache(), events);
       return nonceCache;
     },
     rateLimitStore: shared ? sharedRateLimitStore(shared) : undefined,
@@ -139,7 +142,7 @@ function isLoopbackOrAny(host: string): boolean {
 export async function gatewayApp(
   log: Logger,
   listener: string,
-  { loadShedding: shedding, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings } = {},
+  { loadShedding: shedding, events, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings; events?: GatewayEvents } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
@@ -155,7 +158,7 @@ export async function gatewayApp(
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
   // before every other hook: a shed request costs as little as it can
-  if (shedding) await app.register(loadShedding, shedding);
+  if (shedding) await app.register(loadShedding, { ...shedding, events });
   await app.register(jsonBody);
   return app;
 }
@@ -171,9 +174,11 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
   // refused settings fail here, before any plugin opens a store
   const verifier = connectionVerifierFor(loaded.core);
   const shared = await openSharedState(loaded.core.redis, options.log);
-  const services = gatewayServices(loaded, options, shared);
+  const events = new GatewayEvents();
+  const services = gatewayServices(loaded, options, shared, events);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
+  eventMetrics(metrics, events);
   if (shared) redisGauge(metrics, shared);
   const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
   const listeners: GatewayListener[] = [];
@@ -192,7 +197,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     }
     const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);

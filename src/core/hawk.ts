@@ -114,8 +114,17 @@ export interface NonceStore {
  * the client's headers stamped at or before it are refused from then on. A client flooding the
  * cache only pushes its own floor.
  */
+interface NonceEntry { id: string; expiresAt: number; clientId: string; ts: number }
+
 export class NonceCache implements NonceStore {
-  private readonly seen = new Map<string, { expiresAt: number; clientId: string; ts: number }>();
+  private readonly seen = new Map<string, NonceEntry>();
+  /**
+   * The entries in the order they were admitted, so by expiry, from `head` on: pruning takes from
+   * the front. (Iterating the map from its start instead walks every slot deleted since V8 last
+   * compacted the table: at the bound, each admission paid ~20 µs for it, measured.)
+   */
+  private queue: NonceEntry[] = [];
+  private head = 0;
   /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
   private readonly floors = new Map<string, number>();
   private floorsSweptAt = 0;
@@ -133,20 +142,29 @@ export class NonceCache implements NonceStore {
     const id = JSON.stringify([clientId, nonce, ts]);
     const entry = this.seen.get(id);
     if (entry !== undefined && entry.expiresAt > now) return false;
-    // delete first so the entry moves to the end: the map stays ordered by expiry
-    this.seen.delete(id);
     this.prune(now);
-    this.seen.set(id, { expiresAt: now + this.windowMs, clientId, ts: stamp });
+    // replaces an expired entry: its place in the queue is then stale, and skipped
+    const admitted = { id, expiresAt: now + this.windowMs, clientId, ts: stamp };
+    this.seen.set(id, admitted);
+    this.queue.push(admitted);
     return true;
   }
 
   /** Drop expired entries, oldest first, and the oldest live ones beyond the bound: O(dropped). */
   private prune(now: number): void {
-    for (const [id, entry] of this.seen) {
-      const live = entry.expiresAt > now;
-      if (live && this.seen.size < this.maxEntries) break;
-      this.seen.delete(id);
-      if (live) this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head]!;
+      if (this.seen.get(entry.id) === entry) {
+        const live = entry.expiresAt > now;
+        if (live && this.seen.size < this.maxEntries) break;
+        this.seen.delete(entry.id);
+        if (live) this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
+      }
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
     // a floor older than any acceptable timestamp guards nothing; swept at most once a second,
     // so admits after a flood do not walk every floor

@@ -6,6 +6,7 @@
  * it is a line of its own.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GatewayEvents } from '../core/events.js';
 
 /** What one audit log line names: the action, and the entity acted on. */
 export interface AuditSubject {
@@ -39,7 +40,8 @@ function outcome(request: FastifyRequest, statusCode: number): string {
   return OUTCOME_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'error' : `status-${statusCode}`);
 }
 
-export function registerAuditLog(app: FastifyInstance): void {
+/** Also counts each record's action and outcome in `events`, when given. */
+export function registerAuditLog(app: FastifyInstance, events?: GatewayEvents): void {
   app.decorateRequest('auditOutcome', undefined);
   app.decorateRequest('auditName', undefined);
   const onRequestLine = app.hasRequestDecorator('logFields');
@@ -53,6 +55,7 @@ export function registerAuditLog(app: FastifyInstance): void {
       outcome: outcome(request, reply.statusCode),
       statusCode: reply.statusCode,
     };
+    events?.count('secret-operation', record.action, record.outcome);
     if (onRequestLine) request.logFields = { ...request.logFields, audit: record };
     else request.log.info({ audit: record }, `secrets audit: ${audit.action}`);
   });

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { CredentialHolder } from '../core/holder.js';
 import type { Credentials } from '../core/credentials.js';
 import type { NonceStore } from '../core/hawk.js';
+import type { GatewayEvents } from '../core/events.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 import type { SchemaOwner } from '../config/load.js';
@@ -32,6 +33,8 @@ export interface GatewayServices {
   nonceCache(): NonceStore;
   /** @fastify/rate-limit's store counting across replicas (Redis), or undefined: the library's in-process store. */
   rateLimitStore: FastifyRateLimitStoreCtor | undefined;
+  /** Where the plugin counts what it does (read by /metrics); undefined outside a gateway (a test's bare app). */
+  events?: GatewayEvents;
   /** True in the `npm start` quick start: plugins may generate what a real deployment must configure. */
   quickstart: boolean;
 }

@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
+import type { GatewayEvents } from '../core/events.js';
 import { ConfigError } from '../config/settings.js';
 import type { CoreSettings } from '../config/schema.js';
 
@@ -36,7 +37,7 @@ export function shedsLoad(settings: LoadSheddingSettings): boolean {
   return settings.maxEventLoopDelayMs > 0 || settings.maxEventLoopUtilization > 0 || settings.maxHeapUsedBytes > 0 || settings.maxRssBytes > 0;
 }
 
-export const loadShedding = fp<LoadSheddingSettings>(
+export const loadShedding = fp<LoadSheddingSettings & { events?: GatewayEvents }>(
   async (app, options) => {
     const settings = checked(options);
     if (!shedsLoad(settings)) return;
@@ -58,6 +59,7 @@ export const loadShedding = fp<LoadSheddingSettings>(
       maxHeapUsedBytes: settings.maxHeapUsedBytes,
       maxRssBytes: settings.maxRssBytes,
       pressureHandler: (_request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+        options.events?.count('load-shed', type);
         const reason = overloaded(type, value);
         if (shedding === undefined) app.log.warn({ reason }, 'overloaded: shedding load (503) until it passes');
         shedding = reason;

@@ -17,6 +17,7 @@
  * so references and API documents can be generated from the same tables.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, LogLevel, RouteOptions } from 'fastify';
+import type { GatewayEvents } from '../core/events.js';
 import type { ScopeExpression } from '../core/scopes.js';
 import { registerAuditLog, type AuditSubject } from './audit-log.js';
 import { authorization, checkRouteScopes, type Authenticate } from './authorize.js';
@@ -97,6 +98,8 @@ export interface RouteKitOptions {
   trustedProxies?: readonly string[];
   /** Largest JSON body accepted, in bytes (default: the server's bodyLimit). */
   bodyLimit?: number;
+  /** Where audited operations are counted by outcome (the gateway's tally, read by /metrics). */
+  events?: GatewayEvents;
 }
 
 declare module 'fastify' {
@@ -172,7 +175,7 @@ export async function declareRoutes(app: FastifyInstance, routes: readonly ApiRo
     // 4
     kit.setValidatorCompiler(strictValidatorCompiler());
     // 5
-    if (routes.some((route) => route.audit)) registerAuditLog(kit);
+    if (routes.some((route) => route.audit)) registerAuditLog(kit, options.events);
     // 2, per reading, and 6
     for (const [reading, group] of byReading) {
       await kit.register(async (context) => {

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GatewayEvent, GatewayEvents } from '../core/events.js';
 import { declareRoutes, type ApiRoute } from '../fastify/routes.js';
 
 /** Records one answer of a listener: its method, status and time to answer. */
@@ -64,6 +65,115 @@ export function redisGauge(metrics: GatewayMetrics, shared: { readonly available
     name: 'gateway_redis_up', help: '1 while Redis (replay protection and rate limits shared by replicas) answers, 0 while this replica runs on per-process state', registers: [metrics.registry],
     collect() {
       this.set(shared.available ? 1 : 0);
+    },
+  });
+}
+
+type Labels = Record<string, string>;
+
+/**
+ * The counters made from the gateway's events: each event's fixed labels, its words filling the
+ * other label names in order (a word an event does not have leaves its label out).
+ */
+const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; events: Partial<Record<GatewayEvent, Labels>> }> = [
+  {
+    name: 'gateway_host_credentials_total',
+    help: 'host-secrets credential requests by outcome (issued, refused, failed) and, when refused, the check that failed (client_address, allowed_ips, dns, rate_limit)',
+    labelNames: ['outcome', 'check'],
+    events: { 'host-credentials-issued': { outcome: 'issued' }, 'host-credentials-refused': { outcome: 'refused' }, 'host-credentials-failed': { outcome: 'failed' } },
+  },
+  {
+    name: 'gateway_upstream_retries_total',
+    help: 'Requests sent upstream again by a forwarding plugin, by reason (status: 5xx or 429; connection: a connection error)',
+    labelNames: ['plugin', 'reason'],
+    events: { 'upstream-retry': {} },
+  },
+  {
+    name: 'gateway_upstream_errors_total',
+    help: 'Requests a forwarding plugin answered with an error of its own, no upstream answer had (connection: 502, timeout: 504)',
+    labelNames: ['plugin', 'reason'],
+    events: { 'upstream-error': {} },
+  },
+  {
+    name: 'gateway_relengapi_token_renewals_total',
+    help: 'Temporary RelengAPI tokens asked for, the first included, by outcome (issued, failed)',
+    labelNames: ['outcome'],
+    events: { 'relengapi-token-renewal': {} },
+  },
+  {
+    name: 'gateway_secret_operations_total',
+    help: 'Audited secrets API requests by operation and outcome, as the audit log names them',
+    labelNames: ['operation', 'outcome'],
+    events: { 'secret-operation': {} },
+  },
+  {
+    name: 'gateway_hawk_replays_refused_total',
+    help: 'Hawk headers refused because their nonce was seen before (within the 15-minute window)',
+    labelNames: [],
+    events: { 'hawk-replay-refused': {} },
+  },
+  {
+    name: 'gateway_load_shed_total',
+    help: 'Requests answered 503 under overload, by the measure past its threshold (eventLoopDelay, eventLoopUtilization, heapUsedBytes, rssBytes)',
+    labelNames: ['reason'],
+    events: { 'load-shed': {} },
+  },
+  {
+    name: 'gateway_database_errors_total',
+    help: 'Database operations that failed as an outage (answered 503) or outlasted their deadline, by database',
+    labelNames: ['database', 'reason'],
+    events: { 'database-error': {} },
+  },
+];
+
+/**
+ * The counters of the gateway's events, read from the tally at each scrape (totals since start),
+ * and `gateway_database_up`, from the outcome of each database's last operation.
+ */
+export function eventMetrics(metrics: GatewayMetrics, events: GatewayEvents): void {
+  for (const { name, help, labelNames, events: fixedLabels } of EVENT_COUNTERS) {
+    new Counter({
+      name, help, labelNames, registers: [metrics.registry],
+      collect() {
+        // the tally holds totals: set from them afresh, so reading twice counts nothing twice
+        this.reset();
+        // a counter without labels shows 0 before its first event, as it should
+        if (labelNames.length === 0) this.inc(0);
+        for (const { event, details, count } of events.counts()) {
+          const fixed = fixedLabels[event];
+          if (!fixed) continue;
+          const labels: Labels = { ...fixed };
+          const free = labelNames.filter((label) => !(label in fixed));
+          free.forEach((label, i) => {
+            if (details[i]) labels[label] = details[i];
+          });
+          this.inc(labels, count);
+        }
+      },
+    });
+  }
+  new Gauge({
+    name: 'gateway_database_up', help: '1 while the database answered its last operation (a gateway with the secrets plugin makes one at least every secrets.keysHeartbeatSec), 0 after an outage', labelNames: ['database'], registers: [metrics.registry],
+    collect() {
+      for (const [database, up] of events.databases()) this.set({ database }, up ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'gateway_cache_reads_total', help: 'Reads asked of a read cache, by cache and result (hit, miss; bypassed: the cache could not vouch for what it holds, its change feed down)', labelNames: ['cache', 'result'], registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const [cache, counts] of events.caches()) {
+        this.inc({ cache, result: 'hit' }, counts.hits);
+        this.inc({ cache, result: 'miss' }, counts.misses);
+        this.inc({ cache, result: 'bypassed' }, counts.bypassed);
+      }
+    },
+  });
+  new Counter({
+    name: 'gateway_cache_invalidations_total', help: 'Entries of a read cache dropped because they changed, whole flushes included, by cache', labelNames: ['cache'], registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const [cache, counts] of events.caches()) this.inc({ cache }, counts.invalidations);
     },
   });
 }

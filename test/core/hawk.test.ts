@@ -116,3 +116,17 @@ t.test('flooding the nonce cache reopens no replay, and costs other clients noth
   t.ok(cache.admitNow('victim', 'fresh', String(now / 1000 + 2), now + 2000), "the victim's new headers are admitted");
   t.ok(cache.admitNow('third', 'x', ts, now + 2000), 'a client whose entries were never forgotten keeps its window');
 });
+
+t.test('the nonce cache at its bound over many admissions: the newest are remembered, the forgotten stay refused', async (t) => {
+  const cache = new NonceCache(10_000, 50);
+  let admitted = 0;
+  // ten entries per second of ts, each expiring 10 s after it was admitted, re-admissions of expired ones among them
+  for (let i = 0; i < 5000; i += 1) if (cache.admitNow('k', `n${i % 4000}`, String(1000 + Math.floor(i / 10)), i * 100)) admitted += 1;
+  t.equal(admitted, 5000, 'every fresh header admitted (the expired ones again)');
+  const last = (i: number) => [`n${i % 4000}`, String(1000 + Math.floor(i / 10))] as const;
+  let replays = 0;
+  for (let i = 4950; i < 5000; i += 1) if (cache.admitNow('k', ...last(i), 500_000)) replays += 1;
+  t.equal(replays, 0, 'the 50 newest, still live, are refused as replays');
+  t.notOk(cache.admitNow('k', ...last(4900), 500_000), 'one forgotten past the bound is refused by the floor');
+  t.ok(cache.admitNow('k', 'fresh', '1500', 500_000), 'a later header is admitted');
+});

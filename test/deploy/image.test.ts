@@ -2,7 +2,8 @@
  * The container image without a Docker engine: stage /app with the script the Dockerfile runs,
  * then start the Dockerfile's ENTRYPOINT with its ENV and WORKDIR, as `docker run IMAGE <flags>`
  * would (flags as docker-worker passed them), against a loopback fake Taskcluster; and run its
- * HEALTHCHECK command.
+ * HEALTHCHECK command. `npm run test:image` (test/image/docker-run.ts) builds and runs the image
+ * itself with a Docker engine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,12 +1,13 @@
 /**
- * A loopback fake of a Taskcluster deployment for tests: real HTTP on 127.0.0.1, port 0.
+ * A loopback fake of a Taskcluster deployment for tests: real HTTP on 127.0.0.1 (or `host`), port 0.
  *
  * Every request is authenticated as the auth service would (./signature-validator.ts: the hawk
  * library's server functions and the auth service's certificate and authorizedScopes rules, not
  * the gateway's own core: Hawk header or bewit, the payload hash, the anonymous role);
  * a failure answers 401 AuthenticationFailed in Taskcluster's error shape. Then:
  * - a route set with `route()` answers as told (require a scope → 403 InsufficientScopes when
- *   the caller lacks it; a chosen status, headers, body or redirect; hang without answering);
+ *   the caller lacks it; a chosen status, headers, body or redirect; hang without answering;
+ *   close the connection without answering);
  * - `GET /api/queue/v1/task/<taskId>` serves `tasks` (public: no scope needed), 404 otherwise;
  * - anything else echoes what arrived as JSON (see `Echo`).
  * Each request is also recorded in `requests` (body kept up to 1 MiB; its length and sha256 always).
@@ -31,6 +32,8 @@ export interface FakeTaskclusterOptions {
   tasks?: Record<string, unknown>;
   /** Port the Hawk MAC is checked with when the Host header names none (default 80; 443 for https callers). */
   defaultPort?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. a Docker network's gateway for containers. */
+  host?: string;
 }
 
 /** What the fake answers for a matching request, in place of the echo. */
@@ -50,6 +53,8 @@ export interface RouteBehaviour {
   redirect?: string;
   /** Never answer (the connection stays open until the client gives up). */
   hang?: boolean;
+  /** Close the connection once the request has arrived, without answering (a connection error for the caller). */
+  drop?: boolean;
   /** Apply to the next `times` matching requests only, then fall back to later routes. */
   times?: number;
 }
@@ -77,7 +82,7 @@ export interface ReceivedRequest extends Echo {
 }
 
 export interface FakeTaskcluster {
-  /** Root URL of the fake deployment (http://127.0.0.1:<port>). */
+  /** Root URL of the fake deployment (http://127.0.0.1:<port>, or the `host` given). */
   rootUrl: string;
   /** Same address, for non-Taskcluster paths. */
   url: string;
@@ -177,6 +182,7 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
         return sendError(res, new GatewayError('InsufficientScopes', `Client ${caller.clientId} lacks the scopes required: ${JSON.stringify(route.scope)}`, { requiredScopes: route.scope }), method);
       }
       if (route.hang) return;
+      if (route.drop) return void req.socket.destroy();
       if (route.redirect) return sendJson(res, route.status ?? 303, {}, { location: route.redirect, ...route.headers });
       const status = route.status ?? 200;
       if (typeof route.body === 'function') {
@@ -209,10 +215,11 @@ export async function startFakeTaskcluster(options: FakeTaskclusterOptions = {})
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
     rootUrl: url,

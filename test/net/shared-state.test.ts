@@ -36,7 +36,12 @@ async function twoReplicas(t: Test, port: number, extra: string[] = []): Promise
   return [await loggedGateway(t, dir, database, flags), await loggedGateway(t, dir, database, flags)];
 }
 
-const statuses = async (authorization: string, replicas: LoggedGateway[]) => Promise.all(replicas.map(async (r) => (await send(r, authorization)).status));
+/** The header sent to each replica in turn, each answer awaited before the next send: the order is the test's. */
+async function statuses(authorization: string, replicas: LoggedGateway[]): Promise<number[]> {
+  const answers: number[] = [];
+  for (const replica of replicas) answers.push((await send(replica, authorization)).status);
+  return answers;
+}
 const redisWarnings = (replica: LoggedGateway) => replica.logs.filter((l) => l.level === 40 && /^Redis unavailable/.test(l.msg));
 const gauge = async (replica: LoggedGateway) => /^gateway_redis_up (\d)$/m.exec(await replica.gateway.metrics.registry.metrics())?.[1];
 

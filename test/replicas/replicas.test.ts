@@ -3,7 +3,9 @@
 // on loopback. Several replicas behave as one gateway: a Hawk header is accepted once whichever
 // replicas it reaches; host-secrets' six a minute hold for one address across them; a replica
 // killed mid-traffic loses no acknowledged write and the balancer keeps clients served; Redis
-// stopped mid-traffic fails no request and degrades the heartbeat, and sharing resumes after.
+// stopped mid-traffic fails no request and degrades the heartbeat, and sharing resumes after; the
+// secrets read cache: a change on one replica seen on the others within 1 s, none stale with a
+// replica's notification connection cut.
 import t from 'tap';
 import taskcluster from 'taskcluster-client';
 import { HawkSigner } from '../../src/core/hawk.js';
@@ -11,6 +13,7 @@ import { assertErrorBody } from '../helpers/error-body.js';
 import { get, type Answer } from '../helpers/http.js';
 import { findNginx } from '../helpers/nginx.js';
 import { clients } from '../plugins/secrets/gateway.js';
+import { cache, listening, NAME, seenWithin, valueOn, type Secrets } from '../plugins/secrets/cache-checks.js';
 import { requirePostgres } from '../plugins/secrets/store/postgres-backend.js';
 import { HOST_ADDRESS, startCluster, type Cluster } from './cluster.js';
 
@@ -119,11 +122,39 @@ async function replicaTests(cluster: Cluster): Promise<void> {
     t.same(statuses, [200, 401, 401], 'shared again');
   });
 
-  // -- secrets cache across replicas (issue 16 §2): built on branch `cache` -----------------------
-  // Its checks go here, on this cluster: a set or remove acknowledged on one replica seen on the
-  // others within 1 s (and on the same one at once); with one replica's notification connection
-  // cut (`replicas[i].database.cut()`), no stale read from it.
-  t.test('secrets cache: visibility across replicas and no stale read with the notification connection cut', { todo: 'the secrets read cache (issue 16 §2, branch cache) adds these checks' }, async () => {});
+  // -- secrets cache across replicas (issue 16 §2) ------------------------------------------------
+  t.test('secrets cache: visibility across replicas and no stale read with the notification connection cut', async (t) => {
+    const [r0, r1, r2] = replicas.map((replica) => new taskcluster.Secrets({ rootUrl: replica.url, credentials: clients.root, retries: 0 })) as [Secrets, Secrets, Secrets];
+    const expires = () => taskcluster.fromNow('1 day');
+    await listening(cluster.schema, 3);
+    await r0.set(NAME, { secret: { v: 1 }, expires: expires() });
+    t.equal(await valueOn(r0), 1, 'a set is seen at once on the replica that made it');
+    await seenWithin(t, r1, 1, 'a set on replica 0, on replica 1');
+    await seenWithin(t, r2, 1, 'a set on replica 0, on replica 2');
+    for (const replica of [r0, r1, r2]) t.equal(await cache(replica), 1, 'read again (cached)');
+    await r1.set(NAME, { secret: { v: 2 }, expires: expires() });
+    t.equal(await valueOn(r1), 2, 'a replace is seen at once on the replica that made it');
+    await seenWithin(t, r0, 2, 'a replace on replica 1, on replica 0');
+    await seenWithin(t, r2, 2, 'a replace on replica 1, on replica 2');
+    await r2.remove(NAME);
+    t.equal(await valueOn(r2), 'absent', 'a remove is seen at once on the replica that made it');
+    await seenWithin(t, r0, 'absent', 'a remove on replica 2, on replica 0');
+    await seenWithin(t, r1, 'absent', 'a remove on replica 2, on replica 1');
+
+    await r0.set(NAME, { secret: { v: 3 }, expires: expires() });
+    await seenWithin(t, r1, 3, 'replica 1 reads v3');
+    t.equal(await cache(r1), 3, 'and caches it');
+    // replica 1's database connections, its LISTEN connection among them, go away
+    replicas[1]!.database.cut();
+    await r0.set(NAME, { secret: { v: 4 }, expires: expires() });
+    const during = await valueOn(r1).catch((err: { statusCode?: number }) => err.statusCode);
+    t.ok(during === 4 || during === 503, `replica 1 answers the new value or 503, never the old one (${String(during)})`);
+    replicas[1]!.database.restore();
+    await listening(cluster.schema, 3);
+    t.equal(await valueOn(r1), 4, 'replica 1 reads the new value once reconnected');
+    await r2.set(NAME, { secret: { v: 5 }, expires: expires() });
+    await seenWithin(t, r1, 5, 'notifications reach replica 1 again');
+  });
 
   // last: it leaves two replicas
   t.test('a replica killed (SIGKILL) mid-traffic: every acknowledged write reads back, and the balancer keeps clients served', async (t) => {

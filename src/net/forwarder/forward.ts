@@ -146,19 +146,26 @@ class Forwarding<T extends ForwardTarget, C> implements AttemptOwner {
       return this.attemptWhenHeld(renewal);
     }
     this.log.warn({ upstream: this.target.label, statusCode: this.droppedStatus, retry: this.retry + 1, delayMs: Math.round(this.wait) }, 'upstream answered with a retryable status; retrying');
-    this.retryAfter(this.wait);
+    this.retryAfter(this.wait, 'status');
   }
 
   onFailure(err: Error): void {
     if (this.cancelled) return this.fail(clientGone(err));
     const wait = this.body.replayable && retryableError(err) ? retryDelay(this.forwarder.retry, this.retry, Date.now() - this.started) : undefined;
-    if (wait === undefined) return this.fail(upstreamFailure(err, this.target));
+    if (wait === undefined) {
+      const failure = upstreamFailure(err, this.target);
+      const { events } = this.forwarder;
+      if (events && failure.code !== 'InputError') events.tally.count('upstream-error', events.plugin, failure.code === 'UpstreamTimeout' ? 'timeout' : 'connection');
+      return this.fail(failure);
+    }
     this.log.warn({ upstream: this.target.label, error: err.message, retry: this.retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
-    this.retryAfter(wait);
+    this.retryAfter(wait, 'connection');
   }
 
-  private retryAfter(wait: number): void {
+  private retryAfter(wait: number, reason: 'status' | 'connection'): void {
     if (this.cancelled) return this.fail(clientGone());
+    const { events } = this.forwarder;
+    events?.tally.count('upstream-retry', events.plugin, reason);
     this.retry++;
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -4,6 +4,7 @@
  * plugin (./forward.ts).
  */
 import { Agent, type Dispatcher } from 'undici';
+import type { GatewayEvents } from '../../core/events.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 /** Where one request goes. */
@@ -40,6 +41,13 @@ export interface Forwarder<T extends ForwardTarget, C> {
   timeoutMs: number;
   /** Content-Type of a body the client sent without one (taskcluster-proxy: JSON); none when undefined. */
   defaultContentType: string | undefined;
+  events: UpstreamEvents | undefined;
+}
+
+/** Where a forwarder counts its retries and upstream errors: the gateway's tally, under the plugin's name. */
+export interface UpstreamEvents {
+  tally: GatewayEvents;
+  plugin: string;
 }
 
 /** The forwarding settings a plugin takes; each has its default when left out. (A type, not an interface: plugin options are records.) */
@@ -53,6 +61,7 @@ export type ForwardingOptions = {
   connections?: number;
   /** Send through this dispatcher instead of a pool of the forwarder's own (tests route hostnames with it). */
   dispatcher?: Dispatcher;
+  events?: UpstreamEvents;
 };
 
 export const FORWARDING_DEFAULTS = { bufferLimit: 1024 * 1024, timeoutMs: 5 * 60_000, connections: 128 } as const;
@@ -72,6 +81,7 @@ export function createForwarder<T extends ForwardTarget, C>(
     bufferLimit: options.bufferLimit ?? FORWARDING_DEFAULTS.bufferLimit,
     timeoutMs,
     defaultContentType,
+    events: options.events,
   };
   return { forwarder, close: async () => own?.destroy() };
 }

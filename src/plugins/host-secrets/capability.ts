@@ -97,6 +97,7 @@ export const hostSecretsModule = definePluginModule({
       rateLimitPerMinute: settings.rateLimitPerMinute,
       rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
+      events: services.events,
     };
     return { plugin: hostSecretsPlugin, options, close: () => issuing.close() };
   },

@@ -7,8 +7,9 @@
 import type { FastifyBaseLogger, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
+import type { GatewayEvents, HostCredentialsCheck } from '../../core/events.js';
 import { addressText, clientAddress, inRanges, type AddressRange, type ClientAddress } from './addresses.js';
-import type { IssuingThread } from './issuing-thread.js';
+import type { IssueOutcome, IssuingThread } from './issuing-thread.js';
 
 export interface CredentialsRouteOptions {
   allowedRanges: AddressRange[];
@@ -17,6 +18,8 @@ export interface CredentialsRouteOptions {
   issuing: IssuingThread;
   /** Where the line for every credential issued goes, whatever the route's own log level. */
   auditLog: Logger;
+  /** Where each outcome is counted (the gateway's tally, read by /metrics). */
+  events?: GatewayEvents;
 }
 
 export const credentialsResponseSchema = {
@@ -33,7 +36,8 @@ export const credentialsResponseSchema = {
   },
 } as const;
 
-function refuse(log: FastifyBaseLogger, ip: string, reason: string): never {
+function refuse(log: FastifyBaseLogger, ip: string, reason: string, check: HostCredentialsCheck, events: GatewayEvents | undefined): never {
+  events?.count('host-credentials-refused', check);
   log.warn({ ip, reason }, 'host-secrets: credentials refused');
   throw new GatewayError('IPNotAllowed', `Remote IP not allowed: ${reason}`);
 }
@@ -61,10 +65,18 @@ export function credentialsHandler(options: CredentialsRouteOptions): RouteHandl
   return async (request) => {
     const client = clientOf(request, options.trustedProxies);
     const { ip } = client;
-    if ('problem' in client) refuse(request.log, ip, client.problem);
-    if (!inRanges(client.address, options.allowedRanges)) refuse(request.log, ip, `${ip} is not in the allowed addresses`);
-    const outcome = await options.issuing.issue(ip);
-    if ('refusal' in outcome) refuse(request.log, ip, outcome.refusal);
+    const { events } = options;
+    if ('problem' in client) refuse(request.log, ip, client.problem, 'client_address', events);
+    if (!inRanges(client.address, options.allowedRanges)) refuse(request.log, ip, `${ip} is not in the allowed addresses`, 'allowed_ips', events);
+    let outcome: IssueOutcome;
+    try {
+      outcome = await options.issuing.issue(ip);
+    } catch (err) {
+      events?.count('host-credentials-failed');
+      throw err;
+    }
+    if ('refusal' in outcome) refuse(request.log, ip, outcome.refusal, 'dns', events);
+    events?.count('host-credentials-issued');
     const { hostname, issued } = outcome;
     // `host`, not `hostname`: pino's own `hostname` field is the gateway's machine.
     options.auditLog.info(

@@ -35,7 +35,10 @@ export const hostSecretsPlugin = capabilityPlugin<HostSecretsOptions>('host-secr
       global: false,
       store: options.rateLimitStore,
       keyGenerator: (request) => clientKey(request, options.trustedProxies),
-      onExceeded: (request, ip) => request.log.warn({ ip }, 'host-secrets: rate limit exceeded'),
+      onExceeded: (request, ip) => {
+        options.events?.count('host-credentials-refused', 'rate_limit');
+        request.log.warn({ ip }, 'host-secrets: rate limit exceeded');
+      },
     });
   }
   await declareRoutes(app, hostSecretsRoutes(credentialsHandler(options), options.rateLimitPerMinute, options.forceSsl));

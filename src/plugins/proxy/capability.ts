@@ -47,6 +47,7 @@ export const proxyModule = definePluginModule({
       timeoutMs: settings.timeoutMs,
       connections: settings.connections,
       logRequests: settings.logRequests,
+      events: services.events && { tally: services.events, plugin: 'proxy' },
     };
     return { plugin: proxyPlugin, options };
   },

@@ -91,8 +91,10 @@ export const relengapiModule = definePluginModule({
       permissions,
       lifetimeMs: settings.tokenLifetimeMs,
       renewBeforeMs: settings.renewBeforeMs,
+      events: services.events,
     });
-    const options: RelengapiPluginOptions = { routes, tokens, bufferLimit, timeoutMs, connections, retry };
+    const events = services.events && { tally: services.events, plugin: 'relengapi' };
+    const options: RelengapiPluginOptions = { routes, tokens, bufferLimit, timeoutMs, connections, retry, events };
     return {
       plugin: relengapiPlugin,
       options,

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../core/errors.js';
+import type { GatewayEvents } from '../../core/events.js';
 
 export interface TokenManagerOptions {
   /** RelengAPI tokens endpoint (POST issues a token). */
@@ -24,6 +25,8 @@ export interface TokenManagerOptions {
   /** ...after this delay, doubled each time. */
   retryDelayMs?: number;
   now?: () => number;
+  /** Where each token asked for is counted, issued or failed (the gateway's tally, read by /metrics). */
+  events?: GatewayEvents;
 }
 
 interface IssuedToken {
@@ -35,12 +38,14 @@ interface IssuedToken {
 const MAX_QUOTED_ERROR = 500;
 
 export class TemporaryTokenManager {
-  readonly #options: Required<TokenManagerOptions>;
+  readonly #options: Required<Omit<TokenManagerOptions, 'events'>>;
+  readonly #events: GatewayEvents | undefined;
   #current: IssuedToken | undefined;
   #renewal: Promise<IssuedToken> | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#options = { requestTimeoutMs: 30_000, retries: 2, retryDelayMs: 250, now: Date.now, ...options };
+    this.#events = options.events;
   }
 
   /** A token valid for at least `renewBeforeMs` more, issuing a new one when needed. */
@@ -75,9 +80,13 @@ export class TemporaryTokenManager {
       const outcome = await this.#requestToken();
       if ('token' in outcome) {
         this.#current = outcome.token;
+        this.#events?.count('relengapi-token-renewal', 'issued');
         return outcome.token;
       }
-      if (!outcome.transient || attempt >= retries) throw outcome.error;
+      if (!outcome.transient || attempt >= retries) {
+        this.#events?.count('relengapi-token-renewal', 'failed');
+        throw outcome.error;
+      }
       await sleep(retryDelayMs * 2 ** attempt);
     }
   }

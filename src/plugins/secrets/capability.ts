@@ -16,7 +16,7 @@ import { secretsPlugin, secretsTables, type SecretsPluginOptions } from './index
 import { followKeyRing } from './key-ring.js';
 import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
-import { DATABASE_TIMEOUT_MS, loadKeyRing, openSecretStore, type KeyRing } from './store/index.js';
+import { DATABASE_TIMEOUT_MS, READ_CACHE_DEFAULTS, loadKeyRing, openSecretStore, type KeyRing, type OpenOptions } from './store/index.js';
 
 export const secretsSchema = {
   secrets: {
@@ -48,6 +48,22 @@ export const secretsSchema = {
       doc: 'Seconds between publications of this gateway\'s key ids in the database, which rotate-keys and the other gateways read; an entry not refreshed for 3 of them counts as a gateway gone',
       format: 'nat', default: 10, env: 'GATEWAY_SECRETS_KEYS_HEARTBEAT_SEC', arg: 'secrets-keys-heartbeat-sec',
     },
+    cacheEntries: {
+      doc: 'Read cache: most decrypted secrets kept in memory, so a hot read needs no database round trip; 0 = no cache. Kept exact across replicas (PostgreSQL LISTEN/NOTIFY; SQLite\'s change counter); bypassed while that cannot be vouched for',
+      format: 'nat', default: READ_CACHE_DEFAULTS.entries, env: 'GATEWAY_SECRETS_CACHE_ENTRIES', arg: 'secrets-cache-entries',
+    },
+    cacheBytes: {
+      doc: 'Read cache: most bytes kept (each secret\'s stored size plus its name)',
+      format: 'nat', default: READ_CACHE_DEFAULTS.maxBytes, env: 'GATEWAY_SECRETS_CACHE_BYTES', arg: 'secrets-cache-bytes',
+    },
+    cacheTtlSec: {
+      doc: 'Read cache: longest a secret is kept, in seconds (never past its expiry)',
+      format: 'nat', default: READ_CACHE_DEFAULTS.ttlMs / 1000, env: 'GATEWAY_SECRETS_CACHE_TTL_SEC', arg: 'secrets-cache-ttl-sec',
+    },
+    listenDatabase: {
+      doc: 'PostgreSQL only: where the read cache\'s LISTEN connection goes when the secrets database URL is a pooler in transaction mode (PgBouncer), which does not carry notifications; empty = the secrets database',
+      format: String, default: '', env: 'GATEWAY_SECRETS_LISTEN_DATABASE', arg: 'secrets-listen-database', sensitive: true,
+    },
     sweepIntervalSec: {
       doc: 'Seconds between sweeps deleting expired secrets and bootstrap entries; 0 = never',
       format: 'nat', default: 600, env: 'GATEWAY_SECRETS_SWEEP_INTERVAL_SEC', arg: 'secrets-sweep-interval-sec',
@@ -72,6 +88,15 @@ function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices
   throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
 }
 
+/** The store's read cache as the settings say; off when cacheEntries or cacheBytes is 0. */
+export function readCacheOptions(settings: SecretsSettings['secrets']): Pick<OpenOptions, 'cache' | 'listenUrl'> {
+  if (settings.cacheEntries === 0 || settings.cacheBytes === 0 || settings.cacheTtlSec === 0) return {};
+  return {
+    cache: { entries: settings.cacheEntries, maxBytes: settings.cacheBytes, ttlMs: settings.cacheTtlSec * 1000 },
+    ...(settings.listenDatabase ? { listenUrl: settings.listenDatabase } : {}),
+  };
+}
+
 function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): Authenticate {
   const nonceCache = services.nonceCache();
   if (settings.auth === 'remote') {
@@ -91,10 +116,14 @@ export const secretsModule = definePluginModule({
     if (heartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
     const keys = keyRing(settings.secrets, services);
     const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
-    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, { gateway, timeoutMs: settings.secrets.databaseTimeoutMs });
+    const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, {
+      gateway, timeoutMs: settings.secrets.databaseTimeoutMs, events: services.events, ...readCacheOptions(settings.secrets),
+    });
+    // the cache counts in its own object (a hit stays one increment); /metrics reads it when scraped
+    if (store.cacheStats) services.events?.reportCache('secrets', store.cacheStats);
     const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
-    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies };
+    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies, events: services.events };
     return {
       plugin: secretsPlugin,
       options,

@@ -5,6 +5,7 @@
  * from settings.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { GatewayEvents } from '../../core/events.js';
 import type { Authenticate } from '../../fastify/authorize.js';
 import { capabilityPlugin } from '../../fastify/capability.js';
 import { declareRoutes, type ApiRoute } from '../../fastify/routes.js';
@@ -21,6 +22,8 @@ export interface SecretsPluginOptions {
   store: SecretStore;
   authenticate: Authenticate;
   trustedProxies?: readonly string[];
+  /** Where operations are counted by outcome (the gateway's tally, read by /metrics). */
+  events?: GatewayEvents;
 }
 
 /** lib-api's inputLimit: bodies up to 10 MB, as the real service accepts. */
@@ -32,7 +35,7 @@ export function secretsTables(store: SecretStore): ApiRoute[] {
 }
 
 const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
-  await declareRoutes(app, secretsTables(options.store), { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: BODY_LIMIT });
+  await declareRoutes(app, secretsTables(options.store), { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: BODY_LIMIT, events: options.events });
 };
 
 export const secretsPlugin = capabilityPlugin<SecretsPluginOptions>('secrets', async (app, options) => {

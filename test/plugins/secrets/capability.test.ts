@@ -10,7 +10,7 @@ import taskcluster from 'taskcluster-client';
 import { ConfigError } from '../../../src/config/settings.js';
 import { NonceCache } from '../../../src/core/hawk.js';
 import type { GatewayServices } from '../../../src/fastify/capability.js';
-import { secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/capability.js';
+import { readCacheOptions, secretsModule, type SecretsSettings } from '../../../src/plugins/secrets/capability.js';
 import { clientsFile } from './gateway.js';
 import { ensureRootClient } from '../../../src/cli/quickstart.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
@@ -30,7 +30,7 @@ function services(dataDir: string, quickstart: boolean, lines: string[] = []): G
 }
 
 const settings = (secrets: Partial<SecretsSettings['secrets']> = {}): SecretsSettings => ({
-  secrets: { database: '', keys: '', auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0, ...secrets },
+  secrets: { database: '', keys: '', auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0, cacheEntries: 10_000, cacheBytes: 64 << 20, cacheTtlSec: 300, listenDatabase: '', ...secrets },
 });
 
 t.test('settings problems are ConfigErrors naming the setting', async (t) => {
@@ -85,4 +85,12 @@ t.test('quick start: generates keys once, logs where; serves the generated root 
   await again.close?.();
   t.equal(JSON.parse(readFileSync(clientsPath, 'utf8')).clients[0].accessToken, root.accessToken, 'the next run keeps the client');
   t.equal(lines.filter((l) => l.includes('generated a secrets encryption key')).length, 1, 'the key is not generated again');
+});
+
+t.test('the read cache settings: on by default, off with 0, the LISTEN connection elsewhere when given', async (t) => {
+  t.same(readCacheOptions(settings().secrets), { cache: { entries: 10_000, maxBytes: 64 << 20, ttlMs: 300_000 } });
+  t.same(readCacheOptions(settings({ cacheEntries: 0 }).secrets), {}, 'cacheEntries 0: no cache, no LISTEN connection');
+  t.same(readCacheOptions(settings({ cacheBytes: 0 }).secrets), {}, 'cacheBytes 0: no cache');
+  t.same(readCacheOptions(settings({ cacheTtlSec: 1, listenDatabase: 'postgres://db:5432/x' }).secrets),
+    { cache: { entries: 10_000, maxBytes: 64 << 20, ttlMs: 1000 }, listenUrl: 'postgres://db:5432/x' });
 });

@@ -12,7 +12,7 @@ const keysFile = (file: string, keys: EncryptionKey[]) =>
 t.test('rotate-keys re-encrypts under the newest key', async (t) => {
   const dir = t.testdir({});
   const [oldKey, newKey] = [{ ...generateKey(), id: 'old' }, { ...generateKey(), id: 'new' }];
-  const settings = (keys: string) => ({ dataDir: dir, secrets: { database: '', keys, auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0 } });
+  const settings = (keys: string) => ({ dataDir: dir, secrets: { database: '', keys, auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 10, sweepIntervalSec: 0, cacheEntries: 10_000, cacheBytes: 64 << 20, cacheTtlSec: 300, listenDatabase: '' } });
   const before = await openSecretStore(`sqlite:${join(dir, 'secrets.db')}`, { keys: [oldKey] });
   await before.put('a', { v: 1 }, new Date(Date.now() + 3600_000), 'root');
   await before.put('b', { v: 2 }, new Date(Date.now() + 3600_000), 'root');

@@ -15,12 +15,12 @@ function schemaFromUrl(url: string): { url: string; schema: string | undefined }
 
 /** A gateway's store starts only with a ring that can read every row (useKeys), then publishes it. */
 async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Promise<KeyedSecretStore> {
-  const store = new SealedSecretStore(rows, keys, options.gateway);
+  const store = new SealedSecretStore(rows, keys, options.gateway, options.cache);
   if (!options.gateway) return store;
   try {
     await store.useKeys(keys);
   } catch (err) {
-    await rows.close();
+    await store.close();
     throw err;
   }
   return store;
@@ -39,13 +39,14 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return sealed(reportingOutages(await openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage }), keys, options);
+    return sealed(reportingOutages(await openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const fromUrl = schemaFromUrl(url);
     const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
-    const rows = await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public', timeoutMs);
-    return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage }), keys, options);
+    const listenUrl = options.listenUrl ? schemaFromUrl(options.listenUrl).url : fromUrl.url;
+    const rows = await openPostgresRows(fromUrl.url, options.schema ?? fromUrl.schema ?? 'public', timeoutMs, listenUrl);
+    return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage, events: options.events }), keys, options);
   }
   // The URL may carry a password: name only its scheme.
   throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);

@@ -6,6 +6,7 @@
  */
 import { withinDeadline } from '../../../core/deadline.js';
 import { GatewayError } from '../../../core/errors.js';
+import type { GatewayEvents } from '../../../core/events.js';
 import type { RowStore } from './rows.js';
 
 /** Said to callers; the cause (which may name a host or a file) goes only to the log. */
@@ -18,20 +19,39 @@ export interface OutagePolicy {
   timeoutMs: number;
   /** True for errors that mean the database is unreachable, stalled or broken. */
   isOutage(err: unknown): boolean;
+  /** Where outages and timeouts are counted, and whether the database answered its last operation reported. */
+  events?: GatewayEvents;
 }
 
 export function reportingOutages(rows: RowStore, policy: OutagePolicy): RowStore {
+  const { events } = policy;
+  /** What the deadline threw, to count apart from the database's own failures. */
+  const deadlines = new WeakSet<Error>();
+  const timedOut = () => {
+    const err = databaseUnavailable(new Error(`no answer within ${policy.timeoutMs} ms`));
+    deadlines.add(err);
+    return err;
+  };
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await withinDeadline(work(), policy.timeoutMs, () => databaseUnavailable(new Error(`no answer within ${policy.timeoutMs} ms`)));
+      const result = await withinDeadline(work(), policy.timeoutMs, timedOut);
+      events?.reportDatabase('secrets', true);
+      return result;
     } catch (err) {
-      throw !(err instanceof GatewayError) && policy.isOutage(err) ? databaseUnavailable(err) : err;
+      let unavailable: GatewayError | undefined;
+      if (err instanceof GatewayError) unavailable = err.code === 'ServiceUnavailable' ? err : undefined;
+      else if (policy.isOutage(err)) unavailable = databaseUnavailable(err);
+      // an error of the statement (a constraint, say) is still an answer
+      events?.reportDatabase('secrets', unavailable === undefined);
+      if (unavailable) events?.count('database-error', 'secrets', deadlines.has(unavailable) ? 'timeout' : 'outage');
+      throw unavailable ?? err;
     }
   };
   const guarded = Object.entries(rows).map(([name, method]) => {
     const call = method as (...args: unknown[]) => Promise<unknown>;
-    // closing waits for what is in flight: a deadline there would only hide the clean-up
-    return [name, name === 'close' ? call : (...args: unknown[]) => guard(() => call(...args))];
+    // closing waits for what is in flight: a deadline there would only hide the clean-up; the
+    // change feed is no database call (it bounds its own connection's calls)
+    return [name, name === 'close' || name === 'changeFeed' ? call : (...args: unknown[]) => guard(() => call(...args))];
   });
   return Object.fromEntries(guarded) as unknown as RowStore;
 }

@@ -7,7 +7,9 @@
 import pg from 'pg';
 import type { Sealed } from './cipher.js';
 import { migrateSchema } from './postgres-schema.js';
+import { listenForChanges, listenerName, notifyChanged } from './postgres-listener.js';
 import { inTransaction } from './postgres-transaction.js';
+import type { ChangeFeed } from './read-cache.js';
 import { SEALED_TABLES, ringFromColumns, type AuditRow, type PublishedRing, type RowStore, type SealedRow, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
 
@@ -24,7 +26,7 @@ function storedValue(row: ValueRow): StoredValue {
  * client or running one statement, fails instead of holding its request: a database that is
  * down or partitioned (sockets open, nothing answered) is reported, never waited for.
  */
-function poolOptions(url: string, timeoutMs: number): pg.PoolConfig {
+function connectionOptions(url: string, timeoutMs: number): pg.ClientConfig {
   return {
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,
@@ -34,15 +36,23 @@ function poolOptions(url: string, timeoutMs: number): pg.PoolConfig {
     // row locks) is cancelled rather than left running behind an answer already given
     statement_timeout: timeoutMs,
     idle_in_transaction_session_timeout: timeoutMs,
-    // idle sockets: closed after 10 s, and probed meanwhile, so few outlive a partition unnoticed
-    idleTimeoutMillis: 10_000,
+    // sockets probed while idle, so few outlive a partition unnoticed
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
   };
 }
 
-/** `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema. */
-export async function openPostgresRows(url: string, schema: string, timeoutMs: number): Promise<RowStore> {
+function poolOptions(url: string, timeoutMs: number): pg.PoolConfig {
+  // idle sockets closed after 10 s
+  return { ...connectionOptions(url, timeoutMs), idleTimeoutMillis: 10_000 };
+}
+
+/**
+ * `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema.
+ * Every change to a secret notifies the schema's channel in its transaction (postgres-listener.ts);
+ * the change feed listens through `listenUrl`.
+ */
+export async function openPostgresRows(url: string, schema: string, timeoutMs: number, listenUrl = url): Promise<RowStore> {
   const pool = new pg.Pool(poolOptions(url, timeoutMs));
   // An idle client losing its connection emits 'error' on the pool; the pool drops that client
   // and the next query reports the outage, so there is nothing to do here but not crash.
@@ -57,6 +67,7 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
   const audit = `INSERT INTO ${t('secrets_audit')} (name, client_id, action, time) VALUES ($1, $2, $3, $4)`;
   const writeAudit = (client: pg.PoolClient, name: string, clientId: string, action: AuditAction, now: Date) =>
     client.query(audit, [name, clientId, action, now]);
+  let feed: ChangeFeed | undefined;
 
   return {
     upsertSecret: (name, value, clientId, now) => inTransaction(pool, async (client) => {
@@ -72,6 +83,7 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
       // No row seen but a conflict anyway: a concurrent put created it first.
       const action = previous ? (previous.expires > now ? 'updated' : 'created') : (upserted.rows[0]!.inserted ? 'created' : 'updated');
       await writeAudit(client, name, clientId, action, now);
+      await notifyChanged(client, schema, [name]);
       return action;
     }),
     readSecret: async (name, now) => {
@@ -80,7 +92,10 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
     },
     deleteSecret: (name, clientId, now) => inTransaction(pool, async (client) => {
       const { rowCount } = await client.query(`DELETE FROM ${t('secrets')} WHERE name = $1`, [name]);
-      if (rowCount) await writeAudit(client, name, clientId, 'deleted', now);
+      if (rowCount) {
+        await writeAudit(client, name, clientId, 'deleted', now);
+        await notifyChanged(client, schema, [name]);
+      }
       return Boolean(rowCount);
     }),
     listNames: async (after, limit) => {
@@ -99,12 +114,15 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
       const { rows: [lock] } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`taskcluster-gateway secrets sweep ${schema}`]);
       if (!lock?.locked) return 0;
-      const { rowCount } = await client.query(
-        `WITH gone AS (DELETE FROM ${t('secrets')} WHERE expires <= $1 RETURNING name)
-         INSERT INTO ${t('secrets_audit')} (name, client_id, action, time) SELECT name, $2, 'expired', $1 FROM gone`,
+      const { rows: gone } = await client.query<{ name: string }>(
+        `WITH gone AS (DELETE FROM ${t('secrets')} WHERE expires <= $1 RETURNING name),
+           audited AS (INSERT INTO ${t('secrets_audit')} (name, client_id, action, time) SELECT name, $2, 'expired', $1 FROM gone)
+         SELECT name FROM gone`,
         [now, clientId]);
       await client.query(`DELETE FROM ${t('secrets_bootstrap')} WHERE expires <= $1`, [now]);
-      return rowCount ?? 0;
+      // expired secrets are never served from a cache; told all the same, so caches let them go
+      await notifyChanged(client, schema, gone.map((row) => row.name));
+      return gone.length;
     }),
     insertBootstrap: async (tokenHash, value, clientId, now) => {
       await pool.query(
@@ -166,6 +184,10 @@ export async function openPostgresRows(url: string, schema: string, timeoutMs: n
     retractRing: async (gatewayId) => {
       await pool.query(`DELETE FROM ${t('secrets_gateway_rings')} WHERE gateway_id = $1`, [gatewayId]);
     },
+    changeFeed: () => (feed ??= listenForChanges({
+      connection: { ...connectionOptions(listenUrl, timeoutMs), application_name: listenerName(schema) },
+      schema,
+    })),
     close: () => pool.end(),
   };
 }

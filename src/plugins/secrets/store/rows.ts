@@ -4,6 +4,7 @@
  * databases. Every method that changes a secret writes its audit row in the same transaction.
  */
 import type { Sealed } from './cipher.js';
+import type { ChangeFeed } from './read-cache.js';
 import type { AuditEntry } from './types.js';
 
 /** Tables holding encrypted values; a row's id is its name or its token hash. */
@@ -101,5 +102,10 @@ export interface RowStore {
   liveRings(): Promise<PublishedRing[]>;
   /** A gateway closing takes its entry away. */
   retractRing(gatewayId: string): Promise<void>;
+  /**
+   * Changes to secrets committed by other connections (other processes, other replicas), for a
+   * read cache. Opened on first call; closed with the store.
+   */
+  changeFeed(): ChangeFeed;
   close(): Promise<void>;
 }

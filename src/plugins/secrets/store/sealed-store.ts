@@ -7,6 +7,7 @@ import { ConfigError } from '../../../config/settings.js';
 import { seal, unseal } from './cipher.js';
 import { HEARTBEATS_VALID, RotationRefused, differingKeys, fingerprintsOf, gatewaysBehind, holderOf, keysStillNeeded, writeKeyFor } from './key-agreement.js';
 import { newestKey } from './keys.js';
+import { ReadCache, type ReadCacheOptions, type ReadCacheStats } from './read-cache.js';
 import { ringColumns, type PublishedRing, type RowStore, type SealedTable } from './rows.js';
 import { decodeContinuation, encodeContinuation, hashBootstrapToken, newBootstrapToken } from './tokens.js';
 import type { AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, Page, PageOptions, SecretRecord } from './types.js';
@@ -48,11 +49,23 @@ export class SealedSecretStore implements KeyedSecretStore {
   private writeKey: EncryptionKey;
   private ringWork: Promise<void> = Promise.resolve();
   private closed: Promise<void> | undefined;
+  /** Decrypted secrets (read-cache.ts); undefined when the cache is off. */
+  private readonly cache: ReadCache | undefined;
 
-  /** A store serving a gateway publishes its ring as `gateway`; an admin tool's store does not. */
-  constructor(private readonly rows: RowStore, keys: KeyRing, private readonly gateway?: GatewayIdentity) {
+  /**
+   * A store serving a gateway publishes its ring as `gateway`; an admin tool's store does not.
+   * With `cache` (entries above 0), reads are served from memory while the database's change
+   * feed vouches for them.
+   */
+  constructor(private readonly rows: RowStore, keys: KeyRing, private readonly gateway?: GatewayIdentity, cache?: ReadCacheOptions) {
     this.keys = keys;
     this.writeKey = newestKey(keys);
+    this.cache = cache && cache.entries > 0 ? new ReadCache(cache, rows.changeFeed()) : undefined;
+  }
+
+  /** The read cache's counts; undefined when it is off. */
+  get cacheStats(): ReadCacheStats | undefined {
+    return this.cache?.stats;
   }
 
   get keyIds(): string[] {
@@ -120,18 +133,35 @@ export class SealedSecretStore implements KeyedSecretStore {
 
   put(name: string, secret: Record<string, unknown>, expires: Date, clientId: string): Promise<'created' | 'updated'> {
     const sealed = seal(this.writeKey, rowIdOf('secrets', name), secret);
-    return this.rows.upsertSecret(name, { sealed, expires }, clientId, new Date());
+    return this.changing(name, () => this.rows.upsertSecret(name, { sealed, expires }, clientId, new Date()));
   }
 
   async get(name: string, now = new Date()): Promise<SecretRecord | undefined> {
+    const cached = this.cache?.lookup(name, now);
+    if (cached) return cached;
+    const ticket = this.cache?.ticket();
     const stored = await this.rows.readSecret(name, now);
     if (!stored) return undefined;
     const secret = asObject(unseal(this.keys, rowIdOf('secrets', name), stored.sealed, labelOf('secrets', name)));
-    return { name, secret, expires: stored.expires };
+    const record = { name, secret, expires: stored.expires };
+    return this.cache && ticket !== undefined ? this.cache.fill(ticket, record, stored.sealed.value.length, now) : record;
   }
 
   remove(name: string, clientId: string): Promise<boolean> {
-    return this.rows.deleteSecret(name, clientId, new Date());
+    return this.changing(name, () => this.rows.deleteSecret(name, clientId, new Date()));
+  }
+
+  /**
+   * A change made here is seen here at once, whatever the feed: the name is dropped before (a
+   * read in flight then fills nothing) and after (whether or not the change was made).
+   */
+  private async changing<T>(name: string, change: () => Promise<T>): Promise<T> {
+    this.cache?.invalidate(name);
+    try {
+      return await change();
+    } finally {
+      this.cache?.invalidate(name);
+    }
   }
 
   async list(options: PageOptions): Promise<Page<string>> {
@@ -224,6 +254,7 @@ export class SealedSecretStore implements KeyedSecretStore {
     this.closed ??= (async () => {
       // Best effort: an entry left behind expires after HEARTBEATS_VALID heartbeats anyway.
       if (this.gateway) await this.rows.retractRing(this.gateway.id).catch(() => undefined);
+      await this.cache?.close();
       await this.rows.close();
     })();
     return this.closed;

@@ -4,11 +4,12 @@
  * sqlite-lock.ts, which tries a locked call again asynchronously. Times are stored as epoch
  * milliseconds.
  */
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sealed } from './cipher.js';
 import { databaseUnavailable } from './outage.js';
+import type { ChangeFeed, ChangeSink } from './read-cache.js';
 import { whenUnlocked } from './sqlite-lock.js';
 import { SEALED_TABLES, ringFromColumns, type AuditRow, type KeyUsage, type PublishedRing, type RingColumns, type RowStore, type SealedRow, type SealedTable, type StoredValue } from './rows.js';
 import type { AuditAction } from './types.js';
@@ -59,6 +60,68 @@ function migrate(db: Database.Database): void {
 export function isSqliteOutage(err: unknown): boolean {
   if (err instanceof Database.SqliteError) return /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)/.test(err.code);
   return err instanceof TypeError && err.message === 'The database connection is not open';
+}
+
+/** Bytes 8..48 of the wal-index header (walformat.html): iChange, incremented by every commit, then mxFrame, nPage, checksums and salts. */
+const WAL_INDEX_HEADER = { offset: 8, length: 40 };
+
+/**
+ * A change counter read from the wal-index header in `<db>-shm` (SQLite's documented WAL-index
+ * format: `iChange` moves with every commit, by any connection). One pread per call, where
+ * `PRAGMA data_version` opens and closes a read transaction, taking and releasing a lock on that
+ * file each time (a third of a cold read's store cost, measured). Undefined when the file cannot
+ * be opened; then data_version serves.
+ */
+interface CommitCounter {
+  read(): Buffer | number;
+  close(): void;
+}
+
+function walIndexCounter(shm: string): CommitCounter | undefined {
+  let fd: number;
+  try {
+    fd = openSync(shm, 'r');
+  } catch {
+    return undefined;
+  }
+  const header = Buffer.alloc(WAL_INDEX_HEADER.length);
+  return {
+    read() {
+      if (readSync(fd, header, 0, header.length, WAL_INDEX_HEADER.offset) !== header.length) throw new Error(`${shm} is too short`);
+      return header;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/**
+ * Commits by other connections (the admin CLI, another gateway on the file), checked on every
+ * cached read through `counter` (walIndexCounter, or `PRAGMA data_version`): when it moved, the
+ * cache is flushed and may answer again. A check that fails (the file locked or gone) lets the
+ * read go to the database.
+ */
+function commitCounterFeed(counter: CommitCounter): ChangeFeed {
+  let sink: ChangeSink | undefined;
+  let seen: Buffer | number | undefined;
+  return {
+    subscribe(to) {
+      sink = to;
+    },
+    current() {
+      let now: Buffer | number;
+      try {
+        now = counter.read();
+      } catch {
+        return false;
+      }
+      if (typeof now === 'number' ? now !== seen : !(seen instanceof Buffer && now.equals(seen))) {
+        seen = typeof now === 'number' ? now : Buffer.from(now);
+        sink?.flush();
+      }
+      return true;
+    },
+    close: async () => counter.close(),
+  };
 }
 
 /**
@@ -118,6 +181,8 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
   const liveRings = db.prepare(`SELECT gateway_id, key_ids, key_fingerprints, write_key_id, seen FROM secrets_gateway_rings
     WHERE expires > ? ORDER BY gateway_id`);
   const retractRing = db.prepare('DELETE FROM secrets_gateway_rings WHERE gateway_id = ?');
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let feed: ChangeFeed | undefined;
 
   const upsertWithAudit = db.transaction((name: string, value: StoredValue, clientId: string, now: Date) => {
     const existing = existingExpiry.get(name) as { expires: number } | undefined;
@@ -144,7 +209,7 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
     return names.length;
   });
 
-  const calls: Synchronous<Omit<RowStore, 'close'>> = {
+  const calls: Synchronous<Omit<RowStore, 'close' | 'changeFeed'>> = {
     // Immediate transactions take the write lock up front: a deferred one that reads first can
     // fail with SQLITE_BUSY when another process writes in between.
     upsertSecret: (name, value, clientId, now) => upsertWithAudit.immediate(name, value, clientId, now),
@@ -197,7 +262,8 @@ export async function openSqliteRows(path: string, timeoutMs: number): Promise<R
   const rows = Object.entries(calls).map(([name, call]) =>
     [name, (...args: unknown[]) => whenUnlocked(() => (call as (...a: unknown[]) => unknown)(...args), timeoutMs)]);
   return {
-    ...Object.fromEntries(rows) as unknown as Omit<RowStore, 'close'>,
+    ...Object.fromEntries(rows) as unknown as Omit<RowStore, 'close' | 'changeFeed'>,
+    changeFeed: () => (feed ??= commitCounterFeed((!inMemory && walIndexCounter(`${path}-shm`)) || { read: () => dataVersion.get() as number, close: () => {} })),
     close: async () => {
       db.close();
     },

@@ -1,3 +1,5 @@
+import type { GatewayEvents } from '../../../core/events.js';
+import type { ReadCacheOptions, ReadCacheStats } from './read-cache.js';
 import type { KeyUsage, PublishedRing } from './rows.js';
 
 /**
@@ -80,6 +82,8 @@ export interface KeyedSecretStore extends SecretStore {
   publishRing(): Promise<void>;
   /** Rows per key id, and the live gateways' rings. */
   keyStatus(): Promise<KeyStatus>;
+  /** The read cache's counts (read-cache.ts); undefined when it is off. */
+  readonly cacheStats: ReadCacheStats | undefined;
   /** Also withdraws the gateway's published ring. */
   close(): Promise<void>;
 }
@@ -118,6 +122,18 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** A serving gateway: its ring is checked against what rows use, then published. */
   gateway?: GatewayIdentity;
+  /** Where outages and timeouts are counted and the database's state reported (the gateway's tally). */
+  events?: GatewayEvents;
+  /**
+   * Keep decrypted secrets in process (read-cache.ts); off when absent or `entries` is 0. On
+   * PostgreSQL it opens one more connection, which LISTENs for other replicas' changes.
+   */
+  cache?: ReadCacheOptions;
+  /**
+   * PostgreSQL only: where that LISTEN connection goes, when not to the store's URL (a pooler in
+   * transaction mode, PgBouncer say, does not carry notifications). `?schema=` is not read here.
+   */
+  listenUrl?: string;
 }
 
 export interface GatewayIdentity {

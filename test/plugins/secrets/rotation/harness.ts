@@ -29,7 +29,7 @@ export function writeKeysFile(file: string, keys: readonly EncryptionKey[]): voi
 
 /** Settings for the admin commands (rotate-keys, keys status). */
 export function adminSettings(dataDir: string, database: string, keys: string) {
-  return { dataDir, secrets: { database, keys, auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 1, sweepIntervalSec: 0 } };
+  return { dataDir, secrets: { database, keys, auth: 'local', authClients: '', databaseTimeoutMs: 5000, remoteAuthTimeoutMs: 1000, keysHeartbeatSec: 1, sweepIntervalSec: 0, cacheEntries: 10_000, cacheBytes: 64 << 20, cacheTtlSec: 300, listenDatabase: '' } };
 }
 
 export async function startGateway(t: Test, options: { dir: string; database: string; keysFile: string }): Promise<RunningGateway> {
