@@ -5,6 +5,12 @@ export * from './core/index.js';
 export { errorRenderer, renderError, toGatewayError } from './fastify/errors.js';
 export type { Authenticate } from './fastify/authorize.js';
 export { declareRoutes, ANY_METHOD, type ApiRoute, type BodyReading, type HttpMethod, type RouteKitOptions, type Stability } from './fastify/routes.js';
+// What describes the API, from the same tables: the route catalog every app needs first, the Taskcluster references, OpenAPI and its page.
+export { routeCatalog } from './fastify/api-docs/catalog.js';
+export { apiReferences, referenceRoutes } from './fastify/api-docs/references-routes.js';
+export { taskclusterReferences, type ApiReference, type ApiEntry, type References } from './fastify/api-docs/taskcluster-references.js';
+export { openApiDocument, openApiOf, type OpenApiOptions } from './fastify/api-docs/openapi.js';
+export { docsPage, type DocsPageOptions } from './fastify/api-docs/docs-page.js';
 export { capabilityPlugin, definePluginModule, type PluginModule, type GatewayServices, type CreatedPlugin } from './fastify/capability.js';
 export { buildGateway, gatewayApp, type Gateway, type BuildOptions } from './server.js';
 export { loadConfig, type LoadedConfig, type LoadOptions } from './config/load.js';

@@ -18,6 +18,11 @@ import type { Credentials } from './core/credentials.js';
 import { ConfigError } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
+import { routeCatalog } from './fastify/api-docs/catalog.js';
+import { apiReferences } from './fastify/api-docs/references-routes.js';
+import { docsPage } from './fastify/api-docs/docs-page.js';
+import { openApiDocument } from './fastify/api-docs/openapi.js';
+import { taskclusterServices } from './fastify/api-docs/taskcluster-references.js';
 import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
@@ -28,7 +33,7 @@ import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
-import { dockerflowRoutes, type HeartbeatCheck } from './routes/dockerflow.js';
+import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
 import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
@@ -148,6 +153,8 @@ export async function gatewayApp(
     return503OnClosing: false,
   });
   await app.register(requestLogFields);
+  await app.register(routeCatalog);
+  await app.register(openApiDocument, { title: `taskcluster-gateway: ${listener}`, version: versionInfo.version });
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
   // before every other hook: a shed request costs as little as it can
@@ -200,6 +207,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           const plugin = created.get(name)!;
           await app.register(plugin.plugin, plugin.options);
         }
+        // a listener serving a Taskcluster API serves its references, as a deployment does
+        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences);
         await app.ready();
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem
@@ -210,6 +219,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
       const adminApp = await gatewayApp(options.log, 'admin');
       await adminApp.register(dockerflowRoutes);
       await adminApp.register(metricsRoute, { metrics });
+      const documented = { admin: adminApp, ...Object.fromEntries(listeners.map(({ spec, app }) => [spec.name, app])) };
+      await adminApp.register(docsPage, { listeners: documented });
       await adminApp.ready();
       admin = adminApp;
     }

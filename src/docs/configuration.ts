@@ -5,6 +5,7 @@
  */
 import { gatewaySchema } from '../config/load.js';
 import { pluginModules } from '../plugins/registry.js';
+import { replaceSection } from './sections.js';
 
 interface Row {
   key: string;
@@ -41,8 +42,5 @@ export const REFERENCE_END = '<!-- end of configuration reference -->';
 
 /** The README with its reference section replaced by the current one. */
 export function withReference(readme: string): string {
-  const start = readme.indexOf(REFERENCE_START);
-  const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) throw new Error('README has no configuration reference markers');
-  return readme.slice(0, start + REFERENCE_START.length) + '\n' + configReference() + readme.slice(end);
+  return replaceSection(readme, REFERENCE_START, REFERENCE_END, configReference(), 'configuration reference');
 }

@@ -17,6 +17,7 @@ import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 import type { SchemaOwner } from '../config/load.js';
 import { ERROR_RENDERER } from './errors.js';
+import type { ApiRoute } from './routes.js';
 
 /** What server.ts hands every plugin: one instance of each, shared across plugins and listeners. */
 export interface GatewayServices {
@@ -63,7 +64,15 @@ export interface PluginModule<S extends object = any, O extends FastifyPluginOpt
   /** Convict schema fragment: top-level sections this capability owns. */
   schema: S;
   create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O>>;
+  /**
+   * The routes tables this capability declares, as `create` makes them from the default
+   * settings, for the README's route tables (`npm run docs`): their handlers never run.
+   */
+  documentedRoutes?(): readonly ApiRoute[];
 }
+
+/** What a documented table is given in place of what only `create` makes: never used, handlers never run. */
+export const NOT_SERVED = null as never;
 
 /** Identity with inference, so a module's settings are typed from its own schema and its options checked against its plugin. */
 export function definePluginModule<S extends object, O extends FastifyPluginOptions>(module: PluginModule<S, O>): PluginModule<S, O> {

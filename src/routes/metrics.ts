@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayEvent, GatewayEvents } from '../core/events.js';
-import { declareRoutes } from '../fastify/routes.js';
+import { declareRoutes, type ApiRoute } from '../fastify/routes.js';
 
 /** Records one answer of a listener: its method, status and time to answer. */
 export type AnswerRecorder = (method: string, statusCode: number, seconds: number) => void;
@@ -191,8 +191,9 @@ export const requestMetrics = fp<{ metrics: GatewayMetrics; listener: string }>(
   { name: 'taskcluster-gateway-request-metrics', fastify: '5.x' },
 );
 
-export const metricsRoute: FastifyPluginAsync<{ metrics: GatewayMetrics }> = async (app, { metrics }) => {
-  await declareRoutes(app, [{
+/** The admin listener's metrics table. */
+export function metricsTable(metrics: GatewayMetrics): ApiRoute[] {
+  return [{
     method: 'GET',
     url: '/metrics',
     name: 'metrics',
@@ -205,5 +206,9 @@ export const metricsRoute: FastifyPluginAsync<{ metrics: GatewayMetrics }> = asy
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     },
-  }]);
+  }];
+}
+
+export const metricsRoute: FastifyPluginAsync<{ metrics: GatewayMetrics }> = async (app, { metrics }) => {
+  await declareRoutes(app, metricsTable(metrics));
 };

@@ -60,7 +60,10 @@ declare module 'taskcluster-client' {
   export function fromNow(offset: string, reference?: Date): Date;
   export function fromNowJSON(offset: string, reference?: Date): string;
   export function slugid(): string;
+  /** A client class from an API reference (`/references/<service>/v1/api.json`). */
+  export function createClient(reference: object, name?: string): ApiClientClass;
   const taskcluster: {
+    createClient: typeof createClient;
     Queue: ApiClientClass;
     Secrets: ApiClientClass;
     Auth: ApiClientClass;

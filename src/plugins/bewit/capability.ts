@@ -1,5 +1,6 @@
 /** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
-import { definePluginModule } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { bewitRoutes } from './routes.js';
 import { bewitPlugin, type BewitPluginOptions } from './index.js';
 import { BEWIT_DEFAULTS } from './signed-url.js';
 
@@ -15,6 +16,7 @@ export const bewitSchema = {
 export const bewitModule = definePluginModule({
   name: 'bewit',
   schema: bewitSchema,
+  documentedRoutes: () => bewitRoutes(NOT_SERVED, BEWIT_DEFAULTS.ttlSec, NOT_SERVED),
   async create({ bewit: settings }, services) {
     const options: BewitPluginOptions = { holder: services.holder(), ttlSec: settings.ttlSec };
     return { plugin: bewitPlugin, options };

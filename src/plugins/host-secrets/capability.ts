@@ -4,7 +4,8 @@
  */
 import { validScope } from '../../core/scopes.js';
 import { ConfigError, requireSetting } from '../../config/settings.js';
-import { definePluginModule } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { hostSecretsRoutes } from './routes.js';
 import { parseRanges } from './addresses.js';
 import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
 import { lifetimeMs } from './host-credentials.js';
@@ -64,6 +65,7 @@ const ISSUER = 'taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIE
 export const hostSecretsModule = definePluginModule({
   name: 'host-secrets',
   schema: hostSecretsSchema,
+  documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, 0, false),
   async create({ hostSecrets: settings }, services) {
     const scopeBase = requireSetting(settings.scopeBase, settingName('scopeBase'));
     if (!validScope(`${scopeBase}x`)) throw new ConfigError(`setting ${settingName('scopeBase')}: scopes are printable ASCII`);

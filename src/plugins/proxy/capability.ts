@@ -4,7 +4,8 @@
  */
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { proxyRoutes } from './routes.js';
 import { proxyPlugin, type ProxyPluginOptions } from './index.js';
 import { TargetResolver } from './target.js';
 
@@ -27,6 +28,7 @@ export const proxySchema = {
 export const proxyModule = definePluginModule({
   name: 'proxy',
   schema: proxySchema,
+  documentedRoutes: () => proxyRoutes(NOT_SERVED),
   async create({ proxy: settings }, services) {
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL, --root-url');
     try {

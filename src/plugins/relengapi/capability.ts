@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, requireSetting } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { relengapiRoutes } from './routes.js';
 import { relengapiPlugin, type RelengapiPluginOptions } from './index.js';
 import { fetchTaskPermissions, NoPermissionsError } from './permissions.js';
 import { parseServiceRoutes } from './service-routes.js';
@@ -56,6 +57,7 @@ async function permanentToken(settings: { token: string; tokenFile: string }): P
 export const relengapiModule = definePluginModule({
   name: 'relengapi',
   schema: relengapiSchema,
+  documentedRoutes: () => relengapiRoutes(parseServiceRoutes(ORIGINAL_ROUTES, 'relengapi.routes'), NOT_SERVED),
   async create({ relengapi: settings }, services) {
     const { bufferLimit, timeoutMs, connections, retry } = checkForwardingSettings(settings, 'relengapi');
     const taskId = requireSetting(settings.taskId, 'relengapi.taskId', 'the task whose scopes grant the permissions');

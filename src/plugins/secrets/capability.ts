@@ -10,8 +10,9 @@ import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
 import { reachAuthService, remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
-import { definePluginModule, type GatewayServices } from '../../fastify/capability.js';
-import { secretsPlugin, type SecretsPluginOptions } from './index.js';
+import { definePluginModule, NOT_SERVED, type GatewayServices } from '../../fastify/capability.js';
+
+import { secretsPlugin, secretsTables, type SecretsPluginOptions } from './index.js';
 import { followKeyRing } from './key-ring.js';
 import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
@@ -108,6 +109,7 @@ function authenticator(settings: SecretsSettings['secrets'], services: GatewaySe
 export const secretsModule = definePluginModule({
   name: 'secrets',
   schema: secretsSchema,
+  documentedRoutes: () => secretsTables(NOT_SERVED),
   async create(settings, services) {
     const authenticate = authenticator(settings.secrets, services);
     const wait = { boundMs: services.settings.startupWaitMs, log: services.log };

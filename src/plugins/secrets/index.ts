@@ -8,7 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayEvents } from '../../core/events.js';
 import type { Authenticate } from '../../fastify/authorize.js';
 import { capabilityPlugin } from '../../fastify/capability.js';
-import { declareRoutes } from '../../fastify/routes.js';
+import { declareRoutes, type ApiRoute } from '../../fastify/routes.js';
 import { requestSerializer } from '../../log.js';
 import { secretsRoutes } from './api.js';
 import { bootstrapRoutes } from './bootstrap.js';
@@ -29,9 +29,13 @@ export interface SecretsPluginOptions {
 /** lib-api's inputLimit: bodies up to 10 MB, as the real service accepts. */
 export const BODY_LIMIT = 10 * 1024 * 1024;
 
+/** Every route of the plugin: Secrets v1, bootstrap secrets, the audit history. */
+export function secretsTables(store: SecretStore): ApiRoute[] {
+  return [...secretsRoutes(store), ...bootstrapRoutes(store), ...historyRoutes(store)];
+}
+
 const secretsApi: FastifyPluginAsync<SecretsPluginOptions> = async (app, options) => {
-  const routes = [...secretsRoutes(options.store), ...bootstrapRoutes(options.store), ...historyRoutes(options.store)];
-  await declareRoutes(app, routes, { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: BODY_LIMIT, events: options.events });
+  await declareRoutes(app, secretsTables(options.store), { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: BODY_LIMIT, events: options.events });
 };
 
 export const secretsPlugin = capabilityPlugin<SecretsPluginOptions>('secrets', async (app, options) => {

@@ -1,0 +1,76 @@
+/**
+ * The routes serving a listener's Taskcluster references and schemas, as a deployment serves
+ * them (taskcluster-references.ts), for the routes this listener serves (catalog.ts).
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../core/errors.js';
+import { declareRoutes, type ApiRoute } from '../routes.js';
+import { ROUTE_CATALOG } from './catalog.js';
+import { taskclusterReferences, type References } from './taskcluster-references.js';
+
+const segment = { type: 'string', pattern: '^[a-z0-9_.-]+$' } as const;
+
+const manifestAnswer = {
+  type: 'object',
+  properties: { $schema: { type: 'string' }, references: { type: 'array', items: { type: 'string' } } },
+  required: ['$schema', 'references'],
+} as const;
+
+/** The rootUrl as the caller reached this listener (a trusted front proxy's X-Forwarded-* included). */
+const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+
+function referencesOf(request: FastifyRequest): References {
+  return taskclusterReferences(request.server.declaredRoutes(), originOf(request));
+}
+
+function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new GatewayError('ResourceNotFound', `${what} not found`);
+  return value;
+}
+
+export function referenceRoutes(): ApiRoute[] {
+  const common = { method: 'GET', scopes: null, answersHead: true } as const;
+  return [
+    {
+      ...common,
+      url: '/references/manifest.json',
+      name: 'referencesManifest',
+      title: 'References Manifest',
+      description: "The manifest of this listener's Taskcluster API references (`/schemas/common/manifest-v3.json#`).",
+      output: manifestAnswer,
+      handler: async (request) => referencesOf(request).manifest,
+    },
+    {
+      ...common,
+      url: '/references/:service/:version/api.json',
+      name: 'apiReference',
+      title: 'API Reference',
+      description: "One service's Taskcluster API reference (`/schemas/common/api-reference-v0.json#`), for taskcluster-client's `createClient`.",
+      params: { type: 'object', properties: { service: segment, version: segment }, required: ['service', 'version'] },
+      output: { type: 'object' },
+      handler: async (request) => {
+        const { service, version } = request.params as { service: string; version: string };
+        return found(referencesOf(request).apis.get(`${service}/${version}`), `reference ${service}/${version}`);
+      },
+    },
+    {
+      ...common,
+      url: '/schemas/:service/:version/:file',
+      name: 'schema',
+      title: 'JSON Schema',
+      description: 'A JSON schema an API reference names as the input or output of a call.',
+      params: { type: 'object', properties: { service: segment, version: segment, file: segment }, required: ['service', 'version', 'file'] },
+      output: { type: 'object' },
+      handler: async (request) => {
+        const { service, version, file } = request.params as { service: string; version: string; file: string };
+        return found(referencesOf(request).schemas.get(`${service}/${version}/${file}`), `schema ${service}/${version}/${file}`);
+      },
+    },
+  ];
+}
+
+/** Serves the references of what the app it is registered on serves; needs routeCatalog on that app. */
+export const apiReferences: FastifyPluginAsync = async (app) => {
+  if (!app.hasDecorator('declaredRoutes')) throw new Error(`apiReferences needs ${ROUTE_CATALOG} registered where the app is made`);
+  await declareRoutes(app, referenceRoutes());
+};
