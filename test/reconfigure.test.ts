@@ -160,3 +160,18 @@ t.test('settings that cannot change live are named in one needs-restart line; th
   t.equal(await gw.read(), 403, 'the clients file applied');
   t.equal(gw.gateway.listeners[0]!.app.log.level, 'warn', 'the listener logs at the new level');
 });
+
+t.test('the proxy\'s allowed hosts change with a reload', async (t) => {
+  const config = join(t.testdir(), 'gateway.yml');
+  writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid]\n');
+  const argv = ['--listeners', JSON.stringify([{ name: 'api', host: '127.0.0.1', port: 0, plugins: ['proxy'] }]), '--config', config, '--proxy-retry-max-elapsed-ms', '0'];
+  const env = { TASKCLUSTER_ROOT_URL: 'http://127.0.0.1:9', TASKCLUSTER_CLIENT_ID: 'worker', TASKCLUSTER_ACCESS_TOKEN: 'w'.repeat(44) };
+  const { proxyModule } = await import('../src/plugins/proxy/capability.js');
+  const load = () => loadConfig({ argv, env, modules: [proxyModule] });
+  const { gateway, urls } = await gatewayWithAdmin(t, load());
+  const status = async () => (await fetch(`${urls.api}/target.invalid/x`)).status;
+  t.equal(await status(), 403, 'target.invalid is not allowed');
+  writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid, "*.invalid"]\n');
+  t.match(await gateway.reconfigure(load), { result: 'applied', needsRestart: [] });
+  t.not(await status(), 403, 'now it is: the request goes out (and finds no such host)');
+});
