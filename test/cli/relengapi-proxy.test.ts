@@ -72,8 +72,8 @@ t.test('a wrong command line is a configuration error', async (t) => {
 
 const bin = fileURLToPath(new URL('../../src/cli/relengapi-proxy.ts', import.meta.url));
 
-function startBin(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startBin(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -118,4 +118,45 @@ t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', asyn
   const proxy = startBin(['-p', '0', '--relengapi-token=tok', '--root-url', tc.rootUrl, '--', TASK_ID]);
   t.equal(await proxy.exited, 2);
   t.equal(proxy.output().stderr, `relengapi-proxy: No RelengAPI permission scopes (matching 'docker-worker:relengapi-proxy:*') found on task ${TASK_ID}\n`);
+});
+
+t.test('SIGHUP reloads the bin\'s config file: a restart-only change named, a bad file refused, the proxy serving throughout', async (t) => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const permanentToken = 'bin-permanent-token';
+  const relengapi = await startFakeRelengapi({ permanentToken, grantable: ['tooltool.download.public'] });
+  const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['docker-worker:relengapi-proxy:tooltool.download.public'] } } });
+  t.teardown(async () => {
+    await relengapi.close();
+    await tc.close();
+  });
+  const config = join(t.testdir(), 'relengapi.yml');
+  writeFileSync(config, 'logLevel: info\n');
+  const proxy = startBin(['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`,
+    '--root-url', tc.rootUrl, '--', TASK_ID], { GATEWAY_CONFIG: config });
+  t.teardown(() => proxy.child.kill('SIGKILL'));
+  const text = () => proxy.output().stdout + proxy.output().stderr;
+  const waitFor = async (pattern: RegExp, from: number) => {
+    while (!pattern.test(text().slice(from))) {
+      if (proxy.child.exitCode !== null) throw new Error(`exited: ${text()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return text().slice(from);
+  };
+  const url = `http://127.0.0.1:${/"main":"http:\/\/[^"]*:(\d+)"/.exec(await waitFor(/"main":"http:\/\/[^"]*:\d+"/, 0))![1]}`;
+  t.equal((await fetch(`${url}/tooltool/a`)).status, 200);
+
+  writeFileSync(config, 'logLevel: info\nrelengapi:\n  tokenLifetimeMs: 300000\n');
+  let mark = text().length;
+  proxy.child.kill('SIGHUP');
+  t.match(await waitFor(/"msg":"configuration reloaded"/, mark), /"msg":"configuration reloaded; needs restart to apply: relengapi.tokenLifetimeMs"/);
+  t.equal((await fetch(`${url}/tooltool/b`)).status, 200, 'serving after the reload');
+
+  writeFileSync(config, 'logLevel: [\n');
+  mark = text().length;
+  proxy.child.kill('SIGHUP');
+  t.match(await waitFor(/configuration not reloaded/, mark), `configuration not reloaded, the previous one keeps serving: config file ${config}: `);
+  t.equal((await fetch(`${url}/tooltool/c`)).status, 200, 'serving after the refused reload');
+  proxy.child.kill('SIGTERM');
+  t.equal(await proxy.exited, 0);
 });
