@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { relengapiProxyCommand, USAGE } from '../../src/cli/relengapi-proxy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
@@ -82,7 +82,8 @@ function startBin(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t) => {
+/** A fake RelengAPI granting the task's permission and a fake Taskcluster serving the task (closed when the test ends), and the bin's command line for them. */
+async function binUpstreams(t: Test) {
   const permanentToken = 'bin-permanent-token';
   const relengapi = await startFakeRelengapi({ permanentToken, grantable: ['tooltool.download.public'] });
   const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['docker-worker:relengapi-proxy:tooltool.download.public'] } } });
@@ -90,7 +91,13 @@ t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t
     await relengapi.close();
     await tc.close();
   });
-  const proxy = startBin(['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID]);
+  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID];
+  return { relengapi, args };
+}
+
+t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t) => {
+  const { relengapi, args } = await binUpstreams(t);
+  const proxy = startBin(args);
   t.teardown(() => proxy.child.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {
     proxy.child.stdout.on('data', () => {
@@ -123,17 +130,10 @@ t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', asyn
 t.test('SIGHUP reloads the bin\'s config file: a restart-only change named, a bad file refused, the proxy serving throughout', async (t) => {
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const permanentToken = 'bin-permanent-token';
-  const relengapi = await startFakeRelengapi({ permanentToken, grantable: ['tooltool.download.public'] });
-  const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['docker-worker:relengapi-proxy:tooltool.download.public'] } } });
-  t.teardown(async () => {
-    await relengapi.close();
-    await tc.close();
-  });
+  const { args } = await binUpstreams(t);
   const config = join(t.testdir(), 'relengapi.yml');
   writeFileSync(config, 'logLevel: info\n');
-  const proxy = startBin(['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`,
-    '--root-url', tc.rootUrl, '--', TASK_ID], { GATEWAY_CONFIG: config });
+  const proxy = startBin(args, { GATEWAY_CONFIG: config });
   t.teardown(() => proxy.child.kill('SIGKILL'));
   const text = () => proxy.output().stdout + proxy.output().stderr;
   const waitFor = async (pattern: RegExp, from: number) => {
