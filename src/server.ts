@@ -42,7 +42,7 @@ export interface Gateway {
   admin: FastifyInstance | undefined;
   metrics: GatewayMetrics;
   services: GatewayServices;
-  /** Re-read what the plugins can reload while serving (SIGHUP); undefined when none can. */
+  /** Re-read the files the plugins follow (the secrets keys file), without reloading the configuration; undefined when none do. */
   reload: (() => Promise<void>) | undefined;
   /**
    * Reload the configuration (SIGHUP): `load` loads it as at start; every capability checks its

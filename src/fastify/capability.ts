@@ -48,7 +48,7 @@ export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOpt
   options: O;
   /** Health of what create opened (a database, say), run by /__heartbeat__; rejects when unhealthy. */
   heartbeat?(): Promise<void>;
-  /** Re-read what may change while serving (the secrets keys file); src/cli/ calls it on SIGHUP. Never rejects. */
+  /** Re-read a file the capability follows (the secrets keys file), as its own watch does. Never rejects. */
   reload?(): Promise<void>;
   /**
    * A configuration reload's first step (SIGHUP): check this capability's new settings, reading
