@@ -34,6 +34,7 @@ import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
+import { configurationReloader, moduleSettings, type Reload } from './reconfigure.js';
 import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
@@ -46,8 +47,13 @@ export interface Gateway {
   admin: FastifyInstance | undefined;
   metrics: GatewayMetrics;
   services: GatewayServices;
-  /** Re-read what the plugins can reload while serving (SIGHUP); undefined when none can. */
+  /** Re-read the files the plugins follow (the secrets keys file), without reloading the configuration; undefined when none do. */
   reload: (() => Promise<void>) | undefined;
+  /**
+   * Reload the configuration (SIGHUP): `load` loads it as at start; every capability checks its
+   * new settings, then all apply at once, or nothing does (see src/reconfigure.ts).
+   */
+  reconfigure: Reload;
   /** Listen on every configured address; returns the bound URLs by listener name. */
   listen(): Promise<Record<string, string>>;
   close(): Promise<void>;
@@ -114,10 +120,6 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
 export function listenerSpecs(settings: CoreSettings): ListenerSpec[] {
   if (settings.listeners.length > 0) return settings.listeners;
   return [{ name: 'main', host: settings.ipAddress, port: settings.port, plugins: settings.plugins }];
-}
-
-function moduleSettings(loaded: LoadedConfig<PluginModule>, module: PluginModule): any {
-  return Object.fromEntries(Object.keys(module.schema as object).map((section) => [section, loaded.config.get(section)]));
 }
 
 /** /__heartbeat__ checks of the plugins a listener serves, by plugin name. */
@@ -235,6 +237,10 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     metrics,
     services,
     reload: reloads.length > 0 ? async () => void (await Promise.all(reloads.map((reload) => reload()))) : undefined,
+    reconfigure: configurationReloader({
+      started: loaded, created, log: options.log, events,
+      loggers: () => [options.log, ...listeners.map((l) => l.app.log as Logger), ...(admin ? [admin.log as Logger] : [])],
+    }),
     async listen() {
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {

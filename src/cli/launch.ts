@@ -1,8 +1,8 @@
 /**
  * The one way every bin starts the gateway: load configuration (files, environment, flags,
  * then the preset's overrides), compose, listen, and on SIGTERM/SIGINT close listeners, let
- * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0; on SIGHUP reload what
- * the plugins can (the secrets keys file).
+ * requests in flight finish (bounded by shutdownTimeoutMs) and exit 0; on SIGHUP reload the
+ * configuration (src/reconfigure.ts).
  * Exit codes: 2 for configuration errors (one line naming the setting) and for a service that
  * did not answer within startupWaitMs (one line naming it), 1 for other start failures.
  */
@@ -58,8 +58,11 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   let gateway: Gateway;
   let log: ReturnType<typeof createLogger>;
   let timeoutMs: number;
+  let reloadConfig: () => ReturnType<typeof loadConfig<PluginModule>>;
   try {
-    const loaded = loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, defaults: options.defaults, modules: options.modules });
+    const load = () => loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, defaults: options.defaults, modules: options.modules });
+    const loaded = load();
+    reloadConfig = load;
     log = createLogger(loaded.core.logLevel);
     timeoutMs = loaded.core.shutdownTimeoutMs;
     gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });
@@ -75,10 +78,8 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     fail(options.program, `cannot listen: ${(err as Error).message}`, 1);
   }
   closeOnSignals(gateway, timeoutMs, log);
-  // SIGHUP reloads (the secrets keys file); a program with nothing to reload keeps serving
-  // (Node's default would end it, and the systemd units' ExecReload sends SIGHUP)
-  const reload = gateway.reload;
-  process.on('SIGHUP', () => (reload ? void reload() : log.info('SIGHUP: nothing to reload')));
+  // SIGHUP (systemctl reload) loads the configuration again as at start and applies what can change live
+  process.on('SIGHUP', () => void gateway.reconfigure(reloadConfig));
   log.info({ listeners: urls }, 'taskcluster-gateway listening');
   options.onListening?.(urls, gateway);
   return gateway;

@@ -74,10 +74,17 @@ export interface LoadedConfig<M extends SchemaOwner = SchemaOwner> {
   config: GatewayConfig;
   core: CoreSettings;
   modules: readonly M[];
+  /** The configuration files read, in order (a reload reads them again). */
+  files: string[];
 }
 
 function readFileSection(file: string, deployEnv: string): Record<string, unknown> {
-  const parsed = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  let parsed: Record<string, Record<string, unknown> | undefined>;
+  try {
+    parsed = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
   const sectioned = 'defaults' in parsed;
   if (!sectioned) return parsed as Record<string, unknown>;
   return deepMerge(parsed.defaults ?? {}, (deployEnv && parsed[deployEnv]) || {});
@@ -128,12 +135,13 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
   const overrides = options.overrides ?? {};
   checkFlags(argv, schemaFlags(schema));
   let config: GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
+  let files: string[] = [];
   try {
     config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
     // the section and the files to read can come from flags (overrides) too
     const deployEnv = (overrides.deployEnv ?? config.get('deployEnv')) as string;
     const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);
-    const files = [...(existsSync(ownFile) ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
+    files = [...(existsSync(ownFile) ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
     for (const file of files) {
       if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
       config.load(readFileSection(file, deployEnv));
@@ -144,7 +152,9 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
     config.validate({ allowed: 'strict' });
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError((err as Error).message.split('\n')[0]!);
+    // a value convict refuses: name the files it may come from
+    const from = files.length > 0 ? ` (config files: ${files.join(', ')}; or the environment and flags)` : '';
+    throw new ConfigError(`${(err as Error).message.split('\n')[0]!}${from}`);
   }
-  return { config, core: config.getProperties() as CoreSettings, modules };
+  return { config, core: config.getProperties() as CoreSettings, modules, files };
 }

@@ -28,6 +28,8 @@ export interface EventDetails {
   'load-shed': [reason: string];
   /** A database operation that failed as an outage (503) or outlasted its deadline, by database. */
   'database-error': [database: Database, reason: 'outage' | 'timeout'];
+  /** A configuration reload (SIGHUP): applied, or refused (a bad new configuration; nothing changed). */
+  'config-reload': [result: 'applied' | 'refused'];
 }
 
 export type GatewayEvent = keyof EventDetails;

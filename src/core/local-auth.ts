@@ -94,7 +94,12 @@ export function loadAuthClients(file: string): ClientDirectory {
   return parseAuthClients(text, file);
 }
 
-/** Authenticate requests against a local directory, with a nonce cache for Hawk headers. */
-export function localAuthenticator(directory: ClientDirectory, nonceCache: NonceStore): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
-  return (request) => verifyRequest(request, directory, { nonceCache });
+/**
+ * Authenticate requests against a local directory, with a nonce cache for Hawk headers. Given
+ * a function, the directory is the one it returns when a request arrives (a reload may replace
+ * it): each request is verified against that one directory, never half an old one.
+ */
+export function localAuthenticator(directory: ClientDirectory | (() => ClientDirectory), nonceCache: NonceStore): (request: IncomingRequest) => Promise<AuthenticatedCaller> {
+  const current = typeof directory === 'function' ? directory : () => directory;
+  return (request) => verifyRequest(request, current(), { nonceCache });
 }

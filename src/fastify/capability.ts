@@ -39,14 +39,26 @@ export interface GatewayServices {
   quickstart: boolean;
 }
 
+/** What a capability's `reconfigure` returns once the new settings passed its checks: applies them, all at once. */
+export type CommitSettings = () => void | Promise<void>;
+
 /** A capability made from its settings: its Fastify plugin with the options it is registered with. */
-export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOptions> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOptions, S = any> {
   plugin: FastifyPluginAsync<O>;
   options: O;
   /** Health of what create opened (a database, say), run by /__heartbeat__; rejects when unhealthy. */
   heartbeat?(): Promise<void>;
-  /** Re-read what may change while serving (the secrets keys file); src/cli/ calls it on SIGHUP. Never rejects. */
+  /** Re-read a file the capability follows (the secrets keys file), as its own watch does. Never rejects. */
   reload?(): Promise<void>;
+  /**
+   * A configuration reload's first step (SIGHUP): check this capability's new settings, reading
+   * what they name (throwing ConfigError naming the setting and file), and return what applies
+   * them. Changes nothing itself: src/server.ts commits only when every capability's check passed,
+   * so a bad value anywhere changes nothing anywhere. Settings outside the module's `liveSettings`
+   * are not applied (they need a restart).
+   */
+  reconfigure?(settings: S, core: CoreSettings): Promise<CommitSettings>;
   /** Release what create opened (called once at shutdown, after listeners close). */
   close?(): Promise<void>;
 }
@@ -63,7 +75,9 @@ export interface PluginModule<S extends object = any, O extends FastifyPluginOpt
   name: string;
   /** Convict schema fragment: top-level sections this capability owns. */
   schema: S;
-  create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O>>;
+  /** Settings (dotted paths, e.g. `secrets.authClients`) its created plugin's `reconfigure` applies while serving; any other change needs a restart. */
+  liveSettings?: readonly string[];
+  create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O, SettingsOf<S>>>;
   /**
    * The routes tables this capability declares, as `create` makes them from the default
    * settings, for the README's route tables (`npm run docs`): their handlers never run.

@@ -124,6 +124,12 @@ const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; 
     labelNames: ['database', 'reason'],
     events: { 'database-error': {} },
   },
+  {
+    name: 'gateway_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP) by result (applied; refused: the new configuration was bad and nothing changed)',
+    labelNames: ['result'],
+    events: { 'config-reload': {} },
+  },
 ];
 
 /**

@@ -137,7 +137,7 @@ t.test('secrets keys status and rotate-keys exit 1 when a key id names a differe
   t.same((await live.get('a'))?.secret, { v: 1 }, 'so the live gateway still reads its row');
 });
 
-t.test('SIGHUP reloads the secrets keys file of a running gateway', async (t) => {
+t.test('SIGHUP reloads the secrets keys file and the clients file of a running gateway', async (t) => {
   const { generateKey } = await import('../../src/plugins/secrets/store/index.js');
   const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
   const { clientsFile } = await import('../plugins/secrets/gateway.js');
@@ -155,10 +155,18 @@ t.test('SIGHUP reloads the secrets keys file of a running gateway', async (t) =>
     '--auth-clients', join(dir, 'clients.json')]);
   t.teardown(() => gateway.child.kill('SIGKILL'));
   await waitForOutput(gateway.output, (o) => o.includes('taskcluster-gateway listening'));
+  const { signedFetch } = await import('../plugins/secrets/suite-input.js');
+  const { clients } = await import('../plugins/secrets/gateway.js');
+  const listAsReader = async () => (await signedFetch(`http://127.0.0.1:${port}/api/secrets/v1/secrets`, { credentials: clients.reader })).status;
+  t.equal(await listAsReader(), 200, 'the reader may list');
   write(k1, k2);
+  // the same SIGHUP reloads the clients file: the reader loses secrets:list-secrets
+  writeFileSync(join(dir, 'clients.json'), JSON.stringify({ ...clientsFile, clients: clientsFile.clients.map((c) => (c === clients.reader ? { ...c, scopes: [] } : c)) }));
   gateway.child.kill('SIGHUP');
-  const output = await waitForOutput(gateway.output, (o) => o.includes('secrets: key ring reloaded'));
+  const output = await waitForOutput(gateway.output, (o) => o.includes('secrets: key ring reloaded') && o.includes('"msg":"configuration reloaded"'));
   t.match(output, /"keyIds":\["k1","k2"\],"previousKeyIds":\["k1"\],"msg":"secrets: key ring reloaded"/);
+  t.notMatch(output, /needs restart/, 'nothing that needs a restart changed');
+  t.equal(await listAsReader(), 403, 'the reloaded clients file is in force');
   t.equal((await fetch(`http://127.0.0.1:${port}/__lbheartbeat__`)).status, 200, 'still serving after SIGHUP');
   gateway.child.kill('SIGTERM');
   t.equal((await gateway.result).code, 0);

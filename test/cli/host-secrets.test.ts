@@ -84,3 +84,56 @@ t.test('the bin refuses a bad setting with exit code 2 and one line naming it', 
   t.equal(code, 2);
   t.match(stderr, /^host-secrets: setting hostSecrets\.credentialsExpire \(TASKCLUSTER_CREDENTIALS_EXPIRE, --expires\): "40 days" is longer than the 31 days/);
 });
+
+t.test('SIGHUP reloads the bin\'s configuration file: allow-list and client-id base live, the DNS timeout named as needing a restart', async (t) => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const zone = await startZoneServer({ PTR: { [ptrName('127.0.0.5')]: ['bin.test.example.com'] }, A: { 'bin.test.example.com': ['127.0.0.5'] } });
+  t.teardown(() => zone.close());
+  const config = join(t.testdir(), 'host-secrets.yml');
+  const write = (clientIdBase: string, allowedIps: string, extra = '') =>
+    writeFileSync(config, `hostSecrets:\n  clientIdBase: ${clientIdBase}\n  allowedIps: ["${allowedIps}"]\n${extra}`);
+  write('project/releng/host/', '127.0.0.0/8');
+  const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
+  const { TASKCLUSTER_CLIENT_ID_BASE: _base, TASKCLUSTER_ALLOWED_IPS: _ips, ...env } = baseEnv;
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--config', config, '--dns-servers', zone.server], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, from: number) => {
+    while (!pattern.test(out.slice(from))) {
+      if (child.exitCode !== null) throw new Error(`exited: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return out.slice(from);
+  };
+  const url = `http://127.0.0.1:${/"main":"http:\/\/[^"]*:(\d+)"/.exec(await waitFor(/"main":"http:\/\/[^"]*:\d+"/, 0))![1]}`;
+  const ask = () => get(`${url}/v1/credentials`, { localAddress: '127.0.0.5' });
+  t.equal((await ask()).body.credentials.clientId, 'project/releng/host/com.example.test.bin');
+
+  write('project/other/', '127.0.0.0/8');
+  let mark = out.length;
+  child.kill('SIGHUP');
+  await waitFor(/"msg":"configuration reloaded"/, mark);
+  t.equal((await ask()).body.credentials.clientId, 'project/other/com.example.test.bin', 'the new client-id base');
+
+  write('project/other/', '10.0.0.0/8', '  dnsTimeoutMs: 500\n');
+  mark = out.length;
+  child.kill('SIGHUP');
+  const logged = await waitFor(/"msg":"configuration reloaded"/, mark);
+  t.match(logged, /"msg":"configuration reloaded; needs restart to apply: hostSecrets.dnsTimeoutMs"/);
+  t.match(await ask(), { status: 403, body: { code: 'IPNotAllowed' } }, 'the new allow-list');
+
+  writeFileSync(config, 'hostSecrets:\n  allowedIps: [127.0.0.0/8\n');
+  mark = out.length;
+  child.kill('SIGHUP');
+  t.match(await waitFor(/configuration not reloaded/, mark), new RegExp(`configuration not reloaded, the previous one keeps serving: config file ${config}: `));
+  t.match(await ask(), { status: 403 }, 'the bad file changed nothing');
+  child.kill('SIGTERM');
+  t.equal(await exited, 0);
+});

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseProgramArgs } from '../../src/cli/args.js';
 import { helpText } from '../../src/cli/help.js';
 import { launchOptions, overridesOf } from '../../src/cli/program.js';
@@ -52,8 +52,8 @@ t.test('our additions', async (t) => {
 
 const bin = fileURLToPath(new URL('../../src/cli/relengapi-proxy.ts', import.meta.url));
 
-function startBin(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startBin(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -62,7 +62,8 @@ function startBin(args: string[]) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t) => {
+/** A fake RelengAPI granting the task's permission and a fake Taskcluster serving the task (closed when the test ends), and the bin's command line for them. */
+async function binUpstreams(t: Test) {
   const permanentToken = 'bin-permanent-token';
   const relengapi = await startFakeRelengapi({ permanentToken, grantable: ['tooltool.download.public'] });
   const tc = await startFakeTaskcluster({ tasks: { [TASK_ID]: { scopes: ['docker-worker:relengapi-proxy:tooltool.download.public'] } } });
@@ -70,7 +71,13 @@ t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t
     await relengapi.close();
     await tc.close();
   });
-  const proxy = startBin(['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID]);
+  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID];
+  return { relengapi, args };
+}
+
+t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t) => {
+  const { relengapi, args } = await binUpstreams(t);
+  const proxy = startBin(args);
   t.teardown(() => proxy.child.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {
     proxy.child.stdout.on('data', () => {
@@ -98,4 +105,38 @@ t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', asyn
   const proxy = startBin(['-p', '0', '--relengapi-token=tok', '--root-url', tc.rootUrl, '--', TASK_ID]);
   t.equal(await proxy.exited, 2);
   t.equal(proxy.output().stderr, `relengapi-proxy: No RelengAPI permission scopes (matching 'docker-worker:relengapi-proxy:*') found on task ${TASK_ID}\n`);
+});
+
+t.test('SIGHUP reloads the bin\'s config file: a restart-only change named, a bad file refused, the proxy serving throughout', async (t) => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { args } = await binUpstreams(t);
+  const config = join(t.testdir(), 'relengapi.yml');
+  writeFileSync(config, 'logLevel: info\n');
+  const proxy = startBin(args, { GATEWAY_CONFIG: config });
+  t.teardown(() => proxy.child.kill('SIGKILL'));
+  const text = () => proxy.output().stdout + proxy.output().stderr;
+  const waitFor = async (pattern: RegExp, from: number) => {
+    while (!pattern.test(text().slice(from))) {
+      if (proxy.child.exitCode !== null) throw new Error(`exited: ${text()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return text().slice(from);
+  };
+  const url = `http://127.0.0.1:${/"main":"http:\/\/[^"]*:(\d+)"/.exec(await waitFor(/"main":"http:\/\/[^"]*:\d+"/, 0))![1]}`;
+  t.equal((await fetch(`${url}/tooltool/a`)).status, 200);
+
+  writeFileSync(config, 'logLevel: info\nrelengapi:\n  tokenLifetimeMs: 300000\n');
+  let mark = text().length;
+  proxy.child.kill('SIGHUP');
+  t.match(await waitFor(/"msg":"configuration reloaded"/, mark), /"msg":"configuration reloaded; needs restart to apply: relengapi.tokenLifetimeMs"/);
+  t.equal((await fetch(`${url}/tooltool/b`)).status, 200, 'serving after the reload');
+
+  writeFileSync(config, 'logLevel: [\n');
+  mark = text().length;
+  proxy.child.kill('SIGHUP');
+  t.match(await waitFor(/configuration not reloaded/, mark), `configuration not reloaded, the previous one keeps serving: config file ${config}: `);
+  t.equal((await fetch(`${url}/tooltool/c`)).status, 200, 'serving after the refused reload');
+  proxy.child.kill('SIGTERM');
+  t.equal(await proxy.exited, 0);
 });

@@ -3,12 +3,13 @@
  * deployments' configuration works as it is; settings it did not have are GATEWAY_*.
  */
 import { validScope } from '../../core/scopes.js';
-import { ConfigError, requireSetting } from '../../config/settings.js';
+import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
+import type { Credentials } from '../../core/credentials.js';
 import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
 import { hostSecretsRoutes } from './routes.js';
-import { parseRanges } from './addresses.js';
+import { parseRanges, type AddressRange } from './addresses.js';
 import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
-import { lifetimeMs } from './host-credentials.js';
+import { lifetimeMs, type HostCredentialPolicy } from './host-credentials.js';
 import { hostSecretsPlugin, type HostSecretsOptions } from './index.js';
 import { IssuingThread } from './issuing-thread.js';
 
@@ -66,18 +67,12 @@ export const hostSecretsModule = definePluginModule({
   name: 'host-secrets',
   schema: hostSecretsSchema,
   documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, 0, false),
+  liveSettings: ['hostSecrets.scopeBase', 'hostSecrets.clientIdBase', 'hostSecrets.credentialsExpire', 'hostSecrets.allowedIps'],
   async create({ hostSecrets: settings }, services) {
-    const scopeBase = requireSetting(settings.scopeBase, settingName('scopeBase'));
-    if (!validScope(`${scopeBase}x`)) throw new ConfigError(`setting ${settingName('scopeBase')}: scopes are printable ASCII`);
-    const clientIdBase = requireSetting(settings.clientIdBase, settingName('clientIdBase'));
-    if (!CLIENT_ID.test(clientIdBase)) throw new ConfigError(`setting ${settingName('clientIdBase')}: ${JSON.stringify(clientIdBase)} cannot begin a Taskcluster clientId`);
     const issuer = services.credentials;
     if (!issuer?.clientId || !issuer.accessToken) throw new ConfigError(`missing required setting ${ISSUER}`);
     if (issuer.certificate) throw new ConfigError(`setting ${ISSUER}: host-secrets needs permanent credentials; temporary ones cannot issue credentials`);
-    const allowedRanges = parseRanges(settings.allowedIps, settingName('allowedIps'));
-    if (allowedRanges.length === 0) {
-      throw new ConfigError(`missing required setting ${settingName('allowedIps')} (0.0.0.0/0,::/0 lets any address ask, as the original's development profile did)`);
-    }
+    const { policy, allowedRanges } = liveSettings(settings, issuer);
     if (settings.dnsTimeoutMs === 0) throw new ConfigError(`setting ${settingName('dnsTimeoutMs')}: must be positive`);
     try {
       checkDnsServers(settings.dnsServers);
@@ -86,7 +81,7 @@ export const hostSecretsModule = definePluginModule({
     }
     const issuing = new IssuingThread({
       dns: { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs, forwardMatch: settings.forwardMatch },
-      policy: { scopeBase, clientIdBase, lifetimeMs: lifetimeMs(settings.credentialsExpire, settingName('credentialsExpire')), issuer },
+      policy,
     });
     const options: HostSecretsOptions = {
       allowedRanges,
@@ -99,6 +94,32 @@ export const hostSecretsModule = definePluginModule({
       auditLog: services.log.child({ plugin: 'host-secrets' }),
       events: services.events,
     };
-    return { plugin: hostSecretsPlugin, options, close: () => issuing.close() };
+    return {
+      plugin: hostSecretsPlugin,
+      options,
+      async reconfigure({ hostSecrets: next }) {
+        const live = liveSettings(next, issuer);
+        return () => {
+          // one synchronous step: a request checks the allow-list and hands its address to the issuing thread in one step too
+          allowedRanges.splice(0, allowedRanges.length, ...live.allowedRanges);
+          issuing.setPolicy(live.policy);
+        };
+      },
+      close: () => issuing.close(),
+    };
   },
 });
+
+/** The settings a reload may change, checked: the issuing policy and the allow-list. */
+function liveSettings(settings: SettingsOf<typeof hostSecretsSchema>['hostSecrets'], issuer: Credentials): { policy: HostCredentialPolicy; allowedRanges: AddressRange[] } {
+  const scopeBase = requireSetting(settings.scopeBase, settingName('scopeBase'));
+  if (!validScope(`${scopeBase}x`)) throw new ConfigError(`setting ${settingName('scopeBase')}: scopes are printable ASCII`);
+  const clientIdBase = requireSetting(settings.clientIdBase, settingName('clientIdBase'));
+  if (!CLIENT_ID.test(clientIdBase)) throw new ConfigError(`setting ${settingName('clientIdBase')}: ${JSON.stringify(clientIdBase)} cannot begin a Taskcluster clientId`);
+  const allowedRanges = parseRanges(settings.allowedIps, settingName('allowedIps'));
+  if (allowedRanges.length === 0) {
+    throw new ConfigError(`missing required setting ${settingName('allowedIps')} (0.0.0.0/0,::/0 lets any address ask, as the original's development profile did)`);
+  }
+  const lifetime = lifetimeMs(settings.credentialsExpire, settingName('credentialsExpire'));
+  return { policy: { scopeBase, clientIdBase, lifetimeMs: lifetime, issuer }, allowedRanges };
+}

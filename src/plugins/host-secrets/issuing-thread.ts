@@ -24,6 +24,10 @@ export interface IssuerRequest {
 }
 
 export type IssuerReply = { id: number; outcome: IssueOutcome } | { id: number; error: string };
+/** A new policy (a configuration reload): requests sent after it are issued under it, those before under the old one. */
+export interface PolicyUpdate {
+  policy: HostCredentialPolicy;
+}
 /** The thread's first message: its code is loaded and it answers from now on. */
 export const READY = 'ready';
 
@@ -52,7 +56,7 @@ interface RunningWorker {
 }
 
 export class IssuingThread {
-  readonly settings: IssuerSettings;
+  settings: IssuerSettings;
   #running: RunningWorker | undefined;
   #nextId = 0;
 
@@ -73,6 +77,13 @@ export class IssuingThread {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage({ id, ip } satisfies IssuerRequest);
     });
+  }
+
+  /** Issue under `policy` from now on (a reload): every request sent after this call, the requests before it under the old one. */
+  setPolicy(policy: HostCredentialPolicy): void {
+    this.settings = { ...this.settings, policy };
+    // a thread started later starts with it; the running one takes it in order with the requests
+    this.#running?.worker.postMessage({ policy } satisfies PolicyUpdate);
   }
 
   async close(): Promise<void> {

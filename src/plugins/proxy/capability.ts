@@ -29,19 +29,22 @@ export const proxyModule = definePluginModule({
   name: 'proxy',
   schema: proxySchema,
   documentedRoutes: () => proxyRoutes(NOT_SERVED),
+  liveSettings: ['proxy.allowedHosts'],
   async create({ proxy: settings }, services) {
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL, --root-url');
     try {
-      new TargetResolver(rootUrl, settings.allowedHosts);
+      new TargetResolver(rootUrl);
     } catch (err) {
       throw new ConfigError(`taskcluster.rootUrl: ${(err as Error).message}`);
     }
+    // one list, its entries replaced in one step by a reload, read by every listener's resolver
+    const allowedHosts = [...settings.allowedHosts];
     checkForwardingSettings(settings, 'proxy');
     const holder = services.holder();
     const options: ProxyPluginOptions = {
       holder,
       rootUrl,
-      allowedHosts: settings.allowedHosts,
+      allowedHosts,
       retry: settings.retry,
       bufferLimit: settings.bufferLimit,
       timeoutMs: settings.timeoutMs,
@@ -49,6 +52,12 @@ export const proxyModule = definePluginModule({
       logRequests: settings.logRequests,
       events: services.events && { tally: services.events, plugin: 'proxy' },
     };
-    return { plugin: proxyPlugin, options };
+    return {
+      plugin: proxyPlugin,
+      options,
+      async reconfigure({ proxy: next }) {
+        return () => void allowedHosts.splice(0, allowedHosts.length, ...next.allowedHosts);
+      },
+    };
   },
 });

@@ -16,7 +16,10 @@ import { TargetResolver, type Target } from './target.js';
 export interface ProxyPluginOptions extends ForwardingOptions {
   holder: CredentialHolder;
   rootUrl: string;
-  /** Hosts the hostname form may reach (exact or `*.suffix`); [] = any, as taskcluster-proxy. */
+  /**
+   * Hosts the hostname form may reach (exact or `*.suffix`); [] = any, as
+   * taskcluster-proxy. Read at each request: replacing its entries (a reload) applies at once.
+   */
   allowedHosts?: string[];
   /** Log every proxied request at info (Fastify's request log); default only warnings and errors. */
   logRequests?: boolean;

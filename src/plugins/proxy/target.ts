@@ -44,16 +44,20 @@ function checkServiceName(service: string): void {
   if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
 }
 
-/** A hostname allow-list entry: an exact name, or `*.suffix` for any name under suffix. */
+/** A hostname allow-list entry: an exact name, or `*.suffix` for any name under suffix; host in lower case, entries in any. */
 function hostAllowed(allowed: readonly string[], host: string): boolean {
   if (allowed.length === 0) return true;
-  return allowed.some((entry) => (entry.startsWith('*.') ? host.endsWith(entry.slice(1)) : host === entry));
+  return allowed.some((given) => {
+    const entry = given.toLowerCase();
+    return entry.startsWith('*.') ? host.endsWith(entry.slice(1)) : host === entry;
+  });
 }
 
 export class TargetResolver {
   private readonly root: Origin | undefined;
   /** Path of the root URL without trailing slashes (normally ''). */
   private readonly rootPath: string;
+  /** Held, not copied: read at each request, so a reload that replaces its entries applies to the requests after it. */
   private readonly allowedHosts: readonly string[];
 
   /** rootUrl: the deployment's root URL; allowedHosts: names (or `*.suffix`) the hostname form may reach, [] = any. */
@@ -63,7 +67,7 @@ export class TargetResolver {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL: ${rootUrl}`);
     this.root = cleaned === LEGACY_ROOT_URL ? undefined : originOf(url);
     this.rootPath = url.pathname.replace(/\/*$/, '');
-    this.allowedHosts = allowedHosts.map((h) => h.toLowerCase());
+    this.allowedHosts = allowedHosts;
   }
 
   /** Target for a request URL as received (path and query, escaped); throws 404/403 GatewayErrors. */

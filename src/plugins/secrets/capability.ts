@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthClients, localAuthenticator } from '../../core/local-auth.js';
+import type { ClientDirectory } from '../../core/auth.js';
 import { reachAuthService, remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
@@ -97,21 +98,42 @@ export function readCacheOptions(settings: SecretsSettings['secrets']): Pick<Ope
   };
 }
 
-function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): Authenticate {
+const AUTH_CLIENTS = 'secrets.authClients (--auth-clients / GATEWAY_AUTH_CLIENTS)';
+
+/** The local clients file's directory; its problems name the setting as well as the file. */
+function authClients(settings: SecretsSettings['secrets']): ClientDirectory {
+  const file = requireSetting(settings.authClients, 'secrets.authClients', '--auth-clients / GATEWAY_AUTH_CLIENTS; or --auth remote');
+  try {
+    return loadAuthClients(file);
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError(`setting ${AUTH_CLIENTS}: ${err.message}`) : err;
+  }
+}
+
+interface SecretsAuth {
+  authenticate: Authenticate;
+  /** Local auth: the clients and roles a reload read, in force for every request arriving after it. */
+  use?(directory: ClientDirectory): void;
+}
+
+function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): SecretsAuth {
   const nonceCache = services.nonceCache();
   if (settings.auth === 'remote') {
     const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
-    return remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache });
+    return { authenticate: remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache }) };
   }
-  return localAuthenticator(loadAuthClients(requireSetting(settings.authClients, 'secrets.authClients', '--auth-clients / GATEWAY_AUTH_CLIENTS; or --auth remote')), nonceCache);
+  let directory = authClients(settings);
+  return { authenticate: localAuthenticator(() => directory, nonceCache), use: (next) => void (directory = next) };
 }
 
 export const secretsModule = definePluginModule({
   name: 'secrets',
   schema: secretsSchema,
   documentedRoutes: () => secretsTables(NOT_SERVED),
+  liveSettings: ['secrets.authClients'],
   async create(settings, services) {
-    const authenticate = authenticator(settings.secrets, services);
+    const auth = authenticator(settings.secrets, services);
+    const { authenticate } = auth;
     const wait = { boundMs: services.settings.startupWaitMs, log: services.log };
     if (settings.secrets.auth === 'remote') await reachAuthService(services.settings.taskcluster.rootUrl, wait);
     const heartbeatSec = settings.secrets.keysHeartbeatSec;
@@ -131,6 +153,14 @@ export const secretsModule = definePluginModule({
       options,
       heartbeat: () => store.ping(),
       reload: keyRingFollower.reload,
+      async reconfigure({ secrets: next }) {
+        // local auth: the clients file read again (also when its path is unchanged); the keys file too, by its follower
+        const directory = auth.use && next.auth === 'local' ? authClients(next) : undefined;
+        return async () => {
+          if (directory) auth.use!(directory);
+          await keyRingFollower.reload();
+        };
+      },
       async close() {
         keyRingFollower.stop();
         sweeper.stop();

@@ -1,0 +1,177 @@
+// Configuration reloaded without a restart (issue 17 §3): the gateway built as the bins build it,
+// reloaded through the same entry point SIGHUP calls (gateway.reconfigure with the start's load),
+// its config file and clients file rewritten between reloads.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import t, { type Test } from 'tap';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/log.js';
+import { secretsModule } from '../src/plugins/secrets/capability.js';
+import { loadOrGenerateKeyFile } from '../src/plugins/secrets/store/index.js';
+import { changedSettings } from '../src/reconfigure.js';
+import { gatewayWithAdmin, samplesOf } from './helpers/metrics.js';
+import { clients, clientsFile } from './plugins/secrets/gateway.js';
+import { signedFetch } from './plugins/secrets/suite-input.js';
+
+/** The client whose scope the reloads grant and revoke. */
+const flipper = { clientId: 'project/flipper', accessToken: 'f'.repeat(44) };
+const SECRET = 'project/foo/reloaded';
+
+function clientsText(granted: boolean, extraRoles: Array<{ roleId: string; scopes: string[] }> = []): string {
+  return JSON.stringify({
+    clients: [...clientsFile.clients, { ...flipper, scopes: granted ? [`secrets:get:${SECRET}`] : [] }],
+    roles: [...clientsFile.roles, ...extraRoles],
+  });
+}
+
+async function reloadingGateway(t: Test) {
+  const dir = t.testdir();
+  const files = { config: join(dir, 'gateway.yml'), clients: join(dir, 'clients.json') };
+  loadOrGenerateKeyFile(join(dir, 'keys.json'));
+  writeFileSync(files.clients, clientsText(true));
+  /** The config file: the lines given, then the secrets section (the clients file, and the secrets lines given). */
+  const writeConfig = (lines: string[], secrets: string[] = []) => writeFileSync(files.config, [...lines, `secrets:`, `  authClients: ${files.clients}`, ...secrets].join('\n') + '\n');
+  writeConfig(['logLevel: info']);
+  const lines: Array<Record<string, any>> = [];
+  const log = createLogger('info', new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean).map((l: string) => JSON.parse(l)));
+      done();
+    },
+  }));
+  const argv = ['--listeners', JSON.stringify([{ name: 'api', host: '127.0.0.1', port: 0, plugins: ['secrets'] }]), '--config', files.config,
+    '--secrets-database', `sqlite:${join(dir, 'secrets.db')}`, '--secrets-keys', join(dir, 'keys.json'), '--secrets-sweep-interval-sec', '0'];
+  // what launch() does on SIGHUP: load again as at start
+  const load = () => loadConfig({ argv, env: {}, modules: [secretsModule] });
+  const running = await gatewayWithAdmin(t, load(), { log });
+  const url = running.urls.api!;
+  const put = await signedFetch(`${url}/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`, {
+    method: 'PUT', body: JSON.stringify({ secret: { v: 1 }, expires: new Date(Date.now() + 3_600_000).toISOString() }), credentials: clients.root,
+  });
+  t.equal(put.status, 200, 'the secret the flipper reads is set');
+  const read = async () => (await signedFetch(`${url}/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`, { credentials: flipper })).status;
+  return { ...running, files, writeConfig, lines, reload: () => running.gateway.reconfigure(load), read };
+}
+
+t.test('changed settings are the differing leaves, lists compared whole', async (t) => {
+  t.same(changedSettings({ a: 1, s: { b: [1, 2], c: 'x' }, d: 1 }, { a: 1, s: { b: [1, 3], c: 'x' }, e: 2 }), ['s.b', 'd', 'e']);
+});
+
+t.test('500 requests across 20 reloads, good and bad: each answered as the configuration in force says', async (t) => {
+  const gw = await reloadingGateway(t);
+  // in force: state k (granted or not) from the start of the reload that applied it to the end of the next applied one
+  const states: Array<{ granted: boolean; from: number; until: number }> = [{ granted: true, from: -Infinity, until: Infinity }];
+  const requests: Array<Promise<{ start: number; end: number; status: number }>> = [];
+  const outcomes: string[] = [];
+  const bad = [
+    () => writeFileSync(gw.files.clients, '{"clients": [ not json'),
+    () => writeFileSync(gw.files.clients, clientsText(true, [{ roleId: 'loop-a', scopes: ['assume:loop-b'] }, { roleId: 'loop-b', scopes: ['assume:loop-a'] }])),
+    () => gw.writeConfig(['logLevel: loud']),
+  ];
+  let granted = true;
+  for (let i = 0; i < 20; i++) {
+    const wave = Array.from({ length: 25 }, async () => {
+      const start = performance.now();
+      const status = await gw.read();
+      return { start, end: performance.now(), status };
+    });
+    requests.push(...wave);
+    // about half the wave answered before the reload, the rest in flight across it
+    await Promise.all(wave.slice(0, 12));
+    const isBad = i % 3 === 2;
+    if (isBad) bad[(i / 3) % bad.length | 0]!();
+    else {
+      granted = !granted;
+      gw.writeConfig(['logLevel: info']);
+      writeFileSync(gw.files.clients, clientsText(granted));
+    }
+    const from = performance.now();
+    const outcome = await gw.reload();
+    const until = performance.now();
+    outcomes.push(outcome.result);
+    t.equal(outcome.result, isBad ? 'refused' : 'applied', `reload ${i}`);
+    if (outcome.result === 'applied') {
+      states.at(-1)!.until = until;
+      states.push({ granted, from, until: Infinity });
+    }
+  }
+  const answered = await Promise.all(requests);
+  t.equal(answered.length, 500);
+  let determinate = { 200: 0, 403: 0 };
+  for (const [i, { start, end, status }] of answered.entries()) {
+    const inForce = states.filter((s) => s.from <= end && s.until >= start);
+    const allowed = new Set<number>(inForce.map((s) => (s.granted ? 200 : 403)));
+    if (!allowed.has(status)) t.fail(`request ${i} answered ${status}; the configurations in force while it ran answer ${[...allowed].join(' or ')}`);
+    if (allowed.size === 1) determinate = { ...determinate, [status]: determinate[status as 200 | 403] + 1 };
+  }
+  t.ok(determinate[200] >= 20 && determinate[403] >= 20, `requests wholly within one configuration, both ways (${JSON.stringify(determinate)})`);
+  // after the last reload: the state the last applied reload left, whatever bad ones came after
+  t.equal(await gw.read(), states.at(-1)!.granted ? 200 : 403, 'the last applied configuration serves');
+  const samples = await gw.scrape();
+  t.same(samplesOf(samples, 'gateway_config_reloads_total'), {
+    'gateway_config_reloads_total{result="applied"}': outcomes.filter((o) => o === 'applied').length,
+    'gateway_config_reloads_total{result="refused"}': outcomes.filter((o) => o === 'refused').length,
+  });
+});
+
+t.test('a bad configuration changes nothing, in one error line naming the file and the setting', async (t) => {
+  const gw = await reloadingGateway(t);
+  t.equal(await gw.read(), 200);
+  // the clients file revokes the flipper's scope, but the config file is bad: neither applies
+  writeFileSync(gw.files.clients, clientsText(false));
+  gw.writeConfig(['logLevel: loud']);
+  const before = gw.lines.length;
+  t.match(await gw.reload(), { result: 'refused', generation: 0 });
+  const errors = gw.lines.slice(before).filter((l) => l.level >= 50);
+  t.equal(errors.length, 1, 'one error line');
+  t.match(errors[0]!.msg, /^configuration not reloaded, the previous one keeps serving: logLevel: must be one of .*loud.* \(config files: .*gateway\.yml/);
+  t.equal(await gw.read(), 200, 'the old clients still in force');
+
+  gw.writeConfig(['logLevel: info']);
+  writeFileSync(gw.files.clients, clientsText(false, [{ roleId: 'loop-a', scopes: ['assume:loop-b'] }, { roleId: 'loop-b', scopes: ['assume:loop-a'] }]));
+  const mark = gw.lines.length;
+  t.match(await gw.reload(), { result: 'refused' });
+  const cycle = gw.lines.slice(mark).filter((l) => l.level >= 50);
+  t.equal(cycle.length, 1);
+  t.match(cycle[0]!.msg, `setting secrets.authClients (--auth-clients / GATEWAY_AUTH_CLIENTS): auth clients file ${gw.files.clients}: role cycle`);
+  t.equal(await gw.read(), 200, 'still the old clients');
+
+  writeFileSync(gw.files.config, 'secrets: [unclosed\n');
+  t.match(await gw.reload(), { result: 'refused', error: new RegExp(`^config file ${gw.files.config}: `) });
+
+  gw.writeConfig(['logLevel: info']);
+  writeFileSync(gw.files.clients, clientsText(false));
+  t.match(await gw.reload(), { result: 'applied', generation: 1, needsRestart: [] });
+  t.equal(await gw.read(), 403, 'the good configuration applies');
+});
+
+t.test('settings that cannot change live are named in one needs-restart line; the rest applies', async (t) => {
+  const gw = await reloadingGateway(t);
+  writeFileSync(gw.files.clients, clientsText(false));
+  gw.writeConfig(['logLevel: warn', 'shutdownTimeoutMs: 5'], ['  cacheEntries: 7']);
+  const before = gw.lines.length;
+  t.match(await gw.reload(), { result: 'applied', needsRestart: ['shutdownTimeoutMs', 'secrets.cacheEntries'] });
+  // logLevel warn: the reload's own info line is no longer written, the warning is
+  const written = gw.lines.slice(before);
+  t.same(written.map((l) => l.msg), ['configuration reloaded; needs restart to apply: shutdownTimeoutMs, secrets.cacheEntries']);
+  t.same(written[0]!.settings, ['shutdownTimeoutMs', 'secrets.cacheEntries']);
+  t.equal(await gw.read(), 403, 'the clients file applied');
+  t.equal(gw.gateway.listeners[0]!.app.log.level, 'warn', 'the listener logs at the new level');
+});
+
+t.test('the proxy\'s allowed hosts change with a reload', async (t) => {
+  const config = join(t.testdir(), 'gateway.yml');
+  writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid]\n');
+  const argv = ['--listeners', JSON.stringify([{ name: 'api', host: '127.0.0.1', port: 0, plugins: ['proxy'] }]), '--config', config, '--proxy-retry-max-elapsed-ms', '0'];
+  const env = { TASKCLUSTER_ROOT_URL: 'http://127.0.0.1:9', TASKCLUSTER_CLIENT_ID: 'worker', TASKCLUSTER_ACCESS_TOKEN: 'w'.repeat(44) };
+  const { proxyModule } = await import('../src/plugins/proxy/capability.js');
+  const load = () => loadConfig({ argv, env, modules: [proxyModule] });
+  const { gateway, urls } = await gatewayWithAdmin(t, load());
+  const status = async () => (await fetch(`${urls.api}/target.invalid/x`)).status;
+  t.equal(await status(), 403, 'target.invalid is not allowed');
+  writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid, "*.invalid"]\n');
+  t.match(await gateway.reconfigure(load), { result: 'applied', needsRestart: [] });
+  t.not(await status(), 403, 'now it is: the request goes out (and finds no such host)');
+});
