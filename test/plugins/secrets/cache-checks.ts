@@ -4,11 +4,11 @@
  * replica answers for a secret, polled within the 1 s bound, and waiting for the replicas'
  * LISTEN connections.
  */
-import pg from 'pg';
 import type { Test } from 'tap';
 import type taskcluster from 'taskcluster-client';
 import { listenerName } from '../../../src/plugins/secrets/store/postgres-listener.js';
-import { postgresUrl } from './store/postgres-backend.js';
+import { withClient as withAdmin } from './store/postgres-backend.js';
+export { withClient as withAdmin } from './store/postgres-backend.js';
 
 export type Secrets = InstanceType<typeof taskcluster.Secrets>;
 export const NAME = 'project/foo/cached';
@@ -30,16 +30,6 @@ export async function seenWithin(t: Test, secrets: Secrets, expected: unknown, w
   let last: unknown;
   while ((last = await valueOn(secrets, name)) !== expected && Date.now() - started <= BOUND_MS) await new Promise((r) => setTimeout(r, 10));
   t.equal(last, expected, `${what}: seen within ${BOUND_MS} ms (took ${Date.now() - started} ms)`);
-}
-
-export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Waits until `count` replicas' LISTEN connections on `schema` are open (they connect in the background). */

@@ -29,7 +29,7 @@ export async function postgresThroughRelay(t: Test): Promise<{ relay: TcpRelay; 
 }
 
 /** One admin client per call: tests are few, and this keeps no pool alive past them. */
-async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   try {
