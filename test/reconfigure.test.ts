@@ -1,7 +1,7 @@
 // Configuration reloaded without a restart (issue 17 §3): the gateway built as the bins build it,
 // reloaded through the same entry point SIGHUP calls (gateway.reconfigure with the start's load),
 // its config file and clients file rewritten between reloads.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -28,8 +28,8 @@ function clientsText(granted: boolean, extraRoles: Array<{ roleId: string; scope
 
 async function reloadingGateway(t: Test) {
   const dir = t.testdir();
-  const files = { config: join(dir, 'gateway.yml'), clients: join(dir, 'clients.json') };
-  loadOrGenerateKeyFile(join(dir, 'keys.json'));
+  const files = { config: join(dir, 'gateway.yml'), clients: join(dir, 'clients.json'), keys: join(dir, 'keys.json') };
+  loadOrGenerateKeyFile(files.keys);
   writeFileSync(files.clients, clientsText(true));
   /** The config file: the lines given, then the secrets section (the clients file, and the secrets lines given). */
   const writeConfig = (lines: string[], secrets: string[] = []) => writeFileSync(files.config, [...lines, `secrets:`, `  authClients: ${files.clients}`, ...secrets].join('\n') + '\n');
@@ -141,8 +141,17 @@ t.test('a bad configuration changes nothing, in one error line naming the file a
   writeFileSync(gw.files.config, 'secrets: [unclosed\n');
   t.match(await gw.reload(), { result: 'refused', error: new RegExp(`^config file ${gw.files.config}: `) });
 
+  // a keys file that does not load stops the whole reload, the clients file's change too
   gw.writeConfig(['logLevel: info']);
   writeFileSync(gw.files.clients, clientsText(false));
+  const keysText = readFileSync(gw.files.keys, 'utf8');
+  writeFileSync(gw.files.keys, 'not json{');
+  const keysMark = gw.lines.length;
+  t.match(await gw.reload(), { result: 'refused', error: `secrets keys file ${gw.files.keys} is not valid JSON` });
+  t.notMatch(JSON.stringify(gw.lines.slice(keysMark)), /not json\{/, 'the file\'s text is not logged');
+  t.equal(await gw.read(), 200, 'the old clients still in force');
+  writeFileSync(gw.files.keys, keysText);
+
   t.match(await gw.reload(), { result: 'applied', generation: 1, needsRestart: [] });
   t.equal(await gw.read(), 403, 'the good configuration applies');
 });

@@ -59,6 +59,10 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   let log: ReturnType<typeof createLogger>;
   let timeoutMs: number;
   let reloadConfig: () => ReturnType<typeof loadConfig<PluginModule>>;
+  // Node's default for SIGHUP ends the process, and systemd does not restart a service ended by
+  // it: a reload before the gateway serves has nothing to reload (the start reads the files)
+  const beforeServing = () => {};
+  process.on('SIGHUP', beforeServing);
   try {
     const load = () => loadConfig({ argv: options.argv ?? [], overrides, configName: options.configName, defaults: options.defaults, modules: options.modules });
     const loaded = load();
@@ -79,6 +83,7 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
   }
   closeOnSignals(gateway, timeoutMs, log);
   // SIGHUP (systemctl reload) loads the configuration again as at start and applies what can change live
+  process.off('SIGHUP', beforeServing);
   process.on('SIGHUP', () => void gateway.reconfigure(reloadConfig));
   log.info({ listeners: urls }, 'taskcluster-gateway listening');
   options.onListening?.(urls, gateway);

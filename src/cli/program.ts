@@ -44,6 +44,11 @@ export function exitFor(program: string, err: unknown): never {
  * gets the parsed command line.
  */
 export async function runProgram(program: Program, argv: string[], start: (parsed: ParsedArgs) => Promise<void>): Promise<void> {
+  // a reader that stops early (`--help | head`) is no failure of ours, as for any Unix tool
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     const parsed = parseProgramArgs(program, argv);
     if (parsed.own.help) process.stdout.write(helpText(program));

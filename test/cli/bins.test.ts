@@ -2,7 +2,7 @@
 // exits 2 with one line on stderr naming the flag as typed.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { runBin } from '../helpers/spawn-bin.js';
+import { runBin, startBin } from '../helpers/spawn-bin.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const BINS: Array<[bin: string, version: RegExp, positionals: string[]]> = [
@@ -42,3 +42,14 @@ for (const [bin, versionLine, positionals] of BINS) {
     }
   });
 }
+
+t.test('help read only in part (`--help | head -1`): exit 0, no stack trace', async (t) => {
+  for (const bin of ['gateway', 'host-secrets']) {
+    const { child, result } = startBin(bin, ['--help']);
+    // the reader goes away before the text is written: the next write meets EPIPE
+    child.stdout!.destroy();
+    const run = await result;
+    t.equal(run.code, 0, `${bin}: exit 0`);
+    t.notMatch(run.stderr, /EPIPE|at /, `${bin}: nothing on stderr about it`);
+  }
+});

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../../src/plugins/secrets/store/index.js';
 import { clientsFile } from '../plugins/secrets/gateway.js';
-import { freePort, runBin } from '../helpers/spawn-bin.js';
+import { freePort, runBin, startBin, waitForOutput } from '../helpers/spawn-bin.js';
 
 t.test('every wait at start is bounded, says what it waits for, and exits 2 naming it', async (t) => {
   const dead = `127.0.0.1:${await freePort()}`;
@@ -35,4 +35,19 @@ t.test('every wait at start is bounded, says what it waits for, and exits 2 nami
     t.match(i === cases.length - 1 ? run.stderr.split('\n').slice(1).join('\n') : run.stderr, new RegExp(`^${program}: gave up waiting for ${what.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} after 1 s: .+\\n$`), `${what}: one line`);
     t.notMatch(run.stdout + run.stderr, 'pass-not-shown', 'no password');
   });
+});
+
+t.test('a reload (SIGHUP) while waiting at start does not end the program', async (t) => {
+  const dead = `127.0.0.1:${await freePort()}`;
+  const dir = mkdtempSync(join(tmpdir(), 'waits-hup-'));
+  const key = generateKey();
+  writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [{ id: key.id, key: key.key.toString('base64') }] }));
+  const { child, result, output } = startBin('gateway', ['--plugins', 'secrets', '--port', '0', '--data-dir', dir, '--secrets-keys', join(dir, 'keys.json'),
+    '--auth', 'remote', '--root-url', `http://${dead}`, '--startup-wait-ms', '3000']);
+  await waitForOutput(output, (text) => text.includes('"msg":"waiting for the Taskcluster auth service'));
+  child.kill('SIGHUP');
+  const run = await result;
+  t.equal(run.signal, null, 'not ended by the signal (Node\'s default for SIGHUP)');
+  t.equal(run.code, 2, 'it waited out its bound and exited 2, as without the reload');
+  t.match(run.stderr, /gave up waiting for the Taskcluster auth service/);
 });

@@ -156,6 +156,9 @@ export const secretsModule = definePluginModule({
       async reconfigure({ secrets: next }) {
         // local auth: the clients file read again (also when its path is unchanged); the keys file too, by its follower
         const directory = auth.use && next.auth === 'local' ? authClients(next) : undefined;
+        // the keys file must load before anything applies: a reload is all or nothing (the store
+        // may still refuse the ring at commit, a ring lacking a key in use: the follower logs that)
+        if (keys.file) loadKeyRing(keys.file);
         return async () => {
           if (directory) auth.use!(directory);
           await keyRingFollower.reload();
