@@ -183,4 +183,11 @@ t.test('the proxy\'s allowed hosts change with a reload', async (t) => {
   writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid, "*.invalid"]\n');
   t.match(await gateway.reconfigure(load), { result: 'applied', needsRestart: [] });
   t.not(await status(), 403, 'now it is: the request goes out (and finds no such host)');
+
+  // the setting lost from the file: an empty list would allow every host, so the reload is refused
+  writeFileSync(config, 'proxy:\n  allowedHosts: [other.invalid]\n');
+  t.match(await gateway.reconfigure(load), { result: 'applied' });
+  writeFileSync(config, 'logLevel: info\n');
+  t.match(await gateway.reconfigure(load), { result: 'refused', error: /proxy\.allowedHosts .*a reload cannot lift the restriction/ });
+  t.equal(await status(), 403, 'still restricted');
 });

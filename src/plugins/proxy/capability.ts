@@ -56,6 +56,10 @@ export const proxyModule = definePluginModule({
       plugin: proxyPlugin,
       options,
       async reconfigure({ proxy: next }) {
+        // an empty list means any host: a file that lost the setting must not open the proxy unnoticed
+        if (allowedHosts.length > 0 && next.allowedHosts.length === 0) {
+          throw new ConfigError('proxy.allowedHosts (--proxy-allowed-hosts): a reload cannot lift the restriction (an empty list allows every host); restart to do that');
+        }
         return () => void allowedHosts.splice(0, allowedHosts.length, ...next.allowedHosts);
       },
     };
