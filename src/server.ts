@@ -15,7 +15,7 @@ import { NonceCache, type NonceStore } from './core/hawk.js';
 import { GatewayEvents } from './core/events.js';
 import { countingReplays } from './core/replays.js';
 import type { Credentials } from './core/credentials.js';
-import { ConfigError } from './config/settings.js';
+import { ConfigError, requireParsableUrl } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { routeCatalog } from './fastify/api-docs/catalog.js';
@@ -77,6 +77,7 @@ async function openSharedState(settings: CoreSettings['redis'], log: Logger): Pr
     return undefined;
   }
   if (!/^rediss?:\/\//.test(settings.url)) throw new ConfigError('setting redis.url (--redis-url / GATEWAY_REDIS_URL): expected a redis:// or rediss:// URL');
+  requireParsableUrl(settings.url, 'redis.url (--redis-url / GATEWAY_REDIS_URL)');
   if (settings.timeoutMs < 1) throw new ConfigError('setting redis.timeoutMs (--redis-timeout-ms) must be at least 1');
   // loaded only here: the Redis client costs as much start-up time as Fastify, and one-task bins never need it
   const { SharedState } = await import('./net/shared-state.js');

@@ -14,3 +14,11 @@ export function requireSetting<T>(value: T | null | undefined | '', name: string
   if (value === null || value === undefined || value === '') throw new ConfigError(`missing required setting ${name}${hint ? ` (${hint})` : ''}`);
   return value;
 }
+
+/**
+ * Refuses a service URL the WHATWG parser cannot read (a port that is not a number, an unclosed
+ * IPv6 bracket), naming the setting but not the URL, which may carry a password. ConfigError.
+ */
+export function requireParsableUrl(url: string, name: string): void {
+  if (!URL.canParse(url)) throw new ConfigError(`setting ${name}: not a valid URL (not shown: it may hold a password)`);
+}

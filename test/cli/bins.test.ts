@@ -1,7 +1,11 @@
 // Every bin as a process: --help, --version and --print-config answer and exit 0; a usage error
 // exits 2 with one line on stderr naming the flag as typed.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey } from '../../src/plugins/secrets/store/index.js';
+import { clientsFile } from '../plugins/secrets/gateway.js';
 import { runBin, startBin } from '../helpers/spawn-bin.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -51,5 +55,24 @@ t.test('help read only in part (`--help | head -1`): exit 0, no stack trace', as
     const run = await result;
     t.equal(run.code, 0, `${bin}: exit 0`);
     t.notMatch(run.stderr, /EPIPE|at /, `${bin}: nothing on stderr about it`);
+  }
+});
+
+t.test('a database or Redis URL that cannot be parsed: exit 2, one line naming the setting, never the URL', async (t) => {
+  const keysDir = mkdtempSync(join(tmpdir(), 'bad-url-'));
+  const key = generateKey();
+  writeFileSync(join(keysDir, 'keys.json'), JSON.stringify({ keys: [{ id: key.id, key: key.key.toString('base64') }] }));
+  writeFileSync(join(keysDir, 'clients.json'), JSON.stringify(clientsFile));
+  const secrets = ['--plugins', 'secrets', '--port', '0', '--data-dir', keysDir, '--secrets-keys', join(keysDir, 'keys.json'), '--auth-clients', join(keysDir, 'clients.json')];
+  const cases: Array<[string[], string]> = [
+    [[...secrets, '--secrets-database', 'postgres://u:PW-not-shown@127.0.0.1:notaport/db'], 'secrets.database (--secrets-database / GATEWAY_SECRETS_DATABASE)'],
+    [[...secrets, '--secrets-database', 'postgres://u:PW-not-shown@[zz/db'], 'secrets.database (--secrets-database / GATEWAY_SECRETS_DATABASE)'],
+    [['--plugins', 'bewit', '--port', '0', '--redis-url', 'redis://u:PW-not-shown@127.0.0.1:notaport'], 'redis.url (--redis-url / GATEWAY_REDIS_URL)'],
+  ];
+  for (const [args, setting] of cases) {
+    const run = await runBin('gateway', args);
+    t.equal(run.code, 2, `${setting}: exit 2`);
+    t.equal(run.stderr, `taskcluster-gateway: setting ${setting}: not a valid URL (not shown: it may hold a password)\n`, 'one line naming the setting');
+    t.notMatch(run.stdout + run.stderr, 'PW-not-shown', 'no password');
   }
 });

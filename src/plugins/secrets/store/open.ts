@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../config/settings.js';
+import { ConfigError, requireParsableUrl } from '../../../config/settings.js';
 import { waitFor } from '../../../core/wait.js';
 import { reportingOutages } from './outage.js';
 import { SealedSecretStore } from './sealed-store.js';
@@ -43,6 +43,8 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
     return sealed(reportingOutages(await openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
+    requireParsableUrl(url, 'secrets.database (--secrets-database / GATEWAY_SECRETS_DATABASE)');
+    if (options.listenUrl) requireParsableUrl(options.listenUrl, 'secrets.listenDatabase (--secrets-listen-database / GATEWAY_SECRETS_LISTEN_DATABASE)');
     const fromUrl = schemaFromUrl(url);
     const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
     const schema = options.schema ?? fromUrl.schema ?? 'public';
