@@ -32,9 +32,21 @@ if (!nginx) {
 }
 
 /** The replicas (`host:port`) that answered the balancer's requests logged since `from`, one entry per request. */
-function upstreamsSince(cluster: Cluster, from: number): string[] {
-  return cluster.balancer.accessLog().slice(from).map((line) => /upstream=(.*) upstream_status=/.exec(line)?.[1] ?? '');
+/**
+ * The access log's lines since `from`, once it holds `count` of them: nginx writes a request's line
+ * when it finalizes the request, which can be after the client has read the answer (bound 5 s).
+ */
+async function logSince(cluster: Cluster, from: number, count: number): Promise<string[]> {
+  const started = Date.now();
+  let lines = cluster.balancer.accessLog().slice(from);
+  while (lines.length < count && Date.now() - started < 5000) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    lines = cluster.balancer.accessLog().slice(from);
+  }
+  return lines;
 }
+
+const upstreamOf = (line: string) => /upstream=(.*) upstream_status=/.exec(line)?.[1] ?? '';
 
 /** Runs `request` over and over on `workers` clients until `stop()`; every answer kept. */
 function traffic<T>(workers: number, request: (worker: number, i: number) => Promise<T>) {
@@ -80,7 +92,7 @@ async function replicaTests(cluster: Cluster): Promise<void> {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await send(again)).status);
     t.same(statuses, [200, 401, 401], 'one after the other: accepted once, refused by the replicas after');
-    const upstreams = upstreamsSince(cluster, at);
+    const upstreams = (await logSince(cluster, at, 5)).map(upstreamOf);
     t.equal(upstreams.length, 5);
     t.equal(new Set(upstreams.slice(2)).size, 3, 'the three sends of one header reached three different replicas');
   });
@@ -91,7 +103,7 @@ async function replicaTests(cluster: Cluster): Promise<void> {
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await ask()).status);
     t.same(statuses, [200, 200, 200, 200, 200, 200]);
-    t.equal(new Set(upstreamsSince(cluster, at)).size, 3, 'spread over the three replicas');
+    t.equal(new Set((await logSince(cluster, at, 6)).map(upstreamOf)).size, 3, 'spread over the three replicas');
     const limited = await ask();
     t.equal(limited.status, 429, 'the 7th');
     assertErrorBody(t, limited.body, { code: 'TooManyRequests', message: /^Rate limit exceeded/, method: 'GET' });
@@ -186,14 +198,16 @@ async function replicaTests(cluster: Cluster): Promise<void> {
     await load.after(40);
     await load.stop();
 
-    const passedOn = upstreamsSince(cluster, at).filter((u) => u.startsWith(`${new URL(victim.url).host}, `));
+    // every request sent: the first set, each read, each write's set and (when it was written) its get
+    const logged = await logSince(cluster, at, 1 + reads.length + writes.reduce((n, w) => n + (w.written ? 2 : 1), 0));
+    const passedOn = logged.map(upstreamOf).filter((u) => u.startsWith(`${new URL(victim.url).host}, `));
     t.ok(passedOn.length > 0, `nginx passed requests that failed on the killed replica to the next one (${passedOn.length})`);
     t.same(reads.filter((r) => r.status !== 200).map((r) => [r.status, r.body]), [], `every unsigned read served (${reads.length})`);
     // A signed request the killed replica had taken, its nonce recorded in Redis, comes back from
     // nginx to another replica as the very same header: a replay, refused. The client re-signs.
     const failed = writes.filter((w) => w.error !== undefined);
     t.same(failed.map((w) => w.error), failed.map(() => '401 Invalid nonce'), 'a signed request fails only as a replay of one the killed replica took');
-    const refusedRetries = balancer.accessLog().slice(at).filter((line) => line.includes(`upstream=${new URL(victim.url).host}, `) && / 401 upstream=/.test(line));
+    const refusedRetries = logged.filter((line) => line.includes(`upstream=${new URL(victim.url).host}, `) && / 401 upstream=/.test(line));
     t.equal(failed.length, refusedRetries.length, `each such failure is one nginx passed on from the killed replica (${failed.length})`);
     t.same(writes.filter((w) => w.written && !w.readBack && w.error === undefined), [], 'every acknowledged write read back at once, where its read was not such a replay');
     // afterwards, from the survivors: nothing acknowledged was lost
