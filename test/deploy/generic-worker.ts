@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import type { Test } from 'tap';
-import { createTemporaryCredentials } from '../../src/core/index.js';
+import { reclaimedTaskCredentials } from '../helpers/reclaimed-credentials.js';
 import { startFakeTaskcluster, type Echo } from '../helpers/fake-taskcluster.js';
 import { freePort, start, waitForPort } from './processes.js';
 
@@ -50,13 +50,7 @@ export async function runAsGenericWorker(t: Test, command: string, prefix: strin
   t.same(first.scopes.filter((s) => s !== 'assume:anonymous').sort(), [...scopes].sort(), 'restricted to the scopes on the command line');
 
   // on reclaim: new temporary task credentials, issued by the queue
-  const reclaimed = createTemporaryCredentials({
-    clientId: 'task-client/abc/0/on/worker-group/worker-1/until/1700000000',
-    start: new Date(Date.now() - 60_000),
-    expiry: new Date(Date.now() + 3_600_000),
-    scopes: ['queue:*', 'secrets:get:*'],
-    credentials: { clientId: queue.clientId, accessToken: queue.accessToken },
-  });
+  const reclaimed = reclaimedTaskCredentials(queue);
   t.equal(await putCredentials(port, JSON.stringify(reclaimed)), 200, 'PUT /credentials without Content-Type accepted');
   const after = await proxied(port, '/queue/v1/task/abc/artifacts');
   t.equal(after.clientId, reclaimed.clientId, 'later requests are signed with the new credentials');

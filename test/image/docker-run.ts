@@ -7,7 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { createTemporaryCredentials } from '../../src/core/index.js';
+import { reclaimedTaskCredentials } from '../helpers/reclaimed-credentials.js';
 import { startFakeTaskcluster, type Echo } from '../helpers/fake-taskcluster.js';
 import { createNetwork, docker, dockerAsync, inspect, LABEL, runDetached, waitForAnswer, waitForLog, waitHealthy } from './docker.js';
 
@@ -73,13 +73,7 @@ t.test("docker-worker's linked taskcluster container", async (t) => {
   t.equal(echo.clientId, worker.clientId, 'signed with the credentials on the command line (the fake checked the signature)');
   t.same(withoutAnonymous(echo), [...scopes].sort(), 'restricted to the positional scopes');
 
-  const reclaimed = createTemporaryCredentials({
-    clientId: 'task-client/abc/0/on/worker-group/worker-1/until/1700000000',
-    start: new Date(Date.now() - 60_000),
-    expiry: new Date(Date.now() + 3_600_000),
-    scopes: ['queue:*', 'secrets:get:*'],
-    credentials: { clientId: queue.clientId, accessToken: queue.accessToken },
-  });
+  const reclaimed = reclaimedTaskCredentials(queue);
   const put = await fromTask(network.name, 'PUT', 'http://taskcluster/credentials', JSON.stringify(reclaimed));
   t.equal(put.status, 200, 'PUT /credentials accepted', { body: put.body });
   const after = JSON.parse((await fromTask(network.name, 'GET', 'http://taskcluster/queue/v1/task/abc/artifacts')).body) as Echo;
