@@ -33,13 +33,16 @@ export class GatewayError extends Error {
   readonly statusCode: number;
   /** Extra fields merged into the JSON body (e.g. the scope expression required). */
   readonly details: Record<string, unknown> | undefined;
+  /** Sent as Retry-After: when a retry may succeed (a refusal that is no fault of the caller's). */
+  readonly retryAfterSec: number | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown; retryAfterSec?: number }) {
     super(message, options);
     this.name = 'GatewayError';
     this.code = code;
     this.statusCode = ERROR_STATUS[code];
     this.details = details;
+    this.retryAfterSec = options?.retryAfterSec;
   }
 }
 

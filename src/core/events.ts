@@ -22,8 +22,8 @@ export interface EventDetails {
   'relengapi-token-renewal': [outcome: 'issued' | 'failed'];
   /** secrets: an audited request, by its action and outcome as the audit log names them. */
   'secret-operation': [operation: string, outcome: string];
-  /** A Hawk header refused because its nonce was seen before. */
-  'hawk-replay-refused': [];
+  /** A Hawk header refused because its nonce was seen before: a replay (401), or orphaned (503: the replica that took it stopped before answering). */
+  'hawk-replay-refused': [reason: 'replay' | 'orphaned'];
   /** A request shed (503) under overload, by the measure past its threshold (as @fastify/under-pressure names it: eventLoopDelay...). */
   'load-shed': [reason: string];
   /** A database operation that failed as an outage (503) or outlasted its deadline, by database. */

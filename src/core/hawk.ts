@@ -100,12 +100,36 @@ export const HAWK_SKEW_SEC = 15 * 60;
 export const NONCE_WINDOW_MS = 2 * HAWK_SKEW_SEC * 1000;
 
 /**
+ * What a nonce store says of a header: `admitted` the first time (clientId, nonce, ts) is seen
+ * within the window. Any other header is refused; a store only says how: `orphaned` when the
+ * header was taken by a replica that stopped before answering (the balancer passing the same
+ * request on to the next replica; replicas sharing Redis only), `replay` otherwise.
+ */
+export type NonceVerdict = 'admitted' | 'replay' | 'orphaned';
+
+/**
  * Where the nonces of accepted Hawk headers are remembered for the skew window, so a captured
  * header cannot be replayed: in this process, or shared by replicas (through Redis).
  */
 export interface NonceStore {
-  /** True the first time (clientId, nonce, ts) is seen within the window; false for a replay. */
-  admit(clientId: string, nonce: string, ts: string, now?: number): Promise<boolean>;
+  admit(clientId: string, nonce: string, ts: string, now?: number): Promise<NonceVerdict>;
+}
+
+/** How long a client whose header was orphaned is asked to wait: a fresh signature succeeds at once. */
+const ORPHANED_RETRY_AFTER_SEC = 1;
+
+/**
+ * Admits the header's nonce, or throws its refusal: a replay is 401 (`replayMessage`); an orphaned
+ * header is 503, which clients retry (taskcluster-client 87's src/client.js retries every 5xx, and
+ * its makeRequest signs each attempt anew, with a fresh nonce), since the client did nothing wrong:
+ * its request died with the replica that took it.
+ */
+export async function admitNonce(store: NonceStore, clientId: string, nonce: string, ts: string, replayMessage: string, now?: number): Promise<void> {
+  const verdict = await store.admit(clientId, nonce, ts, now);
+  if (verdict === 'replay') throw new GatewayError('AuthenticationFailed', replayMessage);
+  if (verdict === 'orphaned') {
+    throw new GatewayError('ServiceUnavailable', 'This request was taken by a gateway replica that stopped before answering; its Hawk signature is spent: sign the request again and retry', undefined, { retryAfterSec: ORPHANED_RETRY_AFTER_SEC });
+  }
 }
 
 /**
@@ -130,8 +154,8 @@ export class NonceCache implements NonceStore {
   private floorsSweptAt = 0;
   constructor(private readonly windowMs = NONCE_WINDOW_MS, private readonly maxEntries = 100_000) {}
 
-  admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
-    return Promise.resolve(this.admitNow(clientId, nonce, ts, now));
+  admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<NonceVerdict> {
+    return Promise.resolve(this.admitNow(clientId, nonce, ts, now) ? 'admitted' : 'replay');
   }
 
   /** admit, answered at once: for a cache layered over this one. Also refuses ts at or below the client's floor. */
@@ -203,7 +227,7 @@ async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, 
   }
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
-  if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
+  if (nonceCache) await admitNonce(nonceCache, id, nonce, ts, 'Invalid nonce', now);
   return { ...caller, scheme: 'hawk' };
 }
 

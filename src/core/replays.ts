@@ -1,14 +1,15 @@
 /**
- * Replays refused, counted: a nonce store that tallies each header it refuses, around the one
- * the gateway uses (per process or shared through Redis), so neither needs to know about counting.
+ * Replays refused, counted: a nonce store that tallies each header it refuses, by how (replay or
+ * orphaned), around the one the gateway uses (per process or shared through Redis), so neither
+ * needs to know about counting.
  */
 import type { GatewayEvents } from './events.js';
-import type { NonceStore } from './hawk.js';
+import type { NonceStore, NonceVerdict } from './hawk.js';
 
 export function countingReplays(store: NonceStore, events: GatewayEvents): NonceStore {
-  const counted = (admitted: boolean) => {
-    if (!admitted) events.count('hawk-replay-refused');
-    return admitted;
+  const counted = (verdict: NonceVerdict) => {
+    if (verdict !== 'admitted') events.count('hawk-replay-refused', verdict);
+    return verdict;
   };
   return { admit: (clientId, nonce, ts, now) => store.admit(clientId, nonce, ts, now).then(counted) };
 }

@@ -77,6 +77,7 @@ export function renderError(err: FastifyError | Error, request: FastifyRequest, 
   // the caller's credentials as often as not, and no field name says which part is secret
   const payload = typeof request.body === 'string' ? '(OMITTED)' : request.body;
   const body = errorBody(error, { method: request.method, params: namedParams(request), payload });
+  if (error.retryAfterSec !== undefined) reply.header('retry-after', String(error.retryAfterSec));
   return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
 }
 

@@ -58,13 +58,12 @@ export const loadShedding = fp<LoadSheddingSettings & { events?: GatewayEvents }
       eventLoopUtilizationMode: 'interval',
       maxHeapUsedBytes: settings.maxHeapUsedBytes,
       maxRssBytes: settings.maxRssBytes,
-      pressureHandler: (_request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+      pressureHandler: (_request: FastifyRequest, _reply: FastifyReply, type: string, value: number | undefined) => {
         options.events?.count('load-shed', type);
         const reason = overloaded(type, value);
         if (shedding === undefined) app.log.warn({ reason }, 'overloaded: shedding load (503) until it passes');
         shedding = reason;
-        reply.header('retry-after', retryAfter);
-        return Promise.reject(new GatewayError('ServiceUnavailable', `The gateway is overloaded (${reason}); retry after ${retryAfter} s, or on another replica`));
+        return Promise.reject(new GatewayError('ServiceUnavailable', `The gateway is overloaded (${reason}); retry after ${retryAfter} s, or on another replica`, undefined, { retryAfterSec: settings.retryAfterSec }));
       },
     });
     // the end of an episode is seen between requests too: a balancer may have stopped sending any

@@ -1,19 +1,49 @@
 /**
  * The Hawk nonce cache of replicas sharing Redis: a header accepted on one is refused on every
- * other for the whole window. One atomic `SET key 1 NX PX <window>` per header decides: no
+ * other for the whole window. One atomic `SET key <owner> NX PX <window>` per header decides: no
  * read-then-write that two replicas could interleave.
+ *
+ * The record names its owner, the Redis connection of the replica that took the header. A
+ * balancer passes a request on to the next replica when the one it sent it to dies before
+ * answering (nginx's `proxy_next_upstream error`), the very same header: a header is never
+ * admitted twice, but a replica refusing one asks, then only, whether its owner's connection is
+ * still open. Gone (the kernel closes a killed process's sockets at once), the request died with
+ * its replica, and the refusal is `orphaned`, which clients retry with a fresh signature, rather
+ * than a `replay`, which they do not.
  */
-import { NONCE_WINDOW_MS, NonceCache, type NonceStore } from '../core/hawk.js';
+import { ReplyError, type Redis } from 'ioredis';
+import { NONCE_WINDOW_MS, NonceCache, type NonceStore, type NonceVerdict } from '../core/hawk.js';
 import type { SharedState } from './shared-state.js';
+
+/** The owner of a header taken while this replica's connection id was not yet known: never orphaned. */
+const UNKNOWN_OWNER = 'unknown';
 
 export class SharedNonceCache implements NonceStore {
   constructor(private readonly shared: SharedState, private readonly local = new NonceCache()) {}
 
-  async admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
+  async admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<NonceVerdict> {
     // this replica's own memory first: a replay it saw costs no round trip, and it keeps guarding
     // (with its per-client floor) while Redis is unavailable
-    if (!this.local.admitNow(clientId, nonce, ts, now)) return false;
+    if (!this.local.admitNow(clientId, nonce, ts, now)) return 'replay';
     const key = `nonce:${JSON.stringify([clientId, nonce, ts])}`;
-    return this.shared.run(async (redis) => (await redis.set(key, '1', 'PX', NONCE_WINDOW_MS, 'NX')) === 'OK', () => true);
+    const owner = this.shared.connectionId ?? UNKNOWN_OWNER;
+    const admitted = await this.shared.run(async (redis) => (await redis.set(key, owner, 'PX', NONCE_WINDOW_MS, 'NX')) === 'OK', () => true);
+    if (admitted) return 'admitted';
+    // refused whatever comes next: how is asked apart, so that no failure of it can admit
+    return this.shared.run((redis) => refusal(redis, key), () => 'replay');
+  }
+}
+
+/** How to refuse the header recorded at `key`: orphaned when the connection that took it is closed. */
+async function refusal(redis: Redis, key: string): Promise<NonceVerdict> {
+  const owner = await redis.get(key);
+  if (owner === null || !/^\d+$/.test(owner)) return 'replay';
+  try {
+    // empty when no connection has that id (any more); this replica's own is open, as it asks on it
+    return (await redis.client('LIST', 'ID', owner)) === '' ? 'orphaned' : 'replay';
+  } catch (err) {
+    // a Redis before 6.2 has no CLIENT LIST ID: an answer, not an outage (which would fail open)
+    if (err instanceof ReplyError) return 'replay';
+    throw err;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Redis shared by the replicas of one deployment (`--redis-url`): the Hawk nonces they have
- * accepted and their rate-limit counters. Redis is a helper, not a dependency: a command that
+ * accepted (each naming the connection of the replica that took it) and their rate-limit counters. Redis is a helper, not a dependency: a command that
  * fails, or takes longer than `timeoutMs`, marks Redis unavailable; until a probe (a PING every
  * second, and each /__heartbeat__) is answered again, callers run on their own per-process state
  * (fail open, one warning line per outage), or with `--redis-required` are refused 503.
@@ -33,6 +33,15 @@ export class SharedState {
    * every command must go through `run`, which bounds it and falls back.
    */
   readonly client: Redis;
+  /**
+   * Redis's id of the connection (`CLIENT ID`), learnt after each connect, so a record can name the
+   * connection that wrote it and another replica can ask whether that connection is still open;
+   * undefined until learnt. Ids are never reused while Redis runs.
+   */
+  connectionId: string | undefined;
+  /** Counts connections closed: an id learnt on one already closed is stale, never kept. */
+  private connections = 0;
+  private learnt: Promise<void> = Promise.resolve();
   private availability: Availability = 'starting';
   private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -50,6 +59,21 @@ export class SharedState {
     });
     // the outage is reported once, by markUnavailable; unheard, ioredis prints every failed reconnect
     this.client.on('error', () => {});
+    this.client.on('ready', () => (this.learnt = this.learnConnectionId()));
+    this.client.on('close', () => {
+      this.connections++;
+      this.connectionId = undefined;
+    });
+  }
+
+  private async learnConnectionId(): Promise<void> {
+    const connection = this.connections;
+    try {
+      const id = String(await this.client.client('ID'));
+      if (connection === this.connections) this.connectionId = id;
+    } catch {
+      // closed before it answered: the next connection asks again
+    }
   }
 
   /** Connects, waiting at most the connect timeout: a Redis down at start is an outage like any other. */
@@ -57,7 +81,7 @@ export class SharedState {
     const state = new SharedState(settings, log);
     const connectMs = Math.max(settings.timeoutMs, 1000);
     try {
-      await withinDeadline(once(state.client, 'ready'), connectMs, () => new Error(`not connected within ${connectMs} ms`));
+      await withinDeadline(once(state.client, 'ready').then(() => state.learnt), connectMs, () => new Error(`not connected within ${connectMs} ms`));
       state.markAvailable();
     } catch (err) {
       state.markUnavailable(err);

@@ -73,9 +73,10 @@ type Labels = Record<string, string>;
 
 /**
  * The counters made from the gateway's events: each event's fixed labels, its words filling the
- * other label names in order (a word an event does not have leaves its label out).
+ * other label names in order (a word an event does not have leaves its label out). `zeros`: the
+ * label sets shown as 0 before their first event, so a rate over them starts from the first scrape.
  */
-const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; events: Partial<Record<GatewayEvent, Labels>> }> = [
+const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; events: Partial<Record<GatewayEvent, Labels>>; zeros?: Labels[] }> = [
   {
     name: 'gateway_host_credentials_total',
     help: 'host-secrets credential requests by outcome (issued, refused, failed) and, when refused, the check that failed (client_address, allowed_ips, dns, rate_limit)',
@@ -108,9 +109,10 @@ const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; 
   },
   {
     name: 'gateway_hawk_replays_refused_total',
-    help: 'Hawk headers refused because their nonce was seen before (within the 15-minute window)',
-    labelNames: [],
+    help: 'Hawk headers refused because their nonce was seen before (within the 15-minute window), by reason (replay: 401; orphaned: 503, the header was taken by a replica that stopped before answering, and the balancer passed the request on)',
+    labelNames: ['reason'],
     events: { 'hawk-replay-refused': {} },
+    zeros: [{ reason: 'replay' }, { reason: 'orphaned' }],
   },
   {
     name: 'gateway_load_shed_total',
@@ -137,14 +139,13 @@ const EVENT_COUNTERS: Array<{ name: string; help: string; labelNames: string[]; 
  * and `gateway_database_up`, from the outcome of each database's last operation.
  */
 export function eventMetrics(metrics: GatewayMetrics, events: GatewayEvents): void {
-  for (const { name, help, labelNames, events: fixedLabels } of EVENT_COUNTERS) {
+  for (const { name, help, labelNames, events: fixedLabels, zeros = [] } of EVENT_COUNTERS) {
     new Counter({
       name, help, labelNames, registers: [metrics.registry],
       collect() {
         // the tally holds totals: set from them afresh, so reading twice counts nothing twice
         this.reset();
-        // a counter without labels shows 0 before its first event, as it should
-        if (labelNames.length === 0) this.inc(0);
+        for (const labels of zeros) this.inc(labels, 0);
         for (const { event, details, count } of events.counts()) {
           const fixed = fixedLabels[event];
           if (!fixed) continue;

@@ -2,7 +2,7 @@
 // following the auth service's rules (the fake Taskcluster) accepts; and the refusals.
 import t from 'tap';
 import taskcluster from 'taskcluster-client';
-import { createTemporaryCredentials, HawkSigner, NonceCache, verifyRequest } from '../../src/core/index.js';
+import { createTemporaryCredentials, HawkSigner, NonceCache, verifyRequest, type NonceVerdict } from '../../src/core/index.js';
 import { directoryOf } from '../helpers/directory.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 
@@ -90,6 +90,20 @@ t.test('verifier refusals', async (t) => {
   await t.rejects(verifyRequest(request(undefined, expired.pathname + expired.search), directory), { code: 'AuthenticationFailed', message: /expired/i }, 'expired bewit refused');
   await t.rejects(verifyRequest(request('Hawk id="x"'), directory), { code: 'AuthenticationFailed' }, 'malformed header refused');
   await t.rejects(verifyRequest(request(undefined, '/api/x?bewit=!!!'), directory), { code: 'AuthenticationFailed' }, 'garbage bewit refused');
+});
+
+t.test('a header its nonce store calls orphaned is refused 503 with Retry-After, which clients retry; a replay 401, which they do not', async (t) => {
+  const directory = directoryOf(root);
+  const signer = new HawkSigner(root);
+  const target = { method: 'GET', host: 'gw.test', port: 443, resource: '/api/x' };
+  const request = () => ({ ...target, authorization: signer.header(target) });
+  const says = (verdict: NonceVerdict) => ({ nonceCache: { admit: async () => verdict } });
+  t.equal((await verifyRequest(request(), directory, says('admitted'))).clientId, root.clientId);
+  await t.rejects(verifyRequest(request(), directory, says('replay')), { code: 'AuthenticationFailed', statusCode: 401, message: 'Invalid nonce', retryAfterSec: undefined });
+  await t.rejects(verifyRequest(request(), directory, says('orphaned')), {
+    code: 'ServiceUnavailable', statusCode: 503, retryAfterSec: 1,
+    message: 'This request was taken by a gateway replica that stopped before answering; its Hawk signature is spent: sign the request again and retry',
+  });
 });
 
 t.test('the nonce cache stays bounded and forgets expired nonces', async (t) => {

@@ -68,16 +68,19 @@ t.test('every metric follows Prometheus naming: counters end in _total, duration
   }
 });
 
-t.test('the event counters are read from the tally: totals at each scrape, a labelless one 0 before its first event', async (t) => {
+t.test('the event counters are read from the tally: totals at each scrape, the label sets declared 0 before their first event', async (t) => {
   const metrics = createMetrics();
   const events = new GatewayEvents();
   eventMetrics(metrics, events);
-  const scrape = async () => samplesOf(parseExposition(await metrics.registry.metrics()), 'gateway_hawk_replays_refused_total');
-  t.same(await scrape(), { gateway_hawk_replays_refused_total: 0 });
-  events.count('hawk-replay-refused');
-  events.count('hawk-replay-refused');
-  t.same(await scrape(), { gateway_hawk_replays_refused_total: 2 });
-  t.same(await scrape(), { gateway_hawk_replays_refused_total: 2 }, 'reading again counts nothing twice');
+  const scrape = async (prefix: string) => samplesOf(parseExposition(await metrics.registry.metrics()), prefix);
+  t.same(await scrape('gateway_config_reloads_total'), {}, 'a labelled counter without declared label sets: nothing before its first event');
+  t.same(await scrape('gateway_hawk_replays_refused_total'), { 'gateway_hawk_replays_refused_total{reason="replay"}': 0, 'gateway_hawk_replays_refused_total{reason="orphaned"}': 0 });
+  events.count('hawk-replay-refused', 'replay');
+  events.count('hawk-replay-refused', 'replay');
+  events.count('hawk-replay-refused', 'orphaned');
+  const counted = { 'gateway_hawk_replays_refused_total{reason="replay"}': 2, 'gateway_hawk_replays_refused_total{reason="orphaned"}': 1 };
+  t.same(await scrape('gateway_hawk_replays_refused_total'), counted);
+  t.same(await scrape('gateway_hawk_replays_refused_total'), counted, 'reading again counts nothing twice');
   t.equal((await metrics.registry.getSingleMetric('gateway_database_up')!.get()).values.length, 0, 'no database state before a database reports one');
   events.reportDatabase('secrets', false);
   t.same((await metrics.registry.getSingleMetric('gateway_database_up')!.get()).values.map((v) => [v.labels, v.value]), [[{ database: 'secrets' }, 0]]);

@@ -57,7 +57,10 @@ t.test('operations by outcome and replays refused', async (t) => {
     'gateway_secret_operations_total{operation="remove",outcome="deleted"}': 1,
     'gateway_secret_operations_total{operation="remove",outcome="absent"}': 1,
   });
-  t.equal(samples.gateway_hawk_replays_refused_total, 1, 'the header sent again');
+  t.same(samplesOf(samples, 'gateway_hawk_replays_refused_total'), {
+    'gateway_hawk_replays_refused_total{reason="replay"}': 1,
+    'gateway_hawk_replays_refused_total{reason="orphaned"}': 0,
+  }, 'the header sent again');
   t.same(samplesOf(samples, 'gateway_cache_reads_total'), {
     'gateway_cache_reads_total{cache="secrets",result="hit"}': 1,
     'gateway_cache_reads_total{cache="secrets",result="miss"}': 2,
