@@ -93,6 +93,11 @@ export class SharedState {
     return this.availability === 'available';
   }
 
+  /** The longest wait for one command (`--redis-timeout-ms`): how slow Redis may be and still count as available. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   /**
    * `op` on Redis; while Redis is unavailable, or when `op` fails or times out, `fallback`, the
    * per-process answer, or 503 ServiceUnavailable under `--redis-required`.

@@ -2,10 +2,11 @@
  * Debian's nginx as the balancer in front of gateway replicas: its own configuration and prefix
  * in a temporary directory, one process in the foreground (no daemon, no master: nothing can
  * outlive the test), listening on a loopback port. Round-robin over a keep-alive upstream pool;
- * a request that fails on one replica (connection refused or reset, 502/503) is passed to the
- * next, as nginx does by default for idempotent methods only (PUT is one: Taskcluster's writes
- * are). It tells the replicas who the client is with X-Forwarded-For, which they believe from
- * 127.0.0.1 only (--trusted-proxies).
+ * a request that fails on one replica (connection refused or reset, no answer in time) is passed
+ * to the next, as nginx does by default for idempotent methods only (PUT is one: Taskcluster's
+ * writes are); a replica's own answer, a 5xx too, goes to the client, as the README's
+ * configuration has it. It tells the replicas who the client is with X-Forwarded-For, which they
+ * believe from 127.0.0.1 only (--trusted-proxies).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,7 +49,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=30s;`
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream error timeout;
       proxy_next_upstream_tries 3;
       proxy_connect_timeout 2s;
     }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Test } from 'tap';
 import type { ChildProcess } from 'node:child_process';
+import type { Redis } from 'ioredis';
 import { loadOrGenerateKeyFile } from '../../src/plugins/secrets/store/index.js';
 import { startBalancer, type Balancer } from '../helpers/nginx.js';
 import { REDIS, redisForTest } from '../helpers/redis.js';
@@ -42,6 +43,8 @@ export interface Cluster {
   replicas: Replica[];
   /** Between every replica and Redis. */
   redis: TcpRelay;
+  /** A client of the test's own on the replicas' keys in Redis (their prefix), for checks that read them. */
+  keys: Redis;
   /** The schema the replicas share, for checks that look at the rows. */
   schema: string;
 }
@@ -80,7 +83,7 @@ export async function startCluster(t: Test, nginx: string): Promise<Cluster> {
   t.teardown(() => dropSchema(schema));
   const zone = await startZoneServer({ PTR: { [ptrName(HOST_ADDRESS)]: [HOST_NAME] }, A: { [HOST_NAME]: [HOST_ADDRESS] } });
   t.teardown(() => zone.close());
-  const { prefix } = redisForTest(t);
+  const { prefix, redis: keys } = redisForTest(t);
   const redis = await startTcpRelay(t, REDIS);
   const pgTarget = new URL(postgresUrl);
   const args = [
@@ -92,6 +95,9 @@ export async function startCluster(t: Test, nginx: string): Promise<Cluster> {
     // nginx connects from here: its X-Forwarded-For names the client, no one else's is believed
     '--trusted-proxies', '127.0.0.1/32',
     '--dns-servers', zone.server,
+    // a request held at a replica whose database is black-holed waits there until the test is done
+    // with it (the SIGKILL check), not 5 s, which a loaded machine could reach first
+    '--secrets-database-timeout-ms', '60000',
   ];
   const env = { ...baseEnv, GATEWAY_LOG_LEVEL: 'info' };
   const replicas: Replica[] = [];
@@ -101,5 +107,5 @@ export async function startCluster(t: Test, nginx: string): Promise<Cluster> {
     replicas.push(await startReplica(t, args, env, database, schema));
   }
   const balancer = await startBalancer(t, nginx, replicas.map((r) => Number(new URL(r.url).port)), join(dir, 'nginx'));
-  return { balancer, replicas, redis, schema };
+  return { balancer, replicas, redis, keys, schema };
 }
