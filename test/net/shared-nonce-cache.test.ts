@@ -2,7 +2,8 @@
 // the balancer passes the same request on. Two SharedNonceCaches on separate connections to the
 // real Redis: the header each admits is recorded under its connection's id, in the one SET; a
 // header refused on the other is a replay (401) while the owner's connection is open, orphaned
-// (503) once it is closed, whether the replica closed it or Redis killed it.
+// (503) once it is closed, whether the replica closed it or Redis killed it, or closed while the
+// refusing replica was asking.
 import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
@@ -97,6 +98,21 @@ t.test('orphaned: the owner connection closed, by its replica or by Redis; never
   t.equal(await b.cache.admit(...after), 'admitted');
   t.equal(await admin.get(key(after)), b.shared.connectionId, 'recorded under the new id');
   t.equal(await c.cache.admit(...after), 'replay', 'its owner connected again: a replay');
+});
+
+t.test('an owner whose close Redis learns of only after the refusal began: orphaned, asked again', async (t) => {
+  const { prefix, redis: admin } = redisForTest(t);
+  const a = await replica(t, prefix);
+  const b = await replica(t, prefix);
+  const taken = header();
+  t.equal(await a.cache.admit(...taken), 'admitted');
+  const owner = a.shared.connectionId!;
+  const verdict = b.cache.admit(...taken);
+  // b has asked once (its connection's last command, as Redis lists it), and found the owner connected, before a's connection closes
+  while (!/ cmd=client\|list /.test(String(await admin.client('LIST', 'ID', b.shared.connectionId!)))) await new Promise((resolve) => setTimeout(resolve, 1));
+  t.not(await admin.client('LIST', 'ID', owner), '', 'the owner still connected then');
+  await a.shared.close();
+  t.equal(await verdict, 'orphaned');
 });
 
 t.test('a record whose owner is unknown is refused as a replay', async (t) => {
