@@ -2,7 +2,8 @@
 // Redis behind a real nginx (round-robin, keep-alive upstream, retries on the next replica), all
 // on loopback. Several replicas behave as one gateway: a Hawk header is accepted once whichever
 // replicas it reaches; host-secrets' six a minute hold for one address across them; a replica
-// killed mid-traffic loses no acknowledged write and the balancer keeps clients served; Redis
+// killed mid-traffic loses no acknowledged write and the balancer keeps clients served (a signed
+// request it had taken is refused 503 on the next replica, never 401, and clients retry it); Redis
 // stopped mid-traffic fails no request and degrades the heartbeat, and sharing resumes after; the
 // secrets read cache: a change on one replica seen on the others within 1 s, none stale with a
 // replica's notification connection cut.
