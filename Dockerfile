@@ -32,6 +32,6 @@ USER node
 EXPOSE 80
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/__lbheartbeat__`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# sh -c so that PORT applies while the arguments given to `docker run` are appended ("$@");
-# a later --port among them wins.
-ENTRYPOINT ["/bin/sh", "-c", "exec node /app/dist/cli/taskcluster-proxy.js --port \"$PORT\" \"$@\"", "taskcluster-proxy"]
+# The port comes from PORT (the setting's environment variable); a --port among the arguments
+# given to `docker run` wins over it, as a flag does over the environment.
+ENTRYPOINT ["node", "/app/dist/cli/taskcluster-proxy.js"]

@@ -177,7 +177,7 @@ function settingValue(typed: string, flag: Flag, raw: string): unknown {
 }
 
 export interface ParsedArgs {
-  /** Dotted keys from setting flags (flags given later win; lists given twice add up). */
+  /** Dotted keys from setting flags (each given once; a list's flag given twice adds up). */
   settings: Record<string, unknown>;
   /** The program's own flags that were given, by long name. */
   own: Record<string, string | boolean>;
@@ -227,7 +227,11 @@ export function parseProgramArgs(program: ProgramSpec, argv: string[]): ParsedAr
     } else if (value === undefined || (token.inlineValue === false && isFlag(value))) {
       throw new UsageError(`${typed}: missing value`);
     }
+    // one value per flag, as the originals' parsers (docopt, yargs' strict mode) had it: the second
+    // of two is a mistake (a pasted line, a default not seen), never silently the one in force
+    const twice = () => new UsageError(`${typed}: given more than once`);
     if (!flag.setting) {
+      if (flag.long in result.own) throw twice();
       result.own[flag.long] = value;
       continue;
     }
@@ -235,6 +239,7 @@ export function parseProgramArgs(program: ProgramSpec, argv: string[]): ParsedAr
     const parsed = settingValue(typed, flag, value);
     const key = flag.setting.key;
     const previous = result.settings[key];
+    if (previous !== undefined && !(Array.isArray(previous) && Array.isArray(parsed))) throw twice();
     result.settings[key] = Array.isArray(previous) && Array.isArray(parsed) ? [...previous, ...parsed] : parsed;
   }
   const expected = program.positionals ?? { name: '', min: 0, max: 0 };

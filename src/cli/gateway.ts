@@ -5,20 +5,17 @@ import { resolve } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
-import type { ParsedArgs } from './args.js';
 import { fail, launch } from './launch.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
-import { COMMANDS, gatewayProgram as program } from './programs/gateway.js';
+import { commandOf, gatewayProgram as program } from './programs/gateway.js';
 import { quickstartOverrides } from './quickstart.js';
 import { keysStatus, rotateKeys } from './secrets-admin.js';
 
-/** The admin command named (the parser has checked the words). */
-const command = (parsed: ParsedArgs) => COMMANDS[parsed.positionals.join(' ') as keyof typeof COMMANDS] as (typeof COMMANDS)[keyof typeof COMMANDS] | undefined;
 
 void runProgram(program, process.argv.slice(2), async (parsed) => {
   const options = launchOptions(program);
   const overrides = overridesOf(program, parsed);
-  const admin = command(parsed);
+  const admin = commandOf(parsed.positionals);
   if (admin !== undefined) {
     const { config, core } = loadConfig({ ...options, overrides });
     // a database that is not there at once is waited for, saying so on stderr (stdout is the answer)

@@ -66,12 +66,16 @@ export const loadShedding = fp<LoadSheddingSettings & { events?: GatewayEvents }
         return Promise.reject(new GatewayError('ServiceUnavailable', `The gateway is overloaded (${reason}); retry after ${retryAfter} s, or on another replica`, undefined, { retryAfterSec: settings.retryAfterSec }));
       },
     });
-    // the end of an episode is seen between requests too: a balancer may have stopped sending any
-    const watch = setInterval(() => {
+    const endOfEpisode = () => {
       if (shedding === undefined || app.isUnderPressure()) return;
       app.log.info({ reason: shedding }, 'load back under the thresholds: serving again');
       shedding = undefined;
-    }, settings.sampleIntervalMs);
+    };
+    // the first request served again says so before its answer (under-pressure's own hook ran first),
+    // so the log never shows requests served inside an episode it has not yet ended
+    app.addHook('onRequest', async () => endOfEpisode());
+    // and between requests: a balancer may have stopped sending any
+    const watch = setInterval(endOfEpisode, settings.sampleIntervalMs);
     watch.unref();
     app.addHook('onClose', async () => clearInterval(watch));
   },

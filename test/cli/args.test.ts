@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseProgramArgs, programFlags, UsageError, type Flag } from '../../src/cli/args.js';
 import { helpText } from '../../src/cli/help.js';
 import { launchOptions, overridesOf, type Program } from '../../src/cli/program.js';
-import { gatewayProgram } from '../../src/cli/programs/gateway.js';
+import { commandOf, gatewayProgram } from '../../src/cli/programs/gateway.js';
 import { hostSecretsProgram } from '../../src/cli/programs/host-secrets.js';
 import { relengapiProxyProgram } from '../../src/cli/programs/relengapi-proxy.js';
 import { taskclusterProxyProgram } from '../../src/cli/programs/taskcluster-proxy.js';
@@ -136,8 +136,24 @@ t.test('stray words: errors where the original refused them', async (t) => {
   t.equal(usage(relengapiProxyProgram, []), 'missing <taskId> (see --help)');
   t.equal(usage(relengapiProxyProgram, ['--', TASK_ID, 'extra']), '"extra": unexpected argument; relengapi-proxy takes one <taskId>');
   t.same(parseProgramArgs(relengapiProxyProgram, ['--relengapi-token=tok', '--', TASK_ID]).positionals, [TASK_ID], 'as docker-worker passed it');
-  t.same(parseProgramArgs(taskclusterProxyProgram, ['-p', '80', 'a:b', '--port=81', 'c:d']).positionals, ['a:b', 'c:d'], 'taskcluster-proxy: positional scopes anywhere');
-  t.equal(parseProgramArgs(taskclusterProxyProgram, ['-p', '80', '--port=81']).settings.port, 81, 'the last flag wins');
+  t.same(parseProgramArgs(taskclusterProxyProgram, ['-p', '80', 'a:b', '--root-url=http://127.0.0.1', 'c:d']).positionals, ['a:b', 'c:d'], 'taskcluster-proxy: positional scopes anywhere');
+});
+
+t.test('a flag given twice: refused, never silently the last one (docopt, the original\'s parser, refuses it too)', async (t) => {
+  t.equal(usage(taskclusterProxyProgram, ['-p', '80', '--port=81']), '--port: given more than once', 'a setting under its two names');
+  t.equal(usage(taskclusterProxyProgram, ['--port', '80', '--port', '80']), '--port: given more than once', 'even with the same value');
+  t.equal(usage(taskclusterProxyProgram, ['--access-token', 'secret-1', '--access-token=secret-2']), '--access-token: given more than once', 'a sensitive value is never echoed');
+  t.equal(usage(taskclusterProxyProgram, ['--task-id', 'a', '--task-id', 'b']), '--task-id: given more than once', 'the program\'s own flags too');
+  t.same(parseProgramArgs(gatewayProgram, ['--plugins', 'proxy', '--plugins', 'secrets']).settings.plugins, ['proxy', 'secrets'], 'a list\'s flag given twice adds up');
+  t.same(parseProgramArgs(taskclusterProxyProgram, ['--help', '--help']).own.help, true, 'a switch given twice is still the switch');
+});
+
+t.test('commands are words: the words of a command given as one word are no command', async (t) => {
+  t.equal(usage(gatewayProgram, ['secrets rotate-keys']), '"secrets rotate-keys": unknown command; commands: secrets rotate-keys, secrets keys status');
+  t.equal(usage(gatewayProgram, ['secrets keys', 'status']), '"secrets keys status": unknown command; commands: secrets rotate-keys, secrets keys status');
+  t.equal(commandOf(['secrets', 'keys', 'status']), 'keys-status');
+  t.equal(commandOf(['secrets', 'rotate-keys']), 'rotate-keys');
+  t.equal(commandOf(['secrets']), undefined);
 });
 
 t.test('--help: only the program\'s flags, each with its environment variable and true default', async (t) => {

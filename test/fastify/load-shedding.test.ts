@@ -48,10 +48,12 @@ t.test('event loop delay: requests and /__lbheartbeat__ get 503 with Retry-After
   const replica = await loggedGateway(t, dir, `sqlite:${join(dir, 'secrets.db')}`, [
     '--max-event-loop-delay-ms', '50', '--load-sample-interval-ms', '100', '--load-retry-after-sec', '7',
   ]);
-  // starting may itself have held the loop past a sample: the baseline is once it answers
+  // starting may itself have held the loop past a sample, and a busy machine can leave the process
+  // without a turn for a whole one: the baseline is the first request served (an episode before it
+  // has logged its end by then)
   t.same((await until(`${replica.url}/__lbheartbeat__`, 200)).body, {});
-  const served = await get(`${replica.url}${LIST}`);
-  t.not(served.status, 503, 'served before');
+  const served = await until(`${replica.url}${LIST}`, 403);
+  t.equal(served.body.code, 'InsufficientScopes', 'served before: an anonymous caller lacks secrets:list-secrets');
   const logged = replica.logs.length;
 
   const stop = starveEventLoop(t);
@@ -64,14 +66,16 @@ t.test('event loop delay: requests and /__lbheartbeat__ get 503 with Retry-After
 
   stop();
   await until(`${replica.url}/__lbheartbeat__`, 200);
-  const after = await get(`${replica.url}${LIST}`);
-  t.same([after.status, after.body.code, after.body.message], [served.status, served.body.code, served.body.message], 'served as before');
+  const after = await until(`${replica.url}${LIST}`, served.status);
+  t.same([after.body.code, after.body.message], [served.body.code, served.body.message], 'served as before');
   const lines = replica.logs.slice(logged).filter((l) => /^(overloaded|load back)/.test(l.msg));
-  t.match(lines, [
+  const episode = [
     { level: 40, msg: 'overloaded: shedding load (503) until it passes', reason: /^event loop delay (\d+ ms|beyond measure), over 50 ms$/ },
     { level: 30, msg: 'load back under the thresholds: serving again' },
-  ], 'one warning for the episode, one line at its end, not one per shed request');
-  t.equal(lines.length, 2);
+  ];
+  // the starving is one episode; a busy machine may add one of its own after it, logged the same way
+  t.match(lines, Array.from({ length: Math.max(2, lines.length) }, (_, i) => episode[i % 2]), 'one warning per episode, one line at its end, not one per shed request');
+  t.ok(lines.length === 2 || lines.length === 4, `the starving's episode, at most one more (${lines.length / 2})`);
 });
 
 t.test('event loop utilization, measured per sample: shed while the loop is busy', async (t) => {

@@ -13,6 +13,12 @@ import type { Program } from '../program.js';
 /** The admin commands, as the words that name them. */
 export const COMMANDS = { 'secrets rotate-keys': 'rotate-keys', 'secrets keys status': 'keys-status' } as const;
 
+/** The admin command the words name, word for word (`"secrets rotate-keys"` as one word is none), or undefined. */
+export function commandOf(words: readonly string[]): (typeof COMMANDS)[keyof typeof COMMANDS] | undefined {
+  const named = Object.entries(COMMANDS).find(([name]) => name.split(' ').length === words.length && name.split(' ').every((word, i) => word === words[i]));
+  return named?.[1];
+}
+
 export const gatewayProgram: Program = {
   name: 'taskcluster-gateway',
   summary: 'The credential gateway for Taskcluster CI fleets: the plugins named by --plugins or --listeners, configured by the flags below.\n'
@@ -35,7 +41,7 @@ export const gatewayProgram: Program = {
     name: 'command',
     min: 0,
     max: 3,
-    check: (words) => (words.length === 0 || words.join(' ') in COMMANDS ? undefined : `${JSON.stringify(words.join(' '))}: unknown command; commands: ${Object.keys(COMMANDS).join(', ')}`),
+    check: (words) => (words.length === 0 || commandOf(words) !== undefined ? undefined : `${JSON.stringify(words.join(' '))}: unknown command; commands: ${Object.keys(COMMANDS).join(', ')}`),
   },
   version: () => `taskcluster-gateway ${versionInfo.version}`,
 };

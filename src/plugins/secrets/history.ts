@@ -1,10 +1,19 @@
 /**
  * The secrets' audit history, answered as the auth service's getEntityHistory
- * (`GET /api/auth/v1/audit/<entityType>/<entityId>`), so taskcluster-client's
- * `Auth.getEntityHistory('secret', name)` reads it from the gateway unchanged.
+ * (`GET /api/auth/v1/audit/<entityType>/<entityId>`, scope `auth:audit-history:<entityType>`), so
+ * taskcluster-client's `Auth.getEntityHistory('secret', name)` reads it from the gateway unchanged,
+ * and a client built from the gateway's own reference has the same two arguments. Secrets are the
+ * one entity type the gateway keeps: any other is refused by the params schema (400).
  */
 import type { ApiRoute } from '../../fastify/routes.js';
 import { pageOptions, pageQuery, secretNameParams } from './schemas.js';
+
+/** `<entityType>/<entityId>`: a secret's name, as every secrets route takes it. */
+const auditedEntityParams = {
+  type: 'object',
+  properties: { entityType: { enum: ['secret'] }, ...secretNameParams.properties },
+  required: ['entityType', ...secretNameParams.required],
+} as const;
 
 /** The auth service's v1/get-entity-history-response.yml */
 const auditHistory = {
@@ -31,12 +40,13 @@ export function historyRoutes(store: SecretStore): ApiRoute[] {
   return [
     {
       method: 'GET',
-      url: '/api/auth/v1/audit/secret/*',
+      url: '/api/auth/v1/audit/:entityType/*',
       name: 'getEntityHistory',
       title: 'Get Entity History',
-      description: 'The audit history of one secret, as the auth service answers it: who set, removed or read it, and when, oldest first. Never a value.',
-      scopes: 'auth:audit-history:secret',
-      params: secretNameParams,
+      description: 'The audit history of one entity, as the auth service answers it; the gateway keeps secrets (`entityType` `secret`): who set, removed or read one, and when, oldest first. Never a value.',
+      scopes: 'auth:audit-history:<entityType>',
+      scopeParams: { entityId: '*' },
+      params: auditedEntityParams,
       query: pageQuery,
       output: auditHistory,
       handler: async (request) => {

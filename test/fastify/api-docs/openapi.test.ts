@@ -94,7 +94,7 @@ t.test('every answer received matches the response schema its operation declares
   answers.push(['set', await secrets.set('project/foo/a', { secret: { v: 1 }, expires })]);
   answers.push(['get', await secrets.get('project/foo/a')]);
   answers.push(['list', await secrets.list()]);
-  answers.push(['getEntityHistory', await auth.getEntityHistory('project/foo/a')]);
+  answers.push(['getEntityHistory', await auth.getEntityHistory('secret', 'project/foo/a')]);
   answers.push(['remove', await secrets.remove('project/foo/a')]);
   const created = await secrets.createBootstrap({ data: { k: 'v' } });
   answers.push(['createBootstrap', created]);

@@ -62,6 +62,16 @@ t.test('references of a running gateway: manifest, api.json, schemas, a client b
   await t.rejects(secrets.get('project/foo/one'), { statusCode: 404, code: 'ResourceNotFound' }, 'remove');
   await t.rejects(new Secrets({ rootUrl: url, credentials: clients.reader, retries: 0 }).set('project/foo/x', { secret: {}, expires }), { statusCode: 403, code: 'InsufficientScopes' }, 'scopes still apply');
 
+  // the audit history: the auth service's entry, two arguments, the secret's audit read back through it
+  const auth = (await getJson(manifest.body.references[1])).body;
+  const history = auth.entries.find((e: any) => e.name === 'getEntityHistory');
+  const { type, method, route, args, query, scopes } = (taskcluster as any).Auth.prototype.getEntityHistory.entryReference;
+  t.match(history, { type, method, route, args, query, scopes }, 'getEntityHistory as the real auth service declares it');
+  const Auth = taskcluster.createClient(auth);
+  const audited = await new Auth({ rootUrl: url, credentials: clients.root, retries: 0 }).getEntityHistory('secret', 'project/foo/one');
+  t.same(audited.auditHistory.map((e: any) => [e.actionType, e.entityType, e.entityId]), [['created', 'secret', 'project/foo/one'], ['deleted', 'secret', 'project/foo/one']], 'a client built from it reads the history');
+  await t.rejects(new taskcluster.Auth({ rootUrl: url, credentials: clients.root, retries: 0 }).getEntityHistory('client', 'root'), { statusCode: 400, code: 'InputValidationError', message: /params\/entityType must be equal to one of the allowed values/ }, 'an entity type the gateway does not keep');
+
   const plain = gateway.listeners.find((l) => l.spec.name === 'plain')!;
   const plainUrl = `http://127.0.0.1:${(plain.app.server.address() as AddressInfo).port}`;
   t.equal((await fetch(`${plainUrl}/references/manifest.json`)).status, 404, 'a listener serving no Taskcluster API serves no references');
