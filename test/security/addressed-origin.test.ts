@@ -4,7 +4,6 @@
 // host that is no host[:port] is refused (400 InputError), never written into an answer; a
 // request naming no host gets the listener's own address. Over real listeners, from chosen
 // loopback source addresses: 127.0.0.20 is the trusted proxy, 127.0.0.21 any other peer.
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import hawk from 'hawk';
 import t from 'tap';
@@ -12,6 +11,7 @@ import { loggedGateway } from '../plugins/secrets/configured-gateway.js';
 import { clients } from '../plugins/secrets/gateway.js';
 import { assertErrorBody } from '../helpers/error-body.js';
 import { get } from '../helpers/http.js';
+import { rawJsonExchange } from '../helpers/raw-request.js';
 import { startHostSecrets } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
 
@@ -30,21 +30,6 @@ const REFERENCES = Object.keys(REFERENCE_PARAMS);
 function rootUrlOf(body: any): string {
   const url: string = body.$id ?? body.$schema;
   return url.slice(0, url.indexOf('/schemas/'));
-}
-
-/** One raw exchange, as written (a CR inside a header, HTTP/1.0 without Host), from a chosen address. */
-function raw(port: number, head: string, localAddress?: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk));
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const [headers = '', body = ''] = text.split('\r\n\r\n');
-      resolve({ status: Number(headers.split(' ')[1]), body: JSON.parse(body) });
-    });
-    socket.end(head);
-  });
 }
 
 const gatewayDir = t.testdir();
@@ -83,16 +68,16 @@ t.test('references: a Host that is no host[:port] is refused, never written into
 });
 
 t.test('references: what the HTTP parser refuses (a CR in Host, an overlong head) never reaches a route', async (t) => {
-  const cr = await raw(port, 'GET /references/manifest.json HTTP/1.1\r\nHost: evil.example\rX: y\r\nConnection: close\r\n\r\n');
+  const cr = await rawJsonExchange(port, 'GET /references/manifest.json HTTP/1.1\r\nHost: evil.example\rX: y\r\nConnection: close\r\n\r\n');
   t.equal(cr.status, 400);
   t.match(cr.body, { code: 'InputError', message: /^Malformed HTTP request/ });
-  const overlong = await raw(port, `GET /references/manifest.json HTTP/1.1\r\nHost: ${'a'.repeat(20_000)}.example\r\nConnection: close\r\n\r\n`);
+  const overlong = await rawJsonExchange(port, `GET /references/manifest.json HTTP/1.1\r\nHost: ${'a'.repeat(20_000)}.example\r\nConnection: close\r\n\r\n`);
   t.equal(overlong.status, 431);
   t.equal(overlong.body.code, 'RequestHeaderFieldsTooLarge');
 });
 
 t.test('references: a request naming no host (HTTP/1.0) gets the listener\'s own address', async (t) => {
-  const answer = await raw(port, 'GET /references/manifest.json HTTP/1.0\r\n\r\n');
+  const answer = await rawJsonExchange(port, 'GET /references/manifest.json HTTP/1.0\r\n\r\n');
   t.equal(answer.status, 200);
   t.equal(answer.body.$schema, `${url}/schemas/common/manifest-v3.json#`);
 });

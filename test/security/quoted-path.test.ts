@@ -1,10 +1,10 @@
 // An error body that quotes the request's path (the message for no route or no RelengAPI
 // service; requestInfo.params, where a proxy's wildcard holds the whole path) shows it as the logs do: a bootstrap token as its fingerprint, `&bewit=` and an embedded URL's userinfo
 // replaced. The body goes back to a client that may print it; the token in it would be claimable.
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { loggedToken } from '../../src/log.js';
+import { rawJsonExchange } from '../helpers/raw-request.js';
 import { loggedGateway } from '../plugins/secrets/configured-gateway.js';
 import { setup } from '../plugins/relengapi/gateway-setup.js';
 import { clients, permanent, startGateway } from '../plugins/proxy/gateway.js';
@@ -12,20 +12,9 @@ import { clients, permanent, startGateway } from '../plugins/proxy/gateway.js';
 const TOKEN = 'qN5ABlGiMstBMCkG4TEgnmgGCKICL2Alfm3G2vd2WmI';
 const BEWIT = 'cm9vdFwxNzk2MDU0ODMzXHcza3R5UTBx';
 
-/** One request as written (fetch would resolve `..` and refuse some targets); its status and JSON body. */
-function send(port: number, method: string, target: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk));
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) });
-    });
-    socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  });
-}
+/** One request as written (fetch would resolve `..` and refuse some targets). */
+const send = (port: number, method: string, target: string) =>
+  rawJsonExchange(port, `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 
 /** [method, target, the path as the message must quote it] */
 const CASES: Array<[string, string, string]> = [
