@@ -52,6 +52,7 @@ function lastEntry(header: string | string[] | undefined): string | undefined {
   return joined.slice(joined.lastIndexOf(',') + 1).trim() || undefined;
 }
 
+/** What the request's headers say it addressed: X-Forwarded-* only when the peer is a trusted proxy. */
 export function addressedHeaders(request: FastifyRequest, trusted: TrustedPeer): AddressedHeaders {
   const fromProxy = trusted(request.socket.remoteAddress);
   const headers = request.headers;
