@@ -11,7 +11,7 @@ import { loggedGateway } from '../plugins/secrets/configured-gateway.js';
 import { clients } from '../plugins/secrets/gateway.js';
 import { assertErrorBody } from '../helpers/error-body.js';
 import { get } from '../helpers/http.js';
-import { rawJsonExchange } from '../helpers/raw-request.js';
+import { rawJsonExchange, rawRequest } from '../helpers/raw-request.js';
 import { startHostSecrets } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
 
@@ -153,4 +153,11 @@ t.test('FORCE_SSL: the redirect goes to a valid host only; X-Forwarded-* from th
   t.equal(forgedScheme.status, 301, 'with trusted proxies named, another peer\'s X-Forwarded-Proto is not believed');
   const post = await get(credentialsUrl, { localAddress: '127.0.0.5', method: 'POST', headers: { 'x-forwarded-proto': 'https' } });
   t.equal(post.status, 403, 'nor lets a plain POST through');
+
+  // the request target's own path only: an absolute-form target names no host to go to
+  for (const target of ['http://evil.example/v1/credentials?x=1', 'https://evil.example:8443/v1/credentials?x=1']) {
+    const answer = await rawRequest(hs.url, `GET ${target} HTTP/1.1\r\nHost: hosts.example.com\r\nConnection: close\r\n\r\n`);
+    t.match(answer, /^HTTP\/1\.1 301 /, target);
+    t.equal(/\r\nlocation: ([^\r]*)/i.exec(answer)?.[1], 'https://hosts.example.com/v1/credentials?x=1', `${target}: to the host addressed, the target's path`);
+  }
 });

@@ -29,15 +29,25 @@ function arrivedOverHttps(request: FastifyRequest, options: ForceSslOptions): bo
   return proto?.toLowerCase() === 'https';
 }
 
+/** The path and query of a request target; an absolute-form one (`http://host/path`) names its host in vain. */
+function originForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  const url = URL.parse(target);
+  if (!url) throw new GatewayError('InputError', 'The request target is not a path or an absolute URL');
+  return url.pathname + url.search;
+}
+
 export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
+  const addressing = options.trusted ?? (() => false);
   return async (request, reply) => {
     reply.header('strict-transport-security', HSTS_HEADER);
     if (arrivedOverHttps(request, options)) return;
     if (request.method === 'GET' || request.method === 'HEAD') {
-      if (!addressedHeaders(request, options.trusted ?? (() => false)).host) throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
-      const target = new URL(addressedOrigin(request, options.trusted ?? (() => false)));
-      target.protocol = 'https:';
-      return reply.redirect(`${target.origin}${request.url}`, 301);
+      if (!addressedHeaders(request, addressing).host) throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
+      const origin = new URL(addressedOrigin(request, addressing));
+      origin.protocol = 'https:';
+      // joined, not resolved: a path such as `//evil.example/` stays a path on this host
+      return reply.redirect(`${origin.origin}${originForm(request.url)}`, 301);
     }
     throw new GatewayError('ForbiddenRequest', 'Please use HTTPS when submitting data to this server');
   };
