@@ -66,4 +66,9 @@ t.test('the proxy: requestInfo.params quotes its wildcard without the bearer mat
     const text = JSON.stringify(answer.body);
     t.notOk(text.includes(TOKEN) || text.includes(BEWIT) || text.includes('hunter2'), 'no bearer material anywhere in the body');
   }
+  // the first segment names no service: the message quotes it
+  const unnamed = await send(port, 'GET', `/x&bewit=${BEWIT}/y`);
+  t.equal(unnamed.status, 404);
+  t.equal(unnamed.body.message, 'x&bewit=[REDACTED] is not a valid taskcluster service');
+  t.notOk(JSON.stringify(unnamed.body).includes(BEWIT), 'no bearer material anywhere in the body');
 });
