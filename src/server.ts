@@ -211,7 +211,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           await app.register(plugin.plugin, plugin.options);
         }
         // a listener serving a Taskcluster API serves its references, as a deployment does
-        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences);
+        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: loaded.core.trustedProxies });
         await app.ready();
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem

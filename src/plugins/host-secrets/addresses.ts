@@ -56,6 +56,14 @@ export function inRanges(address: Address, ranges: AddressRange[]): boolean {
   return ranges.some(([network, prefix]) => network.kind() === address.kind() && address.match(network, prefix));
 }
 
+/** Whether a TCP peer's address lies in the ranges (the trusted proxies, as a predicate). */
+export function peerIn(ranges: AddressRange[]): (peer: string | undefined) => boolean {
+  return (peer) => {
+    const address = peer === undefined ? undefined : parseAddress(peer);
+    return address !== undefined && inRanges(address, ranges);
+  };
+}
+
 export type ClientAddress = { address: Address } | { problem: string };
 
 /**

@@ -6,6 +6,7 @@
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { capabilityPlugin } from '../../fastify/capability.js';
 import { declareRoutes } from '../../fastify/routes.js';
+import { peerIn } from './addresses.js';
 import { clientKey, credentialsHandler, type CredentialsRouteOptions } from './credentials-route.js';
 import { forceSslHook } from './force-ssl.js';
 import { hostSecretsRoutes } from './routes.js';
@@ -28,7 +29,10 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
 export const hostSecretsPlugin = capabilityPlugin<HostSecretsOptions>('host-secrets', async (app, options) => {
   // listening before the thread can answer would charge its start to the first requests
   await options.issuing.ready();
-  if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy }));
+  if (options.forceSsl) {
+    const trusted = options.trustedProxies.length === 0 ? null : peerIn(options.trustedProxies);
+    app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy, trusted }));
+  }
   if (options.rateLimitPerMinute > 0) {
     // Each request costs two DNS queries: without a limit a flood turns the gateway into an amplifier.
     await app.register(rateLimit, {

@@ -3,7 +3,7 @@
  * proves it is, and `GET /v1/ping` answers as the original's API did.
  */
 import type { RouteHandlerMethod } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
+import { noRoute } from '../../fastify/errors.js';
 import type { ApiRoute, HttpMethod } from '../../fastify/routes.js';
 import { credentialsResponseSchema } from './credentials-route.js';
 
@@ -67,7 +67,7 @@ function forceSslRefusals(): ApiRoute[] {
     scopes: null,
     body: 'stream',
     handler: async (request) => {
-      throw new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`);
+      throw noRoute(request.method, request.url);
     },
   }));
 }
