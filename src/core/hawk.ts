@@ -195,16 +195,32 @@ function hawkFailure(err: unknown): GatewayError {
 async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): Promise<AuthenticatedCaller> {
   const now = Date.now();
   const { id, ts, nonce, mac, hash, ext } = attributes;
-  const { key, ...caller } = await resolveCredentials(directory, id, ext || undefined);
+  const resolved = await resolveCredentials(directory, id, ext || undefined);
   const artifacts = { method: req.method, host: req.host, port: req.port, resource: req.resource, ts, nonce, hash, ext, app: attributes.app, dlg: attributes.dlg };
-  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
+  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key: resolved.key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
   if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
-  return { ...caller, scheme: 'hawk' };
+  return headerCaller(resolved);
+}
+
+/**
+ * The caller of a Hawk header, made once per resolution: resolveCredentials answers the same
+ * (frozen) object for every request a client or certificate signs, and so does this.
+ */
+const headerCallers = new WeakMap<ResolvedCredentials, AuthenticatedCaller>();
+
+function headerCaller(resolved: ResolvedCredentials): AuthenticatedCaller {
+  let caller = headerCallers.get(resolved);
+  if (!caller) {
+    const { key: _key, ...rest } = resolved;
+    caller = Object.freeze({ ...rest, scheme: 'hawk' as const });
+    headerCallers.set(resolved, caller);
+  }
+  return caller;
 }
 
 /**
