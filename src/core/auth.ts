@@ -134,11 +134,21 @@ const extResolutions = new WeakMap<ClientDirectory, Map<string, ExtResolution>>(
  * Throws AuthenticationFailed with the auth service's reasons.
  */
 export async function resolveCredentials(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): Promise<ResolvedCredentials> {
-  if (!ext) {
-    // a directory in memory answers at once: no promise to wait for
-    const found = directory.client(hawkId);
-    return ownCredentials(directory, hawkId, usableClient(found instanceof Promise ? await found : found, hawkId, now));
-  }
+  return resolveCredentialsEagerly(directory, hawkId, ext, now);
+}
+
+/**
+ * resolveCredentials, answered at once where nothing has to be waited for (permanent credentials
+ * from a directory in memory, the commonest caller): a promise only otherwise. May throw.
+ */
+export function resolveCredentialsEagerly(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): ResolvedCredentials | Promise<ResolvedCredentials> {
+  if (ext) return resolveWithExt(directory, hawkId, ext, now);
+  const found = directory.client(hawkId);
+  if (found instanceof Promise) return found.then((record) => ownCredentials(directory, hawkId, usableClient(record, hawkId, now)));
+  return ownCredentials(directory, hawkId, usableClient(found, hawkId, now));
+}
+
+async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: string, now: number): Promise<ResolvedCredentials> {
   let kept = extResolutions.get(directory);
   if (!kept) extResolutions.set(directory, (kept = new Map()));
   // a pair no separator can forge: an id or ext holding the separator cannot alias another pair

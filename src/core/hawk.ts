@@ -10,7 +10,7 @@ import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { hawkMaterial, type BewitAttributes, type HeaderAttributes, type IncomingRequest } from './hawk-material.js';
-import { anonymousCaller, resolveCredentials, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
+import { anonymousCaller, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
 
 /** base64 of `{certificate?, authorizedScopes?}`, or undefined when neither is present. */
 export function hawkExt(credentials: Credentials, authorizedScopes?: readonly string[]): string | undefined {
@@ -104,8 +104,11 @@ export const NONCE_WINDOW_MS = 2 * HAWK_SKEW_SEC * 1000;
  * header cannot be replayed: in this process, or shared by replicas (through Redis).
  */
 export interface NonceStore {
-  /** True the first time (clientId, nonce, ts) is seen within the window; false for a replay. */
-  admit(clientId: string, nonce: string, ts: string, now?: number): Promise<boolean>;
+  /**
+   * True the first time (clientId, nonce, ts) is seen within the window; false for a replay.
+   * A store in this process answers at once, one shared through the network with a promise.
+   */
+  admit(clientId: string, nonce: string, ts: string, now?: number): boolean | Promise<boolean>;
 }
 
 /**
@@ -130,8 +133,8 @@ export class NonceCache implements NonceStore {
   private floorsSweptAt = 0;
   constructor(private readonly windowMs = NONCE_WINDOW_MS, private readonly maxEntries = 100_000) {}
 
-  admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
-    return Promise.resolve(this.admitNow(clientId, nonce, ts, now));
+  admit(clientId: string, nonce: string, ts: string, now = Date.now()): boolean {
+    return this.admitNow(clientId, nonce, ts, now);
   }
 
   /** admit, answered at once: for a cache layered over this one. Also refuses ts at or below the client's floor. */
@@ -191,11 +194,20 @@ function hawkFailure(err: unknown): GatewayError {
   return new GatewayError('AuthenticationFailed', message || 'Hawk authentication failed');
 }
 
-/** Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. */
-async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): Promise<AuthenticatedCaller> {
+/**
+ * Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. It
+ * waits only for what cannot answer at once (a directory or nonce store across the network, a
+ * certificate's first use): a header from a client in memory is verified with no promise at all.
+ */
+function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): AuthenticatedCaller | Promise<AuthenticatedCaller> {
   const now = Date.now();
+  const resolved = resolveCredentialsEagerly(directory, attributes.id, attributes.ext || undefined, now);
+  if (resolved instanceof Promise) return resolved.then((credentials) => checkHeader(req, attributes, credentials, nonceCache, now));
+  return checkHeader(req, attributes, resolved, nonceCache, now);
+}
+
+function checkHeader(req: IncomingRequest, attributes: HeaderAttributes, resolved: ResolvedCredentials, nonceCache: NonceStore | undefined, now: number): AuthenticatedCaller | Promise<AuthenticatedCaller> {
   const { id, ts, nonce, mac, hash, ext } = attributes;
-  const resolved = await resolveCredentials(directory, id, ext || undefined);
   const artifacts = { method: req.method, host: req.host, port: req.port, resource: req.resource, ts, nonce, hash, ext, app: attributes.app, dlg: attributes.dlg };
   if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key: resolved.key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
@@ -203,7 +215,14 @@ async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, 
   }
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
-  if (nonceCache && !(await nonceCache.admit(id, nonce, ts, now))) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
+  if (!nonceCache) return headerCaller(resolved);
+  const admitted = nonceCache.admit(id, nonce, ts, now);
+  if (typeof admitted === 'boolean') return admittedCaller(admitted, resolved);
+  return admitted.then((answer) => admittedCaller(answer, resolved));
+}
+
+function admittedCaller(admitted: boolean, resolved: ResolvedCredentials): AuthenticatedCaller {
+  if (!admitted) throw new GatewayError('AuthenticationFailed', 'Invalid nonce');
   return headerCaller(resolved);
 }
 

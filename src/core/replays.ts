@@ -10,5 +10,11 @@ export function countingReplays(store: NonceStore, events: GatewayEvents): Nonce
     if (!admitted) events.count('hawk-replay-refused');
     return admitted;
   };
-  return { admit: (clientId, nonce, ts, now) => store.admit(clientId, nonce, ts, now).then(counted) };
+  return {
+    admit: (clientId, nonce, ts, now) => {
+      const admitted = store.admit(clientId, nonce, ts, now);
+      // the store in this process answers at once: counted with no promise between
+      return typeof admitted === 'boolean' ? counted(admitted) : admitted.then(counted);
+    },
+  };
 }

@@ -12,7 +12,7 @@ export class SharedNonceCache implements NonceStore {
   async admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<boolean> {
     // this replica's own memory first: a replay it saw costs no round trip, and it keeps guarding
     // (with its per-client floor) while Redis is unavailable
-    if (!this.local.admitNow(clientId, nonce, ts, now)) return false;
+    if (!this.local.admit(clientId, nonce, ts, now)) return false;
     const key = `nonce:${JSON.stringify([clientId, nonce, ts])}`;
     return this.shared.run(async (redis) => (await redis.set(key, '1', 'PX', NONCE_WINDOW_MS, 'NX')) === 'OK', () => true);
   }
