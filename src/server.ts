@@ -32,6 +32,7 @@ import type { CreatedPlugin, GatewayServices, PluginModule } from './fastify/cap
 import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
+import { TrustedProxies } from './net/trusted-proxies.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
 import { configurationReloader, moduleSettings, type Reload } from './reconfigure.js';
@@ -93,6 +94,7 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     settings,
     log: options.log,
     credentials,
+    trustedProxies: new TrustedProxies(settings.trustedProxies),
     quickstart: options.quickstart ?? false,
     events,
     nonceCache() {
@@ -198,7 +200,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     for (const module of loaded.modules) {
       if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
     }
-    const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
+    // in function form, so that request.ip and request.host follow the list a reload swaps
+    const trustProxy = services.trustedProxies.trusts;
     for (const spec of specs) {
       const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events });
       await app.register(requestMetrics, { metrics, listener: spec.name });

@@ -11,11 +11,11 @@
  * scope check, so an anonymous caller learns 403 and nothing about the body.
  */
 import fp from 'fastify-plugin';
-import ipaddr from 'ipaddr.js';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
+import { TrustedProxies } from '../net/trusted-proxies.js';
 import { jsonBody } from './json-body.js';
 
 /** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
@@ -23,8 +23,11 @@ export type Authenticate = (request: IncomingRequest) => Promise<AuthenticatedCa
 
 export interface AuthorizationOptions {
   authenticate: Authenticate;
-  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for. */
-  trustedProxies?: readonly string[];
+  /**
+   * Front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for: CIDRs,
+   * fixed; or the gateway's TrustedProxies, whose list a reload changes.
+   */
+  trustedProxies?: readonly string[] | TrustedProxies;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
 }
@@ -90,23 +93,6 @@ function insufficientScopes(caller: AuthenticatedCaller, required: ScopeExpressi
   return new GatewayError('InsufficientScopes', message, { required });
 }
 
-/** A predicate telling whether a peer address is one of the trusted proxies. */
-export function proxyMatcher(cidrs: readonly string[]): (address: string | undefined) => boolean {
-  const ranges = cidrs.map((cidr) => {
-    try {
-      return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
-    } catch {
-      throw new Error(`trustedProxies: "${cidr}" is not an address or CIDR`);
-    }
-  });
-  if (ranges.length === 0) return () => false;
-  return (address) => {
-    if (!address || !ipaddr.isValid(address)) return false;
-    const parsed = ipaddr.process(address);
-    return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
-  };
-}
-
 const first = (header: string | string[] | undefined) => (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() || undefined;
 
 /**
@@ -147,7 +133,7 @@ function authorizationHeaders(request: FastifyRequest): string | string[] | unde
 export const authorization = fp<AuthorizationOptions>(
   async (app, options) => {
     if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
-    const trusted = proxyMatcher(options.trustedProxies ?? []);
+    const { trusts } = TrustedProxies.of(options.trustedProxies);
     app.decorateRequest('caller', null);
     app.addHook('onRoute', checkRouteScopes);
     await app.register(jsonBody, { bodyLimit: options.bodyLimit, deferErrors: true });
@@ -155,7 +141,7 @@ export const authorization = fp<AuthorizationOptions>(
     app.addHook('preValidation', async (request) => {
       const { scopes, scopeParams } = request.routeOptions.config;
       if (scopes !== null && scopes !== undefined) {
-        const { host, port } = addressedHostAndPort(request, trusted);
+        const { host, port } = addressedHostAndPort(request, trusts);
         const caller = await options.authenticate({
           method: request.method,
           resource: request.url,

@@ -16,6 +16,7 @@ import type { GatewayEvents } from '../core/events.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 import type { SchemaOwner } from '../config/load.js';
+import type { TrustedProxies } from '../net/trusted-proxies.js';
 import { ERROR_RENDERER } from './errors.js';
 import type { ApiRoute } from './routes.js';
 
@@ -31,6 +32,8 @@ export interface GatewayServices {
   dataDir(): string;
   /** Hawk replay protection (made on first use): shared with the other replicas through Redis when `--redis-url` is set. */
   nonceCache(): NonceStore;
+  /** The front proxies whose X-Forwarded-* headers are believed, as the configuration in force says (a reload swaps the list). */
+  trustedProxies: TrustedProxies;
   /** @fastify/rate-limit's store counting across replicas (Redis), or undefined: the library's in-process store. */
   rateLimitStore: FastifyRateLimitStoreCtor | undefined;
   /** Where the plugin counts what it does (read by /metrics); undefined outside a gateway (a test's bare app). */

@@ -7,7 +7,7 @@ import { ConfigError, requireSetting, type SettingsOf } from '../../config/setti
 import type { Credentials } from '../../core/credentials.js';
 import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
 import { hostSecretsRoutes } from './routes.js';
-import { parseRanges, type AddressRange } from './addresses.js';
+import { parseRanges, type AddressRange } from '../../net/addresses.js';
 import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
 import { lifetimeMs, type HostCredentialPolicy } from './host-credentials.js';
 import { hostSecretsPlugin, type HostSecretsOptions } from './index.js';
@@ -66,8 +66,8 @@ const ISSUER = 'taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIE
 export const hostSecretsModule = definePluginModule({
   name: 'host-secrets',
   schema: hostSecretsSchema,
-  documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, 0, false),
-  liveSettings: ['hostSecrets.scopeBase', 'hostSecrets.clientIdBase', 'hostSecrets.credentialsExpire', 'hostSecrets.allowedIps'],
+  documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, () => 0, false),
+  liveSettings: ['hostSecrets.scopeBase', 'hostSecrets.clientIdBase', 'hostSecrets.credentialsExpire', 'hostSecrets.allowedIps', 'hostSecrets.rateLimitPerMinute'],
   async create({ hostSecrets: settings }, services) {
     const issuer = services.credentials;
     if (!issuer?.clientId || !issuer.accessToken) throw new ConfigError(`missing required setting ${ISSUER}`);
@@ -83,13 +83,14 @@ export const hostSecretsModule = definePluginModule({
       dns: { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs, forwardMatch: settings.forwardMatch },
       policy,
     });
+    let { rateLimitPerMinute } = settings;
     const options: HostSecretsOptions = {
       allowedRanges,
-      trustedProxies: parseRanges(services.settings.trustedProxies, 'trustedProxies (GATEWAY_TRUSTED_PROXIES, --trusted-proxies)'),
+      trustedProxies: services.trustedProxies,
       issuing,
       forceSsl: services.settings.forceSsl,
       trustProxy: services.settings.trustProxy,
-      rateLimitPerMinute: settings.rateLimitPerMinute,
+      rateLimitPerMinute: () => rateLimitPerMinute,
       rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
       events: services.events,
@@ -103,6 +104,7 @@ export const hostSecretsModule = definePluginModule({
           // one synchronous step: a request checks the allow-list and hands its address to the issuing thread in one step too
           allowedRanges.splice(0, allowedRanges.length, ...live.allowedRanges);
           issuing.setPolicy(live.policy);
+          rateLimitPerMinute = next.rateLimitPerMinute;
         };
       },
       close: () => issuing.close(),

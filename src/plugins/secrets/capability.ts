@@ -147,7 +147,7 @@ export const secretsModule = definePluginModule({
     if (store.cacheStats) services.events?.reportCache('secrets', store.cacheStats);
     const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
-    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies, events: services.events };
+    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.trustedProxies, events: services.events };
     return {
       plugin: secretsPlugin,
       options,

@@ -1,0 +1,47 @@
+/**
+ * The front proxies whose X-Forwarded-* headers are believed (setting `trustedProxies`), parsed
+ * once for every reader: Fastify's `request.ip` and `request.host` (its `trustProxy` option in
+ * function form), the host and port a Hawk signature covers (fastify/authorize.ts) and
+ * host-secrets' client address. One object per gateway, whose list a configuration reload
+ * swaps: every reader sees the new list from the next request on, none a mix.
+ */
+import { clientAddress, inRanges, parseAddress, parseRanges, type AddressRange, type ClientAddress } from './addresses.js';
+
+/** How the setting is named in errors. */
+export const TRUSTED_PROXIES_SETTING = 'trustedProxies (GATEWAY_TRUSTED_PROXIES, --trusted-proxies)';
+
+export class TrustedProxies {
+  #ranges: AddressRange[];
+
+  /** CIDRs (a bare address is a /32 or /128); ConfigError naming the setting for one that is not. */
+  constructor(cidrs: string | readonly string[] = []) {
+    this.#ranges = TrustedProxies.parse(cidrs);
+  }
+
+  /** The check a start and a reload make of the setting: ConfigError naming it. */
+  static parse(cidrs: string | readonly string[]): AddressRange[] {
+    return parseRanges(cidrs, TRUSTED_PROXIES_SETTING);
+  }
+
+  /** Holder of a list given as an option, or the live holder itself. */
+  static of(option: string | readonly string[] | TrustedProxies | undefined): TrustedProxies {
+    return option instanceof TrustedProxies ? option : new TrustedProxies(option);
+  }
+
+  /** In force from the next request on (a reload, once every check of the new configuration passed). */
+  use(ranges: AddressRange[]): void {
+    this.#ranges = ranges;
+  }
+
+  /** Whether a peer is a trusted proxy; as Fastify's `trustProxy` function, which passes the hop too. */
+  readonly trusts = (address: string | undefined): boolean => {
+    if (this.#ranges.length === 0 || address === undefined) return false;
+    const parsed = parseAddress(address);
+    return parsed !== undefined && inRanges(parsed, this.#ranges);
+  };
+
+  /** The client behind the trusted proxies (see clientAddress). */
+  clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): ClientAddress {
+    return clientAddress(peer, forwardedFor, this.#ranges);
+  }
+}
