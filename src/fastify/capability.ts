@@ -42,6 +42,9 @@ export interface GatewayServices {
   quickstart: boolean;
 }
 
+/** What a capability's `check` may read: settings already loaded, nothing it would open or reach. */
+export type CheckServices = Pick<GatewayServices, 'settings' | 'credentials' | 'quickstart'>;
+
 /** What a capability's `reconfigure` returns once the new settings passed its checks: applies them, all at once. */
 export type CommitSettings = () => void | Promise<void>;
 
@@ -80,6 +83,13 @@ export interface PluginModule<S extends object = any, O extends FastifyPluginOpt
   schema: S;
   /** Settings (dotted paths, e.g. `secrets.authClients`) its created plugin's `reconfigure` applies while serving; any other change needs a restart. */
   liveSettings?: readonly string[];
+  /**
+   * Every check `create` makes of the settings before it opens or reaches anything (ConfigError
+   * naming the setting); `create` runs it first. A configuration reload runs it on the new
+   * settings of every capability the new configuration enables, so that a reload refuses
+   * exactly what a start would refuse, with the same message.
+   */
+  check?(settings: SettingsOf<S>, services: CheckServices): void | Promise<void>;
   create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O, SettingsOf<S>>>;
   /**
    * The routes tables this capability declares, as `create` makes them from the default

@@ -19,7 +19,7 @@ import { TrustedProxies } from '../../../src/net/trusted-proxies.js';
 function services(dataDir: string, quickstart: boolean, lines: string[] = []): GatewayServices {
   const sink = new Writable({ write: (chunk, _e, done) => { lines.push(chunk.toString()); done(); } });
   return {
-    settings: { taskcluster: { rootUrl: '', clientId: '', accessToken: '', certificate: '' } } as unknown as GatewayServices['settings'],
+    settings: { taskcluster: { rootUrl: '', clientId: '', accessToken: '', certificate: '' }, dataDir } as unknown as GatewayServices['settings'],
     log: pino({ level: 'info' }, sink),
     credentials: undefined,
     holder: () => { throw new Error('not used'); },
