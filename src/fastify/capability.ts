@@ -58,11 +58,12 @@ export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOpt
   /** Re-read a file the capability follows (the secrets keys file), as its own watch does. Never rejects. */
   reload?(): Promise<void>;
   /**
-   * A configuration reload's first step (SIGHUP): check this capability's new settings, reading
-   * what they name (throwing ConfigError naming the setting and file), and return what applies
-   * them. Changes nothing itself: src/server.ts commits only when every capability's check passed,
-   * so a bad value anywhere changes nothing anywhere. Settings outside the module's `liveSettings`
-   * are not applied (they need a restart).
+   * A configuration reload's second step (SIGHUP), once the whole new configuration passed the
+   * start's checks (the module's `check` among them): prepare this capability's live settings,
+   * reading what they name (throwing ConfigError naming the setting and file, should it have
+   * changed since), and return what applies them. Changes nothing itself: src/reconfigure.ts
+   * commits only when every capability prepared, so a bad value anywhere changes nothing
+   * anywhere. Settings outside the module's `liveSettings` are not applied (they need a restart).
    */
   reconfigure?(settings: S, core: CoreSettings): Promise<CommitSettings>;
   /** Release what create opened (called once at shutdown, after listeners close). */
