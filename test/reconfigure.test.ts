@@ -14,7 +14,7 @@ import { loadOrGenerateKeyFile } from '../src/plugins/secrets/store/index.js';
 import { changedSettings } from '../src/reconfigure.js';
 import { gatewayWithAdmin, samplesOf } from './helpers/metrics.js';
 import { clients, clientsFile } from './plugins/secrets/gateway.js';
-import { signedFetch } from './plugins/secrets/suite-input.js';
+import { signedFetch, signedHeader } from './plugins/secrets/suite-input.js';
 
 /** The client whose scope the reloads grant and revoke. */
 const flipper = { clientId: 'project/flipper', accessToken: 'f'.repeat(44) };
@@ -254,4 +254,23 @@ t.test('the admin listener serves the configuration in force, printed as --print
   gw.writeConfig(['logLevel: loud']);
   t.match(await gw.reload(), { result: 'refused' });
   t.equal(await gw.inForce(), before);
+});
+
+t.test('a reload changes whose X-Forwarded-Host/-Proto name what a Hawk signature covers', async (t) => {
+  const gw = await reloadingGateway(t);
+  // signed for the address the client knows, which a front proxy at 127.0.0.1 forwards
+  const path = `/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`;
+  const viaProxy = async () => (await fetch(`${gw.urls.api}${path}`, {
+    headers: { authorization: signedHeader(`https://secrets.example.org${path}`, 'GET', undefined, undefined, flipper), 'x-forwarded-host': 'secrets.example.org', 'x-forwarded-proto': 'https' },
+  })).status;
+  t.equal(await viaProxy(), 401, 'the peer is no trusted proxy: the signature is checked against the Host header');
+  gw.writeConfig(['trustedProxies: [127.0.0.1]']);
+  t.match(await gw.reload(), { result: 'applied', needsRestart: [] });
+  t.equal(await viaProxy(), 200, 'it is now: against the host and scheme it forwards');
+  gw.writeConfig(['trustedProxies: [127.0.0.0/33]']);
+  t.match(await gw.reload(), { result: 'refused', error: /^setting trustedProxies .*"127\.0\.0\.0\/33" is not an IP address or CIDR/ });
+  t.equal(await viaProxy(), 200, 'a bad list changes nothing');
+  gw.writeConfig(['trustedProxies: []']);
+  t.match(await gw.reload(), { result: 'applied' });
+  t.equal(await viaProxy(), 401);
 });
