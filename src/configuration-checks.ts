@@ -11,6 +11,7 @@ import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { ConfigError, requireParsableUrl } from './config/settings.js';
 import type { Credentials } from './core/credentials.js';
 import type { CheckServices, PluginModule } from './fastify/capability.js';
+import type { AddressRange } from './net/addresses.js';
 import { connectionVerifierFor, type ConnectionVerifier } from './net/connection-verifier.js';
 import { TrustedProxies } from './net/trusted-proxies.js';
 
@@ -48,6 +49,8 @@ export interface CheckedCore {
   wanted: PluginModule[];
   /** The connection verifier the settings ask for (allowedUser), or undefined. */
   verifier: ConnectionVerifier | undefined;
+  /** The trusted proxies' ranges (TrustedProxies.use). */
+  trustedProxies: AddressRange[];
 }
 
 /** The checks of the settings every deployment shape shares: listeners and plugins, connection verifier, Redis, trusted proxies. */
@@ -61,13 +64,14 @@ export function checkCoreSettings(loaded: LoadedConfig<PluginModule>, quickstart
   if (named.size === 0 && !quickstart) throw new ConfigError('no plugins enabled: set plugins (GATEWAY_PLUGINS, --plugins) or listeners');
   const verifier = connectionVerifierFor(loaded.core);
   checkRedisSettings(loaded.core.redis);
-  TrustedProxies.parse(loaded.core.trustedProxies);
-  return { specs, wanted: loaded.modules.filter((m) => named.has(m.name)), verifier };
+  const trustedProxies = TrustedProxies.parse(loaded.core.trustedProxies);
+  return { specs, wanted: loaded.modules.filter((m) => named.has(m.name)), verifier, trustedProxies };
 }
 
 /** Every check a start makes before it opens anything: the core settings', then each enabled capability's own. */
-export async function checkConfiguration(loaded: LoadedConfig<PluginModule>, quickstart: boolean): Promise<void> {
-  const { wanted } = checkCoreSettings(loaded, quickstart);
+export async function checkConfiguration(loaded: LoadedConfig<PluginModule>, quickstart: boolean): Promise<CheckedCore> {
+  const core = checkCoreSettings(loaded, quickstart);
   const services: CheckServices = { settings: loaded.core, credentials: configuredCredentials(loaded.core), quickstart };
-  for (const module of wanted) await module.check?.(moduleSettings(loaded, module), services);
+  for (const module of core.wanted) await module.check?.(moduleSettings(loaded, module), services);
+  return core;
 }

@@ -14,8 +14,8 @@ import type { GatewayConfig, LoadedConfig } from './config/load.js';
 import type { CoreSettings } from './config/schema.js';
 import type { GatewayEvents } from './core/events.js';
 import type { CommitSettings, CreatedPlugin, PluginModule } from './fastify/capability.js';
-import { TrustedProxies } from './net/trusted-proxies.js';
-import { checkConfiguration, moduleSettings } from './configuration-checks.js';
+import type { TrustedProxies } from './net/trusted-proxies.js';
+import { checkConfiguration, moduleSettings, type CheckedCore } from './configuration-checks.js';
 
 /** Core settings applied while serving; every other core setting needs a restart. */
 const LIVE_CORE_SETTINGS: readonly string[] = ['logLevel', 'trustedProxies'];
@@ -104,11 +104,10 @@ export function configurationReloader({ started, quickstart, created, log, logge
     const notApplied = changed.filter((path) => !live.has(path));
     const needsRestart = notApplied.filter((path) => !unused.has(path.split('.')[0]!));
     const commits: CommitSettings[] = [];
-    let proxies: ReturnType<typeof TrustedProxies.parse>;
+    let checked: CheckedCore;
     try {
       // the whole configuration, restart-only values too, as a start would check it
-      await checkConfiguration(next, quickstart);
-      proxies = TrustedProxies.parse(next.core.trustedProxies);
+      checked = await checkConfiguration(next, quickstart);
       for (const module of modules) {
         const reconfigure = created.get(module.name)!.reconfigure;
         if (reconfigure) commits.push(await reconfigure(moduleSettings(next, module), next.core));
@@ -119,7 +118,7 @@ export function configurationReloader({ started, quickstart, created, log, logge
     // every check passed: apply everything, before any request can see half of it
     const level = (next.core as CoreSettings).logLevel;
     for (const logger of loggers()) logger.level = level;
-    trustedProxies.use(proxies);
+    trustedProxies.use(checked.trustedProxies);
     const applied = commits.map((commit) => commit());
     inForce = putBack(next.config, started.config, notApplied);
     generation += 1;

@@ -74,7 +74,7 @@ async function openSharedState(settings: CoreSettings['redis'], log: Logger): Pr
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
-export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
+export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, trustedProxies: TrustedProxies, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
@@ -83,7 +83,7 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     settings,
     log: options.log,
     credentials,
-    trustedProxies: new TrustedProxies(settings.trustedProxies),
+    trustedProxies,
     quickstart: options.quickstart ?? false,
     events,
     nonceCache() {
@@ -148,10 +148,10 @@ export async function gatewayApp(
 
 export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: BuildOptions): Promise<Gateway> {
   // refused settings fail here, before any plugin opens a store (each capability's create checks its own first)
-  const { specs, wanted, verifier } = checkCoreSettings(loaded, options.quickstart ?? false);
+  const { specs, wanted, verifier, trustedProxies } = checkCoreSettings(loaded, options.quickstart ?? false);
   const shared = await openSharedState(loaded.core.redis, options.log);
   const events = new GatewayEvents();
-  const services = gatewayServices(loaded, options, shared, events);
+  const services = gatewayServices(loaded, options, new TrustedProxies(trustedProxies), shared, events);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
   eventMetrics(metrics, events);

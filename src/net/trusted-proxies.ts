@@ -13,19 +13,19 @@ export const TRUSTED_PROXIES_SETTING = 'trustedProxies (GATEWAY_TRUSTED_PROXIES,
 export class TrustedProxies {
   #ranges: AddressRange[];
 
-  /** CIDRs (a bare address is a /32 or /128); ConfigError naming the setting for one that is not. */
-  constructor(cidrs: string | readonly string[] = []) {
-    this.#ranges = TrustedProxies.parse(cidrs);
+  /** The ranges TrustedProxies.parse made; none: no proxy is trusted. */
+  constructor(ranges: AddressRange[] = []) {
+    this.#ranges = ranges;
   }
 
-  /** The check a start and a reload make of the setting: ConfigError naming it. */
+  /** The check a start and a reload make of the setting (a bare address is a /32 or /128): ConfigError naming it. */
   static parse(cidrs: string | readonly string[]): AddressRange[] {
     return parseRanges(cidrs, TRUSTED_PROXIES_SETTING);
   }
 
-  /** Holder of a list given as an option, or the live holder itself. */
+  /** Holder of CIDRs given as an option (checked), or the live holder itself. */
   static of(option: string | readonly string[] | TrustedProxies | undefined): TrustedProxies {
-    return option instanceof TrustedProxies ? option : new TrustedProxies(option);
+    return option instanceof TrustedProxies ? option : new TrustedProxies(TrustedProxies.parse(option ?? []));
   }
 
   /** In force from the next request on (a reload, once every check of the new configuration passed). */

@@ -40,7 +40,7 @@ export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')
     holder: () => { throw new Error('host-secrets needs no holder'); },
     dataDir: () => { throw new Error('host-secrets needs no data directory'); },
     nonceCache: () => { throw new Error('host-secrets needs no nonce cache'); },
-    trustedProxies: new TrustedProxies(loaded.core.trustedProxies),
+    trustedProxies: TrustedProxies.of(loaded.core.trustedProxies),
     rateLimitStore: undefined,
   } satisfies GatewayServices;
   return { settings: { hostSecrets: loaded.config.get('hostSecrets') }, services };
