@@ -10,29 +10,11 @@
  * an overlong name) is refused as 400 InputError, never echoed into a URL or a JSON answer.
  */
 import { isIPv6 } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 
-/** Whether a TCP peer is a trusted front proxy, whose X-Forwarded-* headers are believed. */
+/** Whether a TCP peer is a trusted front proxy, whose X-Forwarded-* headers are believed (TrustedProxies.trusts). */
 export type TrustedPeer = (address: string | undefined) => boolean;
-
-/** A predicate telling whether a peer address is one of the trusted proxies. */
-export function proxyMatcher(cidrs: readonly string[]): TrustedPeer {
-  const ranges = cidrs.map((cidr) => {
-    try {
-      return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
-    } catch {
-      throw new Error(`trustedProxies: "${cidr}" is not an address or CIDR`);
-    }
-  });
-  if (ranges.length === 0) return () => false;
-  return (address) => {
-    if (!address || !ipaddr.isValid(address)) return false;
-    const parsed = ipaddr.process(address);
-    return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
-  };
-}
 
 /** The addressed authority as the headers give it, unchecked (a Hawk MAC covers hawk's reading of it). */
 export interface AddressedHeaders {

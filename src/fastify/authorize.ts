@@ -15,7 +15,8 @@ import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
-import { addressedHeaders, addressedProtocol, proxyMatcher, type TrustedPeer } from './addressed-origin.js';
+import { TrustedProxies } from '../net/trusted-proxies.js';
+import { addressedHeaders, addressedProtocol, type TrustedPeer } from './addressed-origin.js';
 import { jsonBody } from './json-body.js';
 
 /** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
@@ -23,8 +24,11 @@ export type Authenticate = (request: IncomingRequest) => Promise<AuthenticatedCa
 
 export interface AuthorizationOptions {
   authenticate: Authenticate;
-  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for. */
-  trustedProxies?: readonly string[];
+  /**
+   * Front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for: CIDRs,
+   * fixed; or the gateway's TrustedProxies, whose list a reload changes.
+   */
+  trustedProxies?: readonly string[] | TrustedProxies;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
 }
@@ -126,7 +130,7 @@ function authorizationHeaders(request: FastifyRequest): string | string[] | unde
 export const authorization = fp<AuthorizationOptions>(
   async (app, options) => {
     if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
-    const trusted = proxyMatcher(options.trustedProxies ?? []);
+    const { trusts } = TrustedProxies.of(options.trustedProxies);
     app.decorateRequest('caller', null);
     app.addHook('onRoute', checkRouteScopes);
     await app.register(jsonBody, { bodyLimit: options.bodyLimit, deferErrors: true });
@@ -134,7 +138,7 @@ export const authorization = fp<AuthorizationOptions>(
     app.addHook('preValidation', async (request) => {
       const { scopes, scopeParams } = request.routeOptions.config;
       if (scopes !== null && scopes !== undefined) {
-        const { host, port } = addressedHostAndPort(request, trusted);
+        const { host, port } = addressedHostAndPort(request, trusts);
         const caller = await options.authenticate({
           method: request.method,
           resource: request.url,

@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { addressedOrigin, proxyMatcher, type TrustedPeer } from '../addressed-origin.js';
+import { TrustedProxies } from '../../net/trusted-proxies.js';
+import { addressedOrigin, type TrustedPeer } from '../addressed-origin.js';
 import { declareRoutes, type ApiRoute } from '../routes.js';
 import { ROUTE_CATALOG } from './catalog.js';
 import { taskclusterReferences, type References } from './taskcluster-references.js';
@@ -69,12 +70,15 @@ export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] 
 }
 
 export interface ApiReferencesOptions {
-  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name the rootUrl; none by default. */
-  trustedProxies?: readonly string[];
+  /**
+   * Front proxies whose X-Forwarded-Host/-Port/-Proto name the rootUrl: CIDRs, fixed; or the
+   * gateway's TrustedProxies, whose list a reload changes. None by default.
+   */
+  trustedProxies?: readonly string[] | TrustedProxies;
 }
 
 /** Serves the references of what the app it is registered on serves; needs routeCatalog on that app. */
 export const apiReferences: FastifyPluginAsync<ApiReferencesOptions> = async (app, options) => {
   if (!app.hasDecorator('declaredRoutes')) throw new Error(`apiReferences needs ${ROUTE_CATALOG} registered where the app is made`);
-  await declareRoutes(app, referenceRoutes(proxyMatcher(options.trustedProxies ?? [])));
+  await declareRoutes(app, referenceRoutes(TrustedProxies.of(options.trustedProxies).trusts));
 };

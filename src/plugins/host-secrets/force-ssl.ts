@@ -10,22 +10,24 @@
  */
 import type { onRequestHookHandler, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { addressedHeaders, addressedOrigin, type TrustedPeer } from '../../fastify/addressed-origin.js';
+import { addressedHeaders, addressedOrigin } from '../../fastify/addressed-origin.js';
+import type { TrustedProxies } from '../../net/trusted-proxies.js';
 
 /** 180 days, the usual HSTS lifetime; browsers and clients only heed it over https. */
 export const HSTS_HEADER = 'max-age=15552000; includeSubDomains';
 
 export interface ForceSslOptions {
   trustProxy: boolean;
-  /** The trusted proxies (the gateway's trustedProxies); null when the setting names none. */
-  trusted: TrustedPeer | null;
+  /** The gateway's trusted proxies (live: a reload changes them). */
+  trustedProxies: TrustedProxies;
 }
 
 function arrivedOverHttps(request: FastifyRequest, options: ForceSslOptions): boolean {
   if ((request.raw.socket as { encrypted?: boolean }).encrypted) return true;
   if (!options.trustProxy) return false;
   // the front appends its own scheme last; earlier entries are whatever the client sent
-  const { proto } = addressedHeaders(request, options.trusted ?? (() => true));
+  const { trustedProxies } = options;
+  const { proto } = addressedHeaders(request, trustedProxies.namesNone ? () => true : trustedProxies.trusts);
   return proto?.toLowerCase() === 'https';
 }
 
@@ -38,7 +40,7 @@ function originForm(target: string): string {
 }
 
 export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
-  const addressing = options.trusted ?? (() => false);
+  const addressing = options.trustedProxies.trusts;
   return async (request, reply) => {
     reply.header('strict-transport-security', HSTS_HEADER);
     if (arrivedOverHttps(request, options)) return;

@@ -13,7 +13,8 @@ const pingAnswer = {
   required: ['alive', 'uptime'],
 } as const;
 
-export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, rateLimitPerMinute: number, forceSsl: boolean): ApiRoute[] {
+/** `perMinute`: the credential requests a client address may make per minute, read at each request; 0 = unlimited. */
+export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, perMinute: () => number, forceSsl: boolean): ApiRoute[] {
   const routes: ApiRoute[] = [
     {
       method: 'GET',
@@ -41,7 +42,7 @@ export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, rateLimi
       // Fastify's own two lines per request would triple the log, and in the benchmark's profile
       // logging was the largest cost after HTTP itself.
       logLevel: 'warn',
-      config: rateLimitPerMinute > 0 ? { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } : {},
+      config: { rateLimit: { max: perMinute, timeWindow: 60_000, allowList: () => perMinute() === 0 } },
       handler: issueCredentials,
     },
   ];
