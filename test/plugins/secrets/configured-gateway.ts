@@ -13,6 +13,7 @@ import { secretsModule } from '../../../src/plugins/secrets/capability.js';
 import { buildGateway, type Gateway } from '../../../src/server.js';
 import { loadOrGenerateKeyFile } from '../../../src/plugins/secrets/store/index.js';
 import { clientsFile } from './gateway.js';
+import { inProcessFlags } from '../../helpers/in-process.js';
 
 /** `dir` receives the keys and clients files; `settings` are extra command-line flags. */
 export async function configuredGateway(t: Test, dir: string, database: string, settings: string[] = []): Promise<string> {
@@ -31,7 +32,7 @@ export async function loggedGateway(t: Test, dir: string, database: string, sett
   loadOrGenerateKeyFile(join(dir, 'keys.json'));
   writeFileSync(join(dir, 'clients.json'), JSON.stringify(clientsFile));
   const argv = ['--plugins', 'secrets', '--port', '0', '--secrets-database', database,
-    '--secrets-keys', join(dir, 'keys.json'), '--auth-clients', join(dir, 'clients.json'), ...settings];
+    '--secrets-keys', join(dir, 'keys.json'), '--auth-clients', join(dir, 'clients.json'), ...inProcessFlags(settings), ...settings];
   const logs: Array<Record<string, any>> = [];
   const log = createLogger('info', new Writable({ write(chunk, _e, done) { logs.push(...String(chunk).split('\n').filter(Boolean).map((line) => JSON.parse(line))); done(); } }));
   const gateway = await buildGateway(loadConfig({ argv, env: {}, modules: [secretsModule] }), { log });

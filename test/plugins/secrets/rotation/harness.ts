@@ -14,6 +14,7 @@ import { pluginModules } from '../../../../src/plugins/registry.js';
 import type { EncryptionKey } from '../../../../src/plugins/secrets/store/index.js';
 import { buildGateway, type Gateway } from '../../../../src/server.js';
 import { clients, clientsFile } from '../gateway.js';
+import { inProcessFlags } from '../../../helpers/in-process.js';
 
 export interface RunningGateway {
   rootUrl: string;
@@ -42,7 +43,7 @@ export async function startGateway(t: Test, options: { dir: string; database: st
     argv: [
       '--listeners', JSON.stringify([{ name: 'main', host: '127.0.0.1', port: 0, plugins: ['secrets'] }]),
       '--data-dir', options.dir, '--secrets-database', options.database, '--secrets-keys', options.keysFile,
-      '--auth-clients', clientsPath, '--secrets-keys-heartbeat-sec', '1', '--secrets-sweep-interval-sec', '0',
+      '--auth-clients', clientsPath, '--secrets-keys-heartbeat-sec', '1', '--secrets-sweep-interval-sec', '0', ...inProcessFlags([]),
     ],
   });
   const gateway = await buildGateway(loaded, { log });
