@@ -4,7 +4,8 @@
  * own: the unauthenticated `GET /api/secrets/v1/ping` (the framework's floor), the route floor
  * (the signed-GET route with caller and record constants), and Hawk-signed
  * `GET /api/secrets/v1/secret/<name>` on SQLite and on PostgreSQL, cold (read cache off) and hot
- * (read cache on); `wrk -t1 -c32 -d5s`, median of interleaved rounds. wrk cannot compute HMACs,
+ * (read cache on), and the route floor with one constant made real at a time (the store's share,
+ * Hawk's share); `wrk -t1 -c32 -d5s`, median of interleaved rounds. wrk cannot compute HMACs,
  * so each run replays a Lua table of distinct headers the server process signed beforehand with
  * core HawkSigner (every nonce used once: the nonce cache stays on). Writes
  * bench/results/secrets.md, with bench/secrets/where-time-goes.md (the profile) after the
@@ -107,6 +108,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const ROWS = [
   { key: 'ping', label: 'GET /api/secrets/v1/ping, unauthenticated (the framework\'s floor)' },
   { key: 'floor', label: 'route floor: the signed-GET route, caller and record constants' },
+  { key: 'floorCaller', label: 'route floor, only the caller constant: SQLite store, cache on (the store\'s share)' },
+  { key: 'floorRecord', label: 'route floor, only the record constant: Hawk verification and nonce cache (Hawk\'s share)' },
   { key: 'sqliteCold', label: 'Hawk-signed GET /secret/<name>, SQLite, cache off (cold)' },
   { key: 'sqliteHot', label: 'Hawk-signed GET /secret/<name>, SQLite, cache on (hot)' },
   { key: 'pgCold', label: 'Hawk-signed GET /secret/<name>, PostgreSQL, cache off (cold)' },
@@ -126,6 +129,8 @@ async function main(): Promise<void> {
   try {
     const servers = {
       floor: await start('route floor', 'floor', 'off', '1'),
+      floorCaller: await start('route floor, caller constant', 'floor-caller', 'on', '1'),
+      floorRecord: await start('route floor, record constant', 'floor-record', 'off', '1'),
       sqliteCold: await start('SQLite cold', 'sqlite', 'off', '1'),
       sqliteHot: await start('SQLite hot', 'sqlite', 'on', '1'),
       pgCold: await start('PostgreSQL cold', 'postgres', 'off', '1'),
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
       // enough distinct headers for a run at ping's rate, with room to spare (a replayed one would be a 401)
       const count = Math.ceil(ping.requestsPerSec * SECONDS * 1.5);
       const measured: Partial<Record<RowKey, Measured>> = { ping };
-      for (const key of ['floor', 'sqliteCold', 'sqliteHot', 'pgCold', 'pgHot'] as const) {
+      for (const key of ['floor', 'floorCaller', 'floorRecord', 'sqliteCold', 'sqliteHot', 'pgCold', 'pgHot'] as const) {
         measured[key] = await wrk(servers[key], SECRET_PATH, SECONDS, await servers[key].script(count));
       }
       rounds.push(measured as Record<RowKey, Measured>);

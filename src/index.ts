@@ -24,7 +24,7 @@ export { pluginModules } from './plugins/registry.js';
 export { proxyPlugin, type ProxyPluginOptions } from './plugins/proxy/index.js';
 export { bewitPlugin, type BewitPluginOptions } from './plugins/bewit/index.js';
 export { credentialsPlugin, type CredentialsPluginOptions } from './plugins/credentials/index.js';
-export { hostSecretsPlugin, IssuingThread, parseRanges, lifetimeMs, type AddressRange, type HostSecretsOptions, type IssuerSettings } from './plugins/host-secrets/index.js';
+export { hostSecretsPlugin, IssuingThread, parseRanges, lifetimeMs, TrustedProxies, type AddressRange, type HostSecretsOptions, type IssuerSettings } from './plugins/host-secrets/index.js';
 export { relengapiPlugin, parseServiceRoutes, TemporaryTokenManager, type RelengapiPluginOptions, type ServiceRoute, type TokenManagerOptions } from './plugins/relengapi/index.js';
 export {
   secretsPlugin, openSecretStore, loadKeyRing, keyRingFrom, generateKey, generateKeyFile,

@@ -14,8 +14,7 @@ import { CredentialHolder } from './core/holder.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
 import { GatewayEvents } from './core/events.js';
 import { countingReplays } from './core/replays.js';
-import type { Credentials } from './core/credentials.js';
-import { ConfigError, requireParsableUrl } from './config/settings.js';
+import { ConfigError, requireCredentials } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { routeCatalog } from './fastify/api-docs/catalog.js';
@@ -29,12 +28,14 @@ import { jsonBody } from './fastify/json-body.js';
 import { loadShedding, type LoadSheddingSettings } from './fastify/load-shedding.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
 import type { CreatedPlugin, GatewayServices, PluginModule } from './fastify/capability.js';
-import { connectionVerifierFor } from './net/connection-verifier.js';
 import { SharedNonceCache } from './net/shared-nonce-cache.js';
 import type { SharedState } from './net/shared-state.js';
+import { TrustedProxies } from './net/trusted-proxies.js';
 import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
-import { configurationReloader, moduleSettings, type Reload } from './reconfigure.js';
+import { checkCoreSettings, configuredCredentials, moduleSettings } from './configuration-checks.js';
+import { configurationReloader, type Reload, type Reloader } from './reconfigure.js';
+import { configurationRoute } from './routes/configuration.js';
 import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
@@ -50,8 +51,9 @@ export interface Gateway {
   /** Re-read the files the plugins follow (the secrets keys file), without reloading the configuration; undefined when none do. */
   reload: (() => Promise<void>) | undefined;
   /**
-   * Reload the configuration (SIGHUP): `load` loads it as at start; every capability checks its
-   * new settings, then all apply at once, or nothing does (see src/reconfigure.ts).
+   * Reload the configuration (SIGHUP): `load` loads it as at start; it is checked whole as a start
+   * checks it, then what can change live applies at once, or nothing does (see src/reconfigure.ts).
+   * The admin listener serves the configuration in force at /config.
    */
   reconfigure: Reload;
   /** Listen on every configured address; returns the bound URLs by listener name. */
@@ -64,27 +66,15 @@ export interface BuildOptions {
   quickstart?: boolean;
 }
 
-function configuredCredentials(settings: CoreSettings): Credentials | undefined {
-  const { clientId, accessToken, certificate } = settings.taskcluster;
-  if (!clientId && !accessToken) return undefined;
-  return { clientId, accessToken, certificate: certificate || undefined };
-}
-
-/** Redis shared by replicas, when configured; its settings checked first (the URL is never echoed: it may hold a password). */
+/** Redis shared by replicas, when configured (its settings checked by checkCoreSettings). */
 async function openSharedState(settings: CoreSettings['redis'], log: Logger): Promise<SharedState | undefined> {
-  if (!settings.url) {
-    if (settings.required) throw new ConfigError('setting redis.required (--redis-required) needs redis.url (--redis-url / GATEWAY_REDIS_URL)');
-    return undefined;
-  }
-  if (!/^rediss?:\/\//.test(settings.url)) throw new ConfigError('setting redis.url (--redis-url / GATEWAY_REDIS_URL): expected a redis:// or rediss:// URL');
-  requireParsableUrl(settings.url, 'redis.url (--redis-url / GATEWAY_REDIS_URL)');
-  if (settings.timeoutMs < 1) throw new ConfigError('setting redis.timeoutMs (--redis-timeout-ms) must be at least 1');
+  if (!settings.url) return undefined;
   // loaded only here: the Redis client costs as much start-up time as Fastify, and one-task bins never need it
   const { SharedState } = await import('./net/shared-state.js');
   return SharedState.open(settings, log.child({ component: 'redis' }));
 }
 
-export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
+export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: BuildOptions, trustedProxies: TrustedProxies, shared?: SharedState, events = new GatewayEvents()): GatewayServices {
   const settings = loaded.core;
   const credentials = configuredCredentials(settings);
   let holder: CredentialHolder | undefined;
@@ -93,6 +83,7 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     settings,
     log: options.log,
     credentials,
+    trustedProxies,
     quickstart: options.quickstart ?? false,
     events,
     nonceCache() {
@@ -101,12 +92,7 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     },
     rateLimitStore: shared ? sharedRateLimitStore(shared) : undefined,
     holder() {
-      if (!holder) {
-        if (!credentials?.clientId || !credentials.accessToken) {
-          throw new ConfigError('missing required setting taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)');
-        }
-        holder = new CredentialHolder(credentials, { authorizedScopes: settings.taskcluster.authorizedScopes ?? undefined });
-      }
+      holder ??= new CredentialHolder(requireCredentials(credentials), { authorizedScopes: settings.taskcluster.authorizedScopes ?? undefined });
       return holder;
     },
     dataDir() {
@@ -115,12 +101,6 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
       return dir;
     },
   };
-}
-
-/** The listeners to build: as configured, or one serving every enabled plugin. */
-export function listenerSpecs(settings: CoreSettings): ListenerSpec[] {
-  if (settings.listeners.length > 0) return settings.listeners;
-  return [{ name: 'main', host: settings.ipAddress, port: settings.port, plugins: settings.plugins }];
 }
 
 /** /__heartbeat__ checks of the plugins a listener serves, by plugin name. */
@@ -167,18 +147,11 @@ export async function gatewayApp(
 }
 
 export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: BuildOptions): Promise<Gateway> {
-  const specs = listenerSpecs(loaded.core);
-  const known = new Map(loaded.modules.map((m) => [m.name, m]));
-  const wanted = new Set(specs.flatMap((s) => s.plugins));
-  for (const name of wanted) {
-    if (!known.has(name)) throw new ConfigError(`unknown plugin ${name} in setting plugins (known: ${[...known.keys()].join(', ') || 'none'})`);
-  }
-  if (wanted.size === 0 && !options.quickstart) throw new ConfigError('no plugins enabled: set plugins (GATEWAY_PLUGINS, --plugins) or listeners');
-  // refused settings fail here, before any plugin opens a store
-  const verifier = connectionVerifierFor(loaded.core);
+  // refused settings fail here, before any plugin opens a store (each capability's create checks its own first)
+  const { specs, wanted, verifier, trustedProxies } = checkCoreSettings(loaded, options.quickstart ?? false);
   const shared = await openSharedState(loaded.core.redis, options.log);
   const events = new GatewayEvents();
-  const services = gatewayServices(loaded, options, shared, events);
+  const services = gatewayServices(loaded, options, new TrustedProxies(trustedProxies), shared, events);
   const created = new Map<string, CreatedPlugin>();
   const metrics = createMetrics();
   eventMetrics(metrics, events);
@@ -186,6 +159,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
   const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
   const listeners: GatewayListener[] = [];
   let admin: FastifyInstance | undefined;
+  let reloader: Reloader;
   /** Extra loopback servers for listeners with allowedNetwork, sharing their app's routing. */
   const loopbackServers: Server[] = [];
   const close = async () => {
@@ -195,10 +169,13 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     await shared?.close();
   };
   try {
-    for (const module of loaded.modules) {
-      if (wanted.has(module.name)) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
-    }
-    const trustProxy = loaded.core.trustedProxies.length > 0 ? loaded.core.trustedProxies : false;
+    for (const module of wanted) created.set(module.name, await module.create(moduleSettings(loaded, module), services));
+    reloader = configurationReloader({
+      started: loaded, quickstart: options.quickstart ?? false, created, log: options.log, events, trustedProxies: services.trustedProxies,
+      loggers: () => [options.log, ...listeners.map((l) => l.app.log as Logger), ...(admin ? [admin.log as Logger] : [])],
+    });
+    // in function form, so that request.ip and request.host follow the list a reload swaps
+    const trustProxy = services.trustedProxies.trusts;
     for (const spec of specs) {
       const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events });
       await app.register(requestMetrics, { metrics, listener: spec.name });
@@ -211,7 +188,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           await app.register(plugin.plugin, plugin.options);
         }
         // a listener serving a Taskcluster API serves its references, as a deployment does
-        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences);
+        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: services.trustedProxies });
         await app.ready();
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem
@@ -222,6 +199,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
       const adminApp = await gatewayApp(options.log, 'admin');
       await adminApp.register(dockerflowRoutes);
       await adminApp.register(metricsRoute, { metrics });
+      await adminApp.register(configurationRoute, { inForce: reloader.inForce });
       const documented = { admin: adminApp, ...Object.fromEntries(listeners.map(({ spec, app }) => [spec.name, app])) };
       await adminApp.register(docsPage, { listeners: documented });
       await adminApp.ready();
@@ -238,10 +216,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     metrics,
     services,
     reload: reloads.length > 0 ? async () => void (await Promise.all(reloads.map((reload) => reload()))) : undefined,
-    reconfigure: configurationReloader({
-      started: loaded, created, log: options.log, events,
-      loggers: () => [options.log, ...listeners.map((l) => l.app.log as Logger), ...(admin ? [admin.log as Logger] : [])],
-    }),
+    reconfigure: reloader.reload,
     async listen() {
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig, printableConfig } from '../src/config/load.js';
+import { buildGateway } from '../src/server.js';
 import { createLogger } from '../src/log.js';
 import { secretsModule } from '../src/plugins/secrets/capability.js';
 import { loadOrGenerateKeyFile } from '../src/plugins/secrets/store/index.js';
 import { changedSettings } from '../src/reconfigure.js';
 import { gatewayWithAdmin, samplesOf } from './helpers/metrics.js';
 import { clients, clientsFile } from './plugins/secrets/gateway.js';
-import { signedFetch } from './plugins/secrets/suite-input.js';
+import { signedFetch, signedHeader } from './plugins/secrets/suite-input.js';
 
 /** The client whose scope the reloads grant and revoke. */
 const flipper = { clientId: 'project/flipper', accessToken: 'f'.repeat(44) };
@@ -52,7 +53,13 @@ async function reloadingGateway(t: Test) {
   });
   t.equal(put.status, 200, 'the secret the flipper reads is set');
   const read = async () => (await signedFetch(`${url}/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`, { credentials: flipper })).status;
-  return { ...running, files, writeConfig, lines, reload: () => running.gateway.reconfigure(load), read };
+  /** GET /config on the admin listener: the configuration in force. */
+  const inForce = async () => {
+    const res = await fetch(`${running.adminUrl}/config`);
+    t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    return res.text();
+  };
+  return { ...running, files, writeConfig, lines, load, reload: () => running.gateway.reconfigure(load), read, inForce };
 }
 
 t.test('changed settings are the differing leaves, lists compared whole', async (t) => {
@@ -190,4 +197,80 @@ t.test('the proxy\'s allowed hosts change with a reload', async (t) => {
   writeFileSync(config, 'logLevel: info\n');
   t.match(await gateway.reconfigure(load), { result: 'refused', error: /proxy\.allowedHosts .*a reload cannot lift the restriction/ });
   t.equal(await status(), 403, 'still restricted');
+});
+
+t.test('a value a start refuses, which its format accepts, is refused whole, with the start\'s message', async (t) => {
+  const gw = await reloadingGateway(t);
+  /** What a start of the configuration now in the files says. */
+  const startRefusal = async () => {
+    const gateway = await buildGateway(gw.load(), { log: createLogger('silent') }).catch((err: Error) => err);
+    if (!(gateway instanceof Error)) await gateway.close();
+    return gateway as Error;
+  };
+  // each accepted by its convict format, and restart-only: format-only checking would apply the reload
+  const refused: Array<[string, string[], string[]]> = [
+    ['a database timeout of 0', ['logLevel: info'], ['  databaseTimeoutMs: 0']],
+    ['a container network without an allowed user', ['allowedNetwork: 172.17.0.0/16'], []],
+    ['a Redis URL that is not one', ['redis:', '  url: http://cache.example'], []],
+  ];
+  for (const [what, lines, secrets] of refused) {
+    writeFileSync(gw.files.clients, clientsText(false));
+    gw.writeConfig(lines, secrets);
+    const start = await startRefusal();
+    t.equal(start.name, 'ConfigError', `${what}: a start refuses it`);
+    const mark = gw.lines.length;
+    const outcome = await gw.reload();
+    t.match(outcome, { result: 'refused', generation: 0, error: `${start.message} (config files: ${gw.load().files.join(', ')})` }, `${what}: so does a reload, with the same message`);
+    const errors = gw.lines.slice(mark).filter((l) => l.level >= 40);
+    t.same(errors.map((l) => l.msg), [`configuration not reloaded, the previous one keeps serving: ${outcome.error}`], 'one error line, no needs-restart line');
+    t.equal(await gw.read(), 200, `${what}: the clients file's change in the same reload is not applied`);
+  }
+  t.notMatch(JSON.stringify(gw.lines), /cache\.example/, 'the URL, which may hold a password, is never logged');
+  gw.writeConfig(['logLevel: info']);
+  t.match(await gw.reload(), { result: 'applied', needsRestart: [] });
+  t.equal(await gw.read(), 403);
+});
+
+t.test('the admin listener serves the configuration in force, printed as --print-config prints one', async (t) => {
+  const gw = await reloadingGateway(t);
+  const started = await gw.inForce();
+  t.equal(started, printableConfig(gw.load().config), 'at start: the configuration the files, environment and flags give');
+  t.equal(JSON.parse(started).secrets.database, '[Sensitive]', 'sensitive values masked');
+  t.equal(JSON.parse(started).taskcluster.accessToken, '[Sensitive]');
+
+  // a live change and a restart-only one
+  gw.writeConfig(['logLevel: warn'], ['  cacheEntries: 7']);
+  t.match(await gw.reload(), { result: 'applied', needsRestart: ['secrets.cacheEntries'] });
+  const applied = JSON.parse(await gw.inForce());
+  t.equal(applied.logLevel, 'warn', 'the live change is in force');
+  t.equal(applied.secrets.cacheEntries, JSON.parse(started).secrets.cacheEntries, 'the restart-only one is not');
+  t.equal(JSON.parse(printableConfig(gw.load().config)).secrets.cacheEntries, 7, 'what --print-config prints: the files as they are now');
+  t.same({ ...applied, logLevel: 'info' }, JSON.parse(started), 'nothing else differs');
+
+  const before = await gw.inForce();
+  gw.writeConfig(['logLevel: debug'], ['  keysHeartbeatSec: 0']);
+  t.match(await gw.reload(), { result: 'refused' });
+  t.equal(await gw.inForce(), before, 'after a refused reload: the configuration in force before it');
+  gw.writeConfig(['logLevel: loud']);
+  t.match(await gw.reload(), { result: 'refused' });
+  t.equal(await gw.inForce(), before);
+});
+
+t.test('a reload changes whose X-Forwarded-Host/-Proto name what a Hawk signature covers', async (t) => {
+  const gw = await reloadingGateway(t);
+  // signed for the address the client knows, which a front proxy at 127.0.0.1 forwards
+  const path = `/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`;
+  const viaProxy = async () => (await fetch(`${gw.urls.api}${path}`, {
+    headers: { authorization: signedHeader(`https://secrets.example.org${path}`, 'GET', undefined, undefined, flipper), 'x-forwarded-host': 'secrets.example.org', 'x-forwarded-proto': 'https' },
+  })).status;
+  t.equal(await viaProxy(), 401, 'the peer is no trusted proxy: the signature is checked against the Host header');
+  gw.writeConfig(['trustedProxies: [127.0.0.1]']);
+  t.match(await gw.reload(), { result: 'applied', needsRestart: [] });
+  t.equal(await viaProxy(), 200, 'it is now: against the host and scheme it forwards');
+  gw.writeConfig(['trustedProxies: [127.0.0.0/33]']);
+  t.match(await gw.reload(), { result: 'refused', error: /^setting trustedProxies .*"127\.0\.0\.0\/33" is not an IP address or CIDR/ });
+  t.equal(await viaProxy(), 200, 'a bad list changes nothing');
+  gw.writeConfig(['trustedProxies: []']);
+  t.match(await gw.reload(), { result: 'applied' });
+  t.equal(await viaProxy(), 401);
 });

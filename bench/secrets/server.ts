@@ -1,7 +1,9 @@
 /**
  * One secrets server of the bench (bench/secrets.bench.ts) in a process of its own, so that its
  * CPU per request is its own: `sqlite`, `postgres` (a fresh schema, dropped at exit) or `floor`
- * (the route floor: caller and record constants), with the read cache on or off. Prints
+ * (the route floor: caller and record constants), with the read cache on or off; `floor-caller`
+ * (only the caller constant, the SQLite store real) and `floor-record` (only the record constant,
+ * Hawk verification real) weigh the two apart. Prints
  * `{"port": N, "script": <path>}` once listening, the script a wrk Lua table of `headers` signed
  * headers; each line `script <count>` on stdin is answered `{"script": <path>}`, a new script of
  * fresh headers (a replayed one would be refused). Serves until SIGTERM. Also the target to
@@ -26,7 +28,8 @@ const schema = `bench_${process.pid}`;
 const store = kind === 'postgres'
   ? await openSecretStore(POSTGRES_URL, keys, { schema, ...cache })
   : await openSecretStore(`sqlite:${join(dir, 'secrets.db')}`, keys, cache);
-const target = kind === 'floor' ? await startRouteFloor(store) : await startTarget(kind, store);
+const floors = { floor: 'caller and record', 'floor-caller': 'caller', 'floor-record': 'record' } as const;
+const target = kind in floors ? await startRouteFloor(store, floors[kind as keyof typeof floors]) : await startTarget(kind, store);
 let scripts = 0;
 let last: string | undefined;
 const script = (count: number) => {

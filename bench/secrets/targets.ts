@@ -35,17 +35,21 @@ export async function startTarget(name: string, store: SecretStore, authenticate
   return { name, store, app, port: (app.server.address() as { port: number }).port };
 }
 
+/** What the route floor keeps constant: both (the floor itself), or one, to weigh the other alone. */
+export type FloorConstants = 'caller and record' | 'caller' | 'record';
+
 /**
  * The same route with what makes it a signed read replaced by constants: every caller is the
  * reader, unchecked, and the store answers one record from memory. What is left (Fastify,
  * routing, the scope check, the audit record, the answer) bounds what any verifier and store
- * could reach against the same ping.
+ * could reach against the same ping. With only the caller constant, the row above the floor is
+ * the store's share; with only the record, Hawk verification's (nonce cache included).
  */
-export async function startRouteFloor(store: SecretStore): Promise<Target> {
+export async function startRouteFloor(store: SecretStore, constants: FloorConstants = 'caller and record'): Promise<Target> {
   const caller = { ...(await verifyRequest({ method: 'GET', resource: '/', host: 'bench', port: 1 }, readers())), clientId: reader.clientId, scopes: reader.scopes };
   const record = { name: SECRET_NAME, secret: SECRET, expires: new Date(Date.now() + 86_400_000) };
   const constantStore: SecretStore = Object.assign(Object.create(store) as SecretStore, { get: async () => record });
-  return startTarget('route floor', constantStore, async () => caller);
+  return startTarget(constants === 'caller and record' ? 'route floor' : `route floor, ${constants} constant`, constants === 'caller' ? store : constantStore, constants === 'record' ? undefined : async () => caller);
 }
 
 /** A Lua script replaying `count` distinct signed headers for GET <path> on 127.0.0.1:<port>. */

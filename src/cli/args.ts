@@ -92,7 +92,7 @@ export interface Flag {
 export const COMMON_FLAGS: OwnFlag[] = [
   { flag: 'help', short: 'h', type: 'boolean', doc: 'Print this help and exit' },
   { flag: 'version', type: 'boolean', doc: 'Print the version and exit' },
-  { flag: 'print-config', type: 'boolean', doc: 'Print the effective configuration (sensitive values masked) and exit' },
+  { flag: 'print-config', type: 'boolean', doc: 'Print the configuration the files, environment and flags give now (sensitive values masked) and exit; a running gateway serves the one in force at its admin listener\'s /config' },
 ];
 
 function settings(node: Record<string, unknown>, prefix = ''): SettingInfo[] {

@@ -3,7 +3,7 @@
  * --help, --version and --print-config, else start; a usage or configuration error, or a
  * service not answering within startupWaitMs, exits 2 with one line; any other start failure 1.
  */
-import { loadConfig } from '../config/load.js';
+import { loadConfig, printableConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
 import { WaitExpired } from '../core/wait.js';
 import { parseProgramArgs, UsageError, type ParsedArgs, type ProgramSpec } from './args.js';
@@ -27,10 +27,17 @@ export function launchOptions(program: Program): Pick<LaunchOptions, 'program' |
   return { program: program.name, modules: program.modules, configName: program.configName, defaults: program.defaults };
 }
 
-/** The effective configuration as --print-config shows it (convict masks sensitive values). */
+/**
+ * The configuration as --print-config shows it: what the files, the environment and the flags
+ * say now, which is what a start would load, and a reload too. A running gateway may have another
+ * in force (a file edited since, a restart-only setting a reload did not apply): its admin
+ * listener serves that one at /config, printed the same way. --print-config does not ask a
+ * running gateway: it is a command-line check of a configuration, answering the same whether
+ * one runs or not (and one run by systemd has an environment of its own).
+ */
 export function printedConfig(program: Program, parsed: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string {
   const { config } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides: overridesOf(program, parsed) });
-  return config.toString() + '\n';
+  return printableConfig(config);
 }
 
 /** The exit code and one line for an error before serving. */

@@ -68,7 +68,15 @@ export interface LoadOptions<M extends SchemaOwner = SchemaOwner> {
 }
 
 /** Untyped on purpose: each module reads its own typed section through SettingsOf. */
-export type GatewayConfig = { get(key: string): any; getProperties(): any; toString(): string };
+export type GatewayConfig = { get(key: string): any; set(key: string, value: unknown): void; getProperties(): any; toString(): string };
+
+/**
+ * A configuration as --print-config prints it and the admin listener serves it: JSON, every
+ * setting the schema marks sensitive masked (convict's `[Sensitive]`, set or not).
+ */
+export function printableConfig(config: GatewayConfig): string {
+  return config.toString() + '\n';
+}
 
 export interface LoadedConfig<M extends SchemaOwner = SchemaOwner> {
   config: GatewayConfig;
@@ -134,10 +142,10 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
   const schema = gatewaySchema(modules, options.defaults);
   const overrides = options.overrides ?? {};
   checkFlags(argv, schemaFlags(schema));
-  let config: GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
+  let config: GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
   let files: string[] = [];
   try {
-    config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; set(k: string, v: unknown): void; validate(o: unknown): void };
+    config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
     // the section and the files to read can come from flags (overrides) too
     const deployEnv = (overrides.deployEnv ?? config.get('deployEnv')) as string;
     const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);

@@ -116,7 +116,7 @@ export const coreSchema = {
   },
   configFiles: { doc: 'Extra config files (YAML or JSON), comma-separated, applied in order', format: Array, default: [] as string[], env: 'GATEWAY_CONFIG', arg: 'config' },
   forceSsl: { doc: 'Redirect plain-http GET to https (other methods 403) and send HSTS', format: Boolean, default: false, env: 'FORCE_SSL', arg: 'force-ssl' },
-  trustProxy: { doc: 'Trust X-Forwarded-Proto from a front proxy (FORCE_SSL only)', format: Boolean, default: false, env: 'TRUST_PROXY', arg: 'trust-proxy' },
+  trustProxy: { doc: 'Trust X-Forwarded-Proto from a front proxy (FORCE_SSL only; only from trustedProxies when it names any)', format: Boolean, default: false, env: 'TRUST_PROXY', arg: 'trust-proxy' },
   trustedProxies: {
     doc: 'CIDRs of front proxies whose X-Forwarded-For/-Host/-Port are believed; empty = the TCP peer is the client',
     format: Array,

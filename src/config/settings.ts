@@ -6,6 +6,7 @@ export type SettingsOf<S> = {
   -readonly [K in keyof S]: S[K] extends { default: infer D } ? D : SettingsOf<S[K]>;
 };
 
+import type { Credentials } from '../core/credentials.js';
 import { ConfigError } from '../core/errors.js';
 
 export { ConfigError };
@@ -21,4 +22,13 @@ export function requireSetting<T>(value: T | null | undefined | '', name: string
  */
 export function requireParsableUrl(url: string, name: string): void {
   if (!URL.canParse(url)) throw new ConfigError(`setting ${name}: not a valid URL (not shown: it may hold a password)`);
+}
+
+/** The gateway's own Taskcluster credentials, as errors name them. */
+export const CREDENTIALS_SETTING = 'taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)';
+
+/** The gateway's own credentials, for a capability that signs or issues with them. ConfigError when unset. */
+export function requireCredentials(credentials: Credentials | undefined): Credentials {
+  if (!credentials?.clientId || !credentials.accessToken) throw new ConfigError(`missing required setting ${CREDENTIALS_SETTING}`);
+  return credentials;
 }

@@ -64,11 +64,14 @@ export function parseExt(ext: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-async function loadClient(directory: ClientDirectory, clientId: string, now: number): Promise<ClientRecord> {
-  const record = await directory.client(clientId);
+function usableClient(record: ClientRecord | undefined, clientId: string, now: number): ClientRecord {
   if (!record || record.disabled) throw fail(`Client ID ${clientId} does not exist`);
   if (record.expires && record.expires.getTime() < now) throw fail(`Client ID ${clientId} has expired`);
   return record;
+}
+
+async function loadClient(directory: ClientDirectory, clientId: string, now: number): Promise<ClientRecord> {
+  return usableClient(await directory.client(clientId), clientId, now);
 }
 
 function checkCertificateTimes(c: Pick<Certificate, 'start' | 'expiry'>, now: number): void {
@@ -96,16 +99,21 @@ function checkCertificate(cert: unknown, hawkId: string, issuer: ClientRecord, n
   return c;
 }
 
-/** Permanent credentials used as they are: the commonest caller, its expansion kept per record. */
-const expandedOwnScopes = new WeakMap<ClientRecord, string[]>();
+/**
+ * Permanent credentials used as they are: the commonest caller, resolved once per record (a
+ * record stands for fixed scopes) and shared by every request it signs, so none of them pays for
+ * the expansion or a copy.
+ */
+const ownResolutions = new WeakMap<ClientRecord, ResolvedCredentials>();
 
-function ownScopes(directory: ClientDirectory, record: ClientRecord): string[] {
-  let scopes = expandedOwnScopes.get(record);
-  if (!scopes) {
-    scopes = directory.expand([...record.scopes, 'assume:anonymous']);
-    expandedOwnScopes.set(record, scopes);
+function ownCredentials(directory: ClientDirectory, hawkId: string, record: ClientRecord): ResolvedCredentials {
+  let resolved = ownResolutions.get(record);
+  if (resolved?.clientId !== hawkId) {
+    const scopes = directory.expand([...record.scopes, 'assume:anonymous']);
+    resolved = Object.freeze({ clientId: hawkId, key: record.accessToken, scopes, expires: record.expires });
+    ownResolutions.set(record, resolved);
   }
-  return scopes;
+  return resolved;
 }
 
 /**
@@ -126,10 +134,21 @@ const extResolutions = new WeakMap<ClientDirectory, Map<string, ExtResolution>>(
  * Throws AuthenticationFailed with the auth service's reasons.
  */
 export async function resolveCredentials(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): Promise<ResolvedCredentials> {
-  if (!ext) {
-    const record = await loadClient(directory, hawkId, now);
-    return { clientId: hawkId, key: record.accessToken, scopes: ownScopes(directory, record), expires: record.expires };
-  }
+  return resolveCredentialsEagerly(directory, hawkId, ext, now);
+}
+
+/**
+ * resolveCredentials, answered at once where nothing has to be waited for (permanent credentials
+ * from a directory in memory, the commonest caller): a promise only otherwise. May throw.
+ */
+export function resolveCredentialsEagerly(directory: ClientDirectory, hawkId: string, ext: string | undefined, now = Date.now()): ResolvedCredentials | Promise<ResolvedCredentials> {
+  if (ext) return resolveWithExt(directory, hawkId, ext, now);
+  const found = directory.client(hawkId);
+  if (found instanceof Promise) return found.then((record) => ownCredentials(directory, hawkId, usableClient(record, hawkId, now)));
+  return ownCredentials(directory, hawkId, usableClient(found, hawkId, now));
+}
+
+async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: string, now: number): Promise<ResolvedCredentials> {
   let kept = extResolutions.get(directory);
   if (!kept) extResolutions.set(directory, (kept = new Map()));
   // a pair no separator can forge: an id or ext holding the separator cannot alias another pair
@@ -173,7 +192,7 @@ async function resolveExt(directory: ClientDirectory, hawkId: string, parsed: Re
     }
     scopes = parsed.authorizedScopes;
   }
-  const resolved = { clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires };
+  const resolved = Object.freeze({ clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires });
   return { issuer: record, resolved, certificate: checked };
 }
 

@@ -94,7 +94,8 @@ function parseHeader(header: string): HeaderAttributes {
   if (!CLIENT_ID.test(id)) throw refuse('Invalid id: not a client id');
   if (!EPOCH_SECONDS.test(ts)) throw refuse('Invalid timestamp: ts must be a number of seconds');
   if (nonce.length > NONCE_MAX_LENGTH) throw refuse(`Invalid nonce: longer than ${NONCE_MAX_LENGTH} characters`);
-  return { ...attributes, id, ts, nonce, mac };
+  // named one by one: one object shape for every header, where a spread copies key by key
+  return { id, ts, nonce, mac, hash: attributes.hash, ext: attributes.ext, app: attributes.app, dlg: attributes.dlg };
 }
 
 function parseBewit(encoded: string): BewitAttributes {

@@ -10,7 +10,7 @@ import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { hawkMaterial, type BewitAttributes, type HeaderAttributes, type IncomingRequest } from './hawk-material.js';
-import { anonymousCaller, resolveCredentials, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
+import { anonymousCaller, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
 
 /** base64 of `{certificate?, authorizedScopes?}`, or undefined when neither is present. */
 export function hawkExt(credentials: Credentials, authorizedScopes?: readonly string[]): string | undefined {
@@ -112,20 +112,23 @@ export type NonceVerdict = 'admitted' | 'replay' | 'orphaned';
  * header cannot be replayed: in this process, or shared by replicas (through Redis).
  */
 export interface NonceStore {
-  admit(clientId: string, nonce: string, ts: string, now?: number): Promise<NonceVerdict>;
+  /**
+   * `admitted` the first time (clientId, nonce, ts) is seen within the window. A store in this
+   * process answers at once, one shared through the network with a promise.
+   */
+  admit(clientId: string, nonce: string, ts: string, now?: number): NonceVerdict | Promise<NonceVerdict>;
 }
 
 /** How long a client whose header was orphaned is asked to wait: a fresh signature succeeds at once. */
 const ORPHANED_RETRY_AFTER_SEC = 1;
 
 /**
- * Admits the header's nonce, or throws its refusal: a replay is 401 (`replayMessage`); an orphaned
- * header is 503, which clients retry (taskcluster-client 87's src/client.js retries every 5xx, and
- * its makeRequest signs each attempt anew, with a fresh nonce), since the client did nothing wrong:
- * its request died with the replica that took it.
+ * Throws a nonce store's refusal: a replay is 401 (`replayMessage`); an orphaned header is 503,
+ * which clients retry (taskcluster-client 87's src/client.js retries every 5xx, and its makeRequest
+ * signs each attempt anew, with a fresh nonce), since the client did nothing wrong: its request
+ * died with the replica that took it.
  */
-export async function admitNonce(store: NonceStore, clientId: string, nonce: string, ts: string, replayMessage: string, now?: number): Promise<void> {
-  const verdict = await store.admit(clientId, nonce, ts, now);
+export function refuseUnlessAdmitted(verdict: NonceVerdict, replayMessage: string): void {
   if (verdict === 'replay') throw new GatewayError('AuthenticationFailed', replayMessage);
   if (verdict === 'orphaned') {
     throw new GatewayError('ServiceUnavailable', 'This request was taken by a gateway replica that stopped before answering; its Hawk signature is spent: sign the request again and retry', undefined, { retryAfterSec: ORPHANED_RETRY_AFTER_SEC });
@@ -154,8 +157,8 @@ export class NonceCache implements NonceStore {
   private floorsSweptAt = 0;
   constructor(private readonly windowMs = NONCE_WINDOW_MS, private readonly maxEntries = 100_000) {}
 
-  admit(clientId: string, nonce: string, ts: string, now = Date.now()): Promise<NonceVerdict> {
-    return Promise.resolve(this.admitNow(clientId, nonce, ts, now) ? 'admitted' : 'replay');
+  admit(clientId: string, nonce: string, ts: string, now = Date.now()): NonceVerdict {
+    return this.admitNow(clientId, nonce, ts, now) ? 'admitted' : 'replay';
   }
 
   /** admit, answered at once: for a cache layered over this one. Also refuses ts at or below the client's floor. */
@@ -215,20 +218,52 @@ function hawkFailure(err: unknown): GatewayError {
   return new GatewayError('AuthenticationFailed', message || 'Hawk authentication failed');
 }
 
-/** Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. */
-async function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): Promise<AuthenticatedCaller> {
+/**
+ * Hawk's own order and messages (hawk.server.authenticate), over the attributes read once. It
+ * waits only for what cannot answer at once (a directory or nonce store across the network, a
+ * certificate's first use): a header from a client in memory is verified with no promise at all.
+ */
+function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, directory: ClientDirectory, nonceCache: NonceStore | undefined): AuthenticatedCaller | Promise<AuthenticatedCaller> {
   const now = Date.now();
+  const resolved = resolveCredentialsEagerly(directory, attributes.id, attributes.ext || undefined, now);
+  if (resolved instanceof Promise) return resolved.then((credentials) => checkHeader(req, attributes, credentials, nonceCache, now));
+  return checkHeader(req, attributes, resolved, nonceCache, now);
+}
+
+function checkHeader(req: IncomingRequest, attributes: HeaderAttributes, resolved: ResolvedCredentials, nonceCache: NonceStore | undefined, now: number): AuthenticatedCaller | Promise<AuthenticatedCaller> {
   const { id, ts, nonce, mac, hash, ext } = attributes;
-  const { key, ...caller } = await resolveCredentials(directory, id, ext || undefined);
   const artifacts = { method: req.method, host: req.host, port: req.port, resource: req.resource, ts, nonce, hash, ext, app: attributes.app, dlg: attributes.dlg };
-  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
+  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key: resolved.key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
-  if (nonceCache) await admitNonce(nonceCache, id, nonce, ts, 'Invalid nonce', now);
-  return { ...caller, scheme: 'hawk' };
+  if (!nonceCache) return headerCaller(resolved);
+  const verdict = nonceCache.admit(id, nonce, ts, now);
+  if (typeof verdict === 'string') return admittedCaller(verdict, resolved);
+  return verdict.then((answer) => admittedCaller(answer, resolved));
+}
+
+function admittedCaller(verdict: NonceVerdict, resolved: ResolvedCredentials): AuthenticatedCaller {
+  refuseUnlessAdmitted(verdict, 'Invalid nonce');
+  return headerCaller(resolved);
+}
+
+/**
+ * The caller of a Hawk header, made once per resolution: resolveCredentials answers the same
+ * (frozen) object for every request a client or certificate signs, and so does this.
+ */
+const headerCallers = new WeakMap<ResolvedCredentials, AuthenticatedCaller>();
+
+function headerCaller(resolved: ResolvedCredentials): AuthenticatedCaller {
+  let caller = headerCallers.get(resolved);
+  if (!caller) {
+    const { key: _key, ...rest } = resolved;
+    caller = Object.freeze({ ...rest, scheme: 'hawk' as const });
+    headerCallers.set(resolved, caller);
+  }
+  return caller;
 }
 
 /**

@@ -8,7 +8,7 @@
 import hawk from 'hawk';
 import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
-import { admitNonce, type AuthenticatedCaller, type NonceStore } from './hawk.js';
+import { refuseUnlessAdmitted, type AuthenticatedCaller, type NonceStore } from './hawk.js';
 import { hawkMaterial, type HawkMaterial, type IncomingRequest } from './hawk-material.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
@@ -44,7 +44,7 @@ function checkPayloadHash(hash: string, request: IncomingRequest): void {
 async function checkNonce(material: HawkMaterial, nonceCache: NonceStore | undefined): Promise<void> {
   if (!nonceCache || material.scheme !== 'hawk') return;
   const { id, nonce, ts } = material.attributes;
-  await admitNonce(nonceCache, id, nonce, ts, 'Stale timestamp or replayed nonce');
+  refuseUnlessAdmitted(await nonceCache.admit(id, nonce, ts), 'Stale timestamp or replayed nonce');
 }
 
 async function callAuthenticateHawk(url: string, request: IncomingRequest, material: HawkMaterial, timeoutMs: number): Promise<AuthenticateHawkAnswer> {

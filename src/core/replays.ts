@@ -11,5 +11,11 @@ export function countingReplays(store: NonceStore, events: GatewayEvents): Nonce
     if (verdict !== 'admitted') events.count('hawk-replay-refused', verdict);
     return verdict;
   };
-  return { admit: (clientId, nonce, ts, now) => store.admit(clientId, nonce, ts, now).then(counted) };
+  return {
+    admit: (clientId, nonce, ts, now) => {
+      const admitted = store.admit(clientId, nonce, ts, now);
+      // the store in this process answers at once: counted with no promise between
+      return typeof admitted === 'string' ? counted(admitted) : admitted.then(counted);
+    },
+  };
 }

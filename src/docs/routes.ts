@@ -9,6 +9,7 @@ import { referenceRoutes } from '../fastify/api-docs/references-routes.js';
 import { ANY_METHOD, type ApiRoute } from '../fastify/routes.js';
 import { pluginModules } from '../plugins/registry.js';
 import { dockerflowTable } from '../routes/dockerflow.js';
+import { configurationTable } from '../routes/configuration.js';
 import { metricsTable } from '../routes/metrics.js';
 import { replaceSection } from './sections.js';
 
@@ -35,7 +36,7 @@ export function routesReference(): string {
     ['Every listener', dockerflowTable({})],
     ['Every listener serving a Taskcluster API (`/api/<service>/<version>/...`): its references', referenceRoutes()],
     ...pluginModules.flatMap((module): Array<[string, readonly ApiRoute[]]> => (module.documentedRoutes ? [[`Plugin \`${module.name}\``, module.documentedRoutes()]] : [])),
-    [`The admin listener (\`--admin-port\`), with the Swagger UI page at \`${DOCS_PREFIX}/\``, [...metricsTable(NOT_SERVED), ...openApiRoutes({})]],
+    [`The admin listener (\`--admin-port\`), with the Swagger UI page at \`${DOCS_PREFIX}/\``, [...metricsTable(NOT_SERVED), ...configurationTable(NOT_SERVED), ...openApiRoutes({})]],
   ];
   return sections.map(([title, routes]) => [`**${title}**`, '', ...table(routes)].join('\n')).join('\n\n') + '\n';
 }

@@ -11,11 +11,12 @@
  * scope check, so an anonymous caller learns 403 and nothing about the body.
  */
 import fp from 'fastify-plugin';
-import ipaddr from 'ipaddr.js';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
+import { TrustedProxies } from '../net/trusted-proxies.js';
+import { addressedHeaders, addressedProtocol, type TrustedPeer } from './addressed-origin.js';
 import { jsonBody } from './json-body.js';
 
 /** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
@@ -23,8 +24,11 @@ export type Authenticate = (request: IncomingRequest) => Promise<AuthenticatedCa
 
 export interface AuthorizationOptions {
   authenticate: Authenticate;
-  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for. */
-  trustedProxies?: readonly string[];
+  /**
+   * Front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for: CIDRs,
+   * fixed; or the gateway's TrustedProxies, whose list a reload changes.
+   */
+  trustedProxies?: readonly string[] | TrustedProxies;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
 }
@@ -90,25 +94,6 @@ function insufficientScopes(caller: AuthenticatedCaller, required: ScopeExpressi
   return new GatewayError('InsufficientScopes', message, { required });
 }
 
-/** A predicate telling whether a peer address is one of the trusted proxies. */
-export function proxyMatcher(cidrs: readonly string[]): (address: string | undefined) => boolean {
-  const ranges = cidrs.map((cidr) => {
-    try {
-      return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
-    } catch {
-      throw new Error(`trustedProxies: "${cidr}" is not an address or CIDR`);
-    }
-  });
-  if (ranges.length === 0) return () => false;
-  return (address) => {
-    if (!address || !ipaddr.isValid(address)) return false;
-    const parsed = ipaddr.process(address);
-    return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
-  };
-}
-
-const first = (header: string | string[] | undefined) => (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() || undefined;
-
 /**
  * A Host header as hawk reads it (hawk.utils.parseHost: WHATWG URL parsing, no `/`, bounded):
  * `127.1`, `[0::1]` or `2130706433` mean what they mean to hawk. '' when it has no reading.
@@ -124,13 +109,11 @@ function parseHostHeader(value: string): { name: string; port: string } {
 }
 
 /** Host and port as the client addressed them: what its Hawk MAC covers ('' host: unreadable). */
-export function addressedHostAndPort(request: FastifyRequest, trusted: (address: string | undefined) => boolean): { host: string; port: number } {
-  const fromProxy = trusted(request.socket.remoteAddress);
-  const headers = request.headers;
-  const { name, port: hostPort } = parseHostHeader((fromProxy && first(headers['x-forwarded-host'])) || headers.host || '');
-  const protocol = (fromProxy && first(headers['x-forwarded-proto'])) || ((request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
-  const forwardedPort = fromProxy ? first(headers['x-forwarded-port']) : undefined;
-  const port = Number(forwardedPort || hostPort || defaultPort(`${protocol}:`));
+export function addressedHostAndPort(request: FastifyRequest, trusted: TrustedPeer): { host: string; port: number } {
+  const given = addressedHeaders(request, trusted);
+  const protocol = addressedProtocol(request, given);
+  const { name, port: hostPort } = parseHostHeader(given.host ?? '');
+  const port = Number(given.port || hostPort || defaultPort(`${protocol}:`));
   return { host: name, port };
 }
 
@@ -147,7 +130,7 @@ function authorizationHeaders(request: FastifyRequest): string | string[] | unde
 export const authorization = fp<AuthorizationOptions>(
   async (app, options) => {
     if (typeof options.authenticate !== 'function') throw new Error('authorization: option authenticate must be a function');
-    const trusted = proxyMatcher(options.trustedProxies ?? []);
+    const { trusts } = TrustedProxies.of(options.trustedProxies);
     app.decorateRequest('caller', null);
     app.addHook('onRoute', checkRouteScopes);
     await app.register(jsonBody, { bodyLimit: options.bodyLimit, deferErrors: true });
@@ -155,7 +138,7 @@ export const authorization = fp<AuthorizationOptions>(
     app.addHook('preValidation', async (request) => {
       const { scopes, scopeParams } = request.routeOptions.config;
       if (scopes !== null && scopes !== undefined) {
-        const { host, port } = addressedHostAndPort(request, trusted);
+        const { host, port } = addressedHostAndPort(request, trusts);
         const caller = await options.authenticate({
           method: request.method,
           resource: request.url,

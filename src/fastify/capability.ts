@@ -16,6 +16,7 @@ import type { GatewayEvents } from '../core/events.js';
 import type { CoreSettings } from '../config/schema.js';
 import type { SettingsOf } from '../config/settings.js';
 import type { SchemaOwner } from '../config/load.js';
+import type { TrustedProxies } from '../net/trusted-proxies.js';
 import { ERROR_RENDERER } from './errors.js';
 import type { ApiRoute } from './routes.js';
 
@@ -31,6 +32,8 @@ export interface GatewayServices {
   dataDir(): string;
   /** Hawk replay protection (made on first use): shared with the other replicas through Redis when `--redis-url` is set. */
   nonceCache(): NonceStore;
+  /** The front proxies whose X-Forwarded-* headers are believed, as the configuration in force says (a reload swaps the list). */
+  trustedProxies: TrustedProxies;
   /** @fastify/rate-limit's store counting across replicas (Redis), or undefined: the library's in-process store. */
   rateLimitStore: FastifyRateLimitStoreCtor | undefined;
   /** Where the plugin counts what it does (read by /metrics); undefined outside a gateway (a test's bare app). */
@@ -38,6 +41,9 @@ export interface GatewayServices {
   /** True in the `npm start` quick start: plugins may generate what a real deployment must configure. */
   quickstart: boolean;
 }
+
+/** What a capability's `check` may read: settings already loaded, nothing it would open or reach. */
+export type CheckServices = Pick<GatewayServices, 'settings' | 'credentials' | 'quickstart'>;
 
 /** What a capability's `reconfigure` returns once the new settings passed its checks: applies them, all at once. */
 export type CommitSettings = () => void | Promise<void>;
@@ -52,11 +58,12 @@ export interface CreatedPlugin<O extends FastifyPluginOptions = FastifyPluginOpt
   /** Re-read a file the capability follows (the secrets keys file), as its own watch does. Never rejects. */
   reload?(): Promise<void>;
   /**
-   * A configuration reload's first step (SIGHUP): check this capability's new settings, reading
-   * what they name (throwing ConfigError naming the setting and file), and return what applies
-   * them. Changes nothing itself: src/server.ts commits only when every capability's check passed,
-   * so a bad value anywhere changes nothing anywhere. Settings outside the module's `liveSettings`
-   * are not applied (they need a restart).
+   * A configuration reload's second step (SIGHUP), once the whole new configuration passed the
+   * start's checks (the module's `check` among them): prepare this capability's live settings,
+   * reading what they name (throwing ConfigError naming the setting and file, should it have
+   * changed since), and return what applies them. Changes nothing itself: src/reconfigure.ts
+   * commits only when every capability prepared, so a bad value anywhere changes nothing
+   * anywhere. Settings outside the module's `liveSettings` are not applied (they need a restart).
    */
   reconfigure?(settings: S, core: CoreSettings): Promise<CommitSettings>;
   /** Release what create opened (called once at shutdown, after listeners close). */
@@ -77,6 +84,13 @@ export interface PluginModule<S extends object = any, O extends FastifyPluginOpt
   schema: S;
   /** Settings (dotted paths, e.g. `secrets.authClients`) its created plugin's `reconfigure` applies while serving; any other change needs a restart. */
   liveSettings?: readonly string[];
+  /**
+   * Every check `create` makes of the settings before it opens or reaches anything (ConfigError
+   * naming the setting); `create` runs it first. A configuration reload runs it on the new
+   * settings of every capability the new configuration enables, so that a reload refuses
+   * exactly what a start would refuse, with the same message.
+   */
+  check?(settings: SettingsOf<S>, services: CheckServices): void | Promise<void>;
   create(settings: SettingsOf<S>, services: GatewayServices): Promise<CreatedPlugin<O, SettingsOf<S>>>;
   /**
    * The routes tables this capability declares, as `create` makes them from the default

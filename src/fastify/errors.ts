@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS, errorBody, GatewayError, type ErrorCode } from '../core/errors.js';
+import { redactUrl } from '../log.js';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'InputError',
@@ -42,6 +43,19 @@ const INPUT_FREE_MESSAGES: Readonly<Record<string, string>> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A URL parameter is longer than this gateway accepts',
 };
 
+/**
+ * A request URL as an error message may quote it: its path only, bearer material in it (a
+ * bootstrap token, `&bewit=`, an embedded URL's userinfo) replaced as the logs show it.
+ */
+export function quotedPath(url: string): string {
+  return redactUrl(url.split('?')[0]!);
+}
+
+/** The one 404 for a method and URL no route serves. */
+export function noRoute(method: string, url: string): GatewayError {
+  return new GatewayError('ResourceNotFound', `No route for ${method} ${quotedPath(url)}`);
+}
+
 /** Any error as a GatewayError: ours as they are, Fastify's by their status, others as 500. */
 export function toGatewayError(err: FastifyError | Error): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -55,17 +69,19 @@ export function toGatewayError(err: FastifyError | Error): GatewayError {
   return new GatewayError('InternalServerError', 'Internal Server Error', undefined, { cause: err });
 }
 
-/** Params as Taskcluster names them: a wildcard under the name its route's scope gives it (`name`, not `*`). */
-function namedParams(request: FastifyRequest): unknown {
+/**
+ * Params as Taskcluster names them: a wildcard under the name its route's scope gives it (`name`,
+ * not `*`). Each value is a piece of the URL, quoted as the logs show it: a proxy's wildcard holds
+ * the whole path, with whatever bewit, bootstrap token or userinfo the caller put in it.
+ */
+function namedParams(request: FastifyRequest): Record<string, unknown> {
   // the not-found route is a wildcard of Fastify's making: no params of the caller's
-  if (request.is404) return {};
-  const renames = request.routeOptions.config?.scopeParams;
-  if (!renames || !request.params || typeof request.params !== 'object') return request.params;
-  const params = { ...(request.params as Record<string, unknown>) };
-  for (const [name, param] of Object.entries(renames)) {
-    if (!(param in params)) continue;
-    params[name] = params[param];
-    delete params[param];
+  if (request.is404 || !request.params || typeof request.params !== 'object') return {};
+  const renames = request.routeOptions.config?.scopeParams ?? {};
+  const named = Object.fromEntries(Object.entries(renames).map(([name, param]) => [param, name]));
+  const params: Record<string, unknown> = {};
+  for (const [param, value] of Object.entries(request.params as Record<string, unknown>)) {
+    params[Object.hasOwn(named, param) ? named[param]! : param] = typeof value === 'string' ? redactUrl(value) : value;
   }
   return params;
 }
@@ -120,7 +136,7 @@ export const errorRenderer = fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
-      renderError(new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+      renderError(noRoute(request.method, request.url), request, reply),
     );
   },
   { name: ERROR_RENDERER, fastify: '5.x' },

@@ -20,7 +20,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, LogLevel, RouteOpti
 import type { GatewayEvents } from '../core/events.js';
 import type { ScopeExpression } from '../core/scopes.js';
 import { registerAuditLog, type AuditSubject } from './audit-log.js';
-import { authorization, checkRouteScopes, type Authenticate } from './authorize.js';
+import { authorization, checkRouteScopes, type Authenticate, type AuthorizationOptions } from './authorize.js';
 import { jsonBody } from './json-body.js';
 import { strictValidatorCompiler } from './validation.js';
 
@@ -94,8 +94,8 @@ export interface ApiRoute {
 export interface RouteKitOptions {
   /** Who is calling: required when a route states scopes. */
   authenticate?: Authenticate;
-  /** CIDRs of front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for. */
-  trustedProxies?: readonly string[];
+  /** Front proxies whose X-Forwarded-Host/-Port/-Proto name what the client signed for (AuthorizationOptions). */
+  trustedProxies?: AuthorizationOptions['trustedProxies'];
   /** Largest JSON body accepted, in bytes (default: the server's bodyLimit). */
   bodyLimit?: number;
   /** Where audited operations are counted by outcome (the gateway's tally, read by /metrics). */
@@ -168,7 +168,7 @@ export async function declareRoutes(app: FastifyInstance, routes: readonly ApiRo
   await app.register(async (kit) => {
     // 2 and 3: JSON bodies bounded, their refusal deferred until the caller is known
     if (options.authenticate) {
-      await kit.register(authorization, { authenticate: options.authenticate, trustedProxies: options.trustedProxies ?? [], bodyLimit: options.bodyLimit });
+      await kit.register(authorization, { authenticate: options.authenticate, trustedProxies: options.trustedProxies, bodyLimit: options.bodyLimit });
     } else if (byReading.has('json')) {
       await kit.register(jsonBody, { bodyLimit: options.bodyLimit });
     }

@@ -85,7 +85,7 @@ t.test('the bin refuses a bad setting with exit code 2 and one line naming it', 
   t.match(stderr, /^host-secrets: setting hostSecrets\.credentialsExpire \(TASKCLUSTER_CREDENTIALS_EXPIRE, --expires\): "40 days" is longer than the 31 days/);
 });
 
-t.test('SIGHUP reloads the bin\'s configuration file: allow-list and client-id base live, the DNS timeout named as needing a restart', async (t) => {
+t.test('SIGHUP reloads the bin\'s configuration file: allow-list and client-id base live, the DNS timeout named as needing a restart, a value a start refuses refused', async (t) => {
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const zone = await startZoneServer({ PTR: { [ptrName('127.0.0.5')]: ['bin.test.example.com'] }, A: { 'bin.test.example.com': ['127.0.0.5'] } });
@@ -128,6 +128,13 @@ t.test('SIGHUP reloads the bin\'s configuration file: allow-list and client-id b
   const logged = await waitFor(/"msg":"configuration reloaded"/, mark);
   t.match(logged, /"msg":"configuration reloaded; needs restart to apply: hostSecrets.dnsTimeoutMs"/);
   t.match(await ask(), { status: 403, body: { code: 'IPNotAllowed' } }, 'the new allow-list');
+
+  // a DNS timeout of 0 is a number its format accepts, and restart-only: a start refuses it, so does a reload, whole
+  write('project/other/', '127.0.0.0/8', '  dnsTimeoutMs: 0\n');
+  mark = out.length;
+  child.kill('SIGHUP');
+  t.match(await waitFor(/configuration not reloaded/, mark), new RegExp(`"msg":"configuration not reloaded, the previous one keeps serving: setting hostSecrets\\.dnsTimeoutMs \\(GATEWAY_DNS_TIMEOUT_MS, --dns-timeout-ms\\): must be positive \\(config files: [^"]*${config}\\)"`));
+  t.match(await ask(), { status: 403 }, 'the allow-list of the same file did not apply');
 
   writeFileSync(config, 'hostSecrets:\n  allowedIps: [127.0.0.0/8\n');
   mark = out.length;

@@ -144,3 +144,21 @@ t.test('the nonce cache at its bound over many admissions: the newest are rememb
   t.notOk(cache.admitNow('k', ...last(4900), 500_000), 'one forgotten past the bound is refused by the floor');
   t.ok(cache.admitNow('k', 'fresh', '1500', 500_000), 'a later header is admitted');
 });
+
+t.test('a client signing many requests is one caller, shared and frozen; a changed record is a new one', async (t) => {
+  const signer = new HawkSigner(root);
+  const target = { method: 'GET', host: 'gw.test', port: 443, resource: '/api/x' };
+  const request = () => ({ method: 'GET', resource: '/api/x', host: 'gw.test', port: 443, authorization: signer.header(target) });
+  const cache = new NonceCache();
+  t.equal(cache.admit('k', 'n', '1', 0), 'admitted', "the process's nonce cache answers at once, with no promise");
+  const directory = directoryOf(root);
+  const first = await verifyRequest(request(), directory, { nonceCache: cache });
+  const second = await verifyRequest(request(), directory, { nonceCache: cache });
+  t.equal(second, first, 'the same caller for every header the client signs');
+  t.ok(Object.isFrozen(first), 'frozen: no request can change what the next one sees');
+  t.notOk('key' in first, 'the caller carries no key');
+  t.same([first.clientId, first.scheme], [root.clientId, 'hawk']);
+  const changed = await verifyRequest(request(), directoryOf({ ...root, scopes: ['secrets:get:only'] }), { nonceCache: cache });
+  t.not(changed, first, 'a changed record (a reloaded directory) is a new caller');
+  t.ok(changed.scopes.includes('secrets:get:only') && !changed.scopes.includes('secrets:*'), 'with the new scopes');
+});

@@ -66,7 +66,7 @@ t.test('X-Forwarded-Host/-Port/-Proto count only from trusted proxies', async (t
   t.equal((await app.inject({ url: '/read/a%2F1', headers: again, remoteAddress: '192.168.1.1' })).statusCode, 401, 'untrusted peer: its headers are ignored');
   const port = { authorization: header('http://gateway.example.com:8443/read/a%2F1'), host: 'internal', 'x-forwarded-host': 'gateway.example.com', 'x-forwarded-port': '8443' };
   t.equal((await app.inject({ url: '/read/a%2F1', headers: port, remoteAddress: '::ffff:10.0.0.9' })).statusCode, 200, 'X-Forwarded-Port, IPv4-mapped peer');
-  await t.rejects(appWith(() => undefined, ['not-a-cidr']), /trustedProxies: "not-a-cidr"/);
+  await t.rejects(appWith(() => undefined, ['not-a-cidr']), /^setting trustedProxies \(GATEWAY_TRUSTED_PROXIES, --trusted-proxies\): "not-a-cidr" is not an IP address or CIDR$/);
 });
 
 t.test('JSON bodies: a payload hash, when sent, is verified over the raw text; malformed JSON is MalformedPayload', async (t) => {

@@ -15,6 +15,8 @@ export interface GatewayWithAdmin {
   gateway: Gateway;
   /** Each listener's URL by name. */
   urls: Record<string, string>;
+  /** The admin listener's URL. */
+  adminUrl: string;
   /** /metrics from the admin listener: every sample as `name{labels}` → value. */
   scrape(): Promise<Record<string, number>>;
 }
@@ -49,6 +51,7 @@ export async function gatewayWithAdmin(t: Test, loaded: LoadedConfig<PluginModul
   return {
     gateway,
     urls,
+    adminUrl,
     async scrape() {
       const res = await fetch(`${adminUrl}/metrics`);
       if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);

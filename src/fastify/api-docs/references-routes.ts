@@ -4,6 +4,8 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import { TrustedProxies } from '../../net/trusted-proxies.js';
+import { addressedOrigin, type TrustedPeer } from '../addressed-origin.js';
 import { declareRoutes, type ApiRoute } from '../routes.js';
 import { ROUTE_CATALOG } from './catalog.js';
 import { taskclusterReferences, type References } from './taskcluster-references.js';
@@ -16,11 +18,9 @@ const manifestAnswer = {
   required: ['$schema', 'references'],
 } as const;
 
-/** The rootUrl as the caller reached this listener (a trusted front proxy's X-Forwarded-* included). */
-const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
-
-function referencesOf(request: FastifyRequest): References {
-  return taskclusterReferences(request.server.declaredRoutes(), originOf(request));
+/** rootUrl: the origin the caller reached this listener at (a trusted front proxy's X-Forwarded-* included; 400 when invalid). */
+function referencesOf(request: FastifyRequest, trusted: TrustedPeer): References {
+  return taskclusterReferences(request.server.declaredRoutes(), addressedOrigin(request, trusted));
 }
 
 function found<T>(value: T | undefined, what: string): T {
@@ -28,7 +28,7 @@ function found<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function referenceRoutes(): ApiRoute[] {
+export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] {
   const common = { method: 'GET', scopes: null, answersHead: true } as const;
   return [
     {
@@ -38,7 +38,7 @@ export function referenceRoutes(): ApiRoute[] {
       title: 'References Manifest',
       description: "The manifest of this listener's Taskcluster API references (`/schemas/common/manifest-v3.json#`).",
       output: manifestAnswer,
-      handler: async (request) => referencesOf(request).manifest,
+      handler: async (request) => referencesOf(request, trusted).manifest,
     },
     {
       ...common,
@@ -50,7 +50,7 @@ export function referenceRoutes(): ApiRoute[] {
       output: { type: 'object' },
       handler: async (request) => {
         const { service, version } = request.params as { service: string; version: string };
-        return found(referencesOf(request).apis.get(`${service}/${version}`), `reference ${service}/${version}`);
+        return found(referencesOf(request, trusted).apis.get(`${service}/${version}`), `reference ${service}/${version}`);
       },
     },
     {
@@ -63,14 +63,22 @@ export function referenceRoutes(): ApiRoute[] {
       output: { type: 'object' },
       handler: async (request) => {
         const { service, version, file } = request.params as { service: string; version: string; file: string };
-        return found(referencesOf(request).schemas.get(`${service}/${version}/${file}`), `schema ${service}/${version}/${file}`);
+        return found(referencesOf(request, trusted).schemas.get(`${service}/${version}/${file}`), `schema ${service}/${version}/${file}`);
       },
     },
   ];
 }
 
+export interface ApiReferencesOptions {
+  /**
+   * Front proxies whose X-Forwarded-Host/-Port/-Proto name the rootUrl: CIDRs, fixed; or the
+   * gateway's TrustedProxies, whose list a reload changes. None by default.
+   */
+  trustedProxies?: readonly string[] | TrustedProxies;
+}
+
 /** Serves the references of what the app it is registered on serves; needs routeCatalog on that app. */
-export const apiReferences: FastifyPluginAsync = async (app) => {
+export const apiReferences: FastifyPluginAsync<ApiReferencesOptions> = async (app, options) => {
   if (!app.hasDecorator('declaredRoutes')) throw new Error(`apiReferences needs ${ROUTE_CATALOG} registered where the app is made`);
-  await declareRoutes(app, referenceRoutes());
+  await declareRoutes(app, referenceRoutes(TrustedProxies.of(options.trustedProxies).trusts));
 };

@@ -1,4 +1,5 @@
 /** Settings of `/bewit`: how long the signed URLs it hands out stay valid. */
+import { requireCredentials } from '../../config/settings.js';
 import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
 import { bewitRoutes } from './routes.js';
 import { bewitPlugin, type BewitPluginOptions } from './index.js';
@@ -17,6 +18,8 @@ export const bewitModule = definePluginModule({
   name: 'bewit',
   schema: bewitSchema,
   documentedRoutes: () => bewitRoutes(NOT_SERVED, BEWIT_DEFAULTS.ttlSec, NOT_SERVED),
+  // what it signs with (services.holder() holds them)
+  check: (_settings, services) => void requireCredentials(services.credentials),
   async create({ bewit: settings }, services) {
     const options: BewitPluginOptions = { holder: services.holder(), ttlSec: settings.ttlSec };
     return { plugin: bewitPlugin, options };

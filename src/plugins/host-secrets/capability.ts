@@ -3,11 +3,11 @@
  * deployments' configuration works as it is; settings it did not have are GATEWAY_*.
  */
 import { validScope } from '../../core/scopes.js';
-import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
+import { ConfigError, CREDENTIALS_SETTING, requireCredentials, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Credentials } from '../../core/credentials.js';
-import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED, type CheckServices } from '../../fastify/capability.js';
 import { hostSecretsRoutes } from './routes.js';
-import { parseRanges, type AddressRange } from './addresses.js';
+import { parseRanges, type AddressRange } from '../../net/addresses.js';
 import { checkDnsServers, type ForwardMatch } from './forward-confirmed-dns.js';
 import { lifetimeMs, type HostCredentialPolicy } from './host-credentials.js';
 import { hostSecretsPlugin, type HostSecretsOptions } from './index.js';
@@ -61,35 +61,27 @@ function settingName(key: Key): string {
 /** The auth service's clientId pattern: the base must be a valid start, hostnames only add [a-z0-9.-]. */
 const CLIENT_ID = /^[A-Za-z0-9!@/:.+|_-]+$/;
 
-const ISSUER = 'taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)';
-
 export const hostSecretsModule = definePluginModule({
   name: 'host-secrets',
   schema: hostSecretsSchema,
-  documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, 0, false),
-  liveSettings: ['hostSecrets.scopeBase', 'hostSecrets.clientIdBase', 'hostSecrets.credentialsExpire', 'hostSecrets.allowedIps'],
-  async create({ hostSecrets: settings }, services) {
-    const issuer = services.credentials;
-    if (!issuer?.clientId || !issuer.accessToken) throw new ConfigError(`missing required setting ${ISSUER}`);
-    if (issuer.certificate) throw new ConfigError(`setting ${ISSUER}: host-secrets needs permanent credentials; temporary ones cannot issue credentials`);
-    const { policy, allowedRanges } = liveSettings(settings, issuer);
-    if (settings.dnsTimeoutMs === 0) throw new ConfigError(`setting ${settingName('dnsTimeoutMs')}: must be positive`);
-    try {
-      checkDnsServers(settings.dnsServers);
-    } catch (err) {
-      throw new ConfigError(`setting ${settingName('dnsServers')}: ${(err as Error).message}`);
-    }
+  documentedRoutes: () => hostSecretsRoutes(NOT_SERVED, () => 0, false),
+  liveSettings: ['hostSecrets.scopeBase', 'hostSecrets.clientIdBase', 'hostSecrets.credentialsExpire', 'hostSecrets.allowedIps', 'hostSecrets.rateLimitPerMinute'],
+  check: (settings, services) => void checkSettings(settings, services),
+  async create(settings, services) {
+    const { policy, allowedRanges } = checkSettings(settings, services);
+    const { hostSecrets } = settings;
     const issuing = new IssuingThread({
-      dns: { servers: settings.dnsServers, timeoutMs: settings.dnsTimeoutMs, forwardMatch: settings.forwardMatch },
+      dns: { servers: hostSecrets.dnsServers, timeoutMs: hostSecrets.dnsTimeoutMs, forwardMatch: hostSecrets.forwardMatch },
       policy,
     });
+    let { rateLimitPerMinute } = hostSecrets;
     const options: HostSecretsOptions = {
       allowedRanges,
-      trustedProxies: parseRanges(services.settings.trustedProxies, 'trustedProxies (GATEWAY_TRUSTED_PROXIES, --trusted-proxies)'),
+      trustedProxies: services.trustedProxies,
       issuing,
       forceSsl: services.settings.forceSsl,
       trustProxy: services.settings.trustProxy,
-      rateLimitPerMinute: settings.rateLimitPerMinute,
+      rateLimitPerMinute: () => rateLimitPerMinute,
       rateLimitStore: services.rateLimitStore,
       auditLog: services.log.child({ plugin: 'host-secrets' }),
       events: services.events,
@@ -98,17 +90,32 @@ export const hostSecretsModule = definePluginModule({
       plugin: hostSecretsPlugin,
       options,
       async reconfigure({ hostSecrets: next }) {
-        const live = liveSettings(next, issuer);
+        const live = liveSettings(next, policy.issuer);
         return () => {
           // one synchronous step: a request checks the allow-list and hands its address to the issuing thread in one step too
           allowedRanges.splice(0, allowedRanges.length, ...live.allowedRanges);
           issuing.setPolicy(live.policy);
+          rateLimitPerMinute = next.rateLimitPerMinute;
         };
       },
       close: () => issuing.close(),
     };
   },
 });
+
+/** Every check of the settings, a start's and a reload's; the live ones checked, for create. */
+function checkSettings({ hostSecrets: settings }: SettingsOf<typeof hostSecretsSchema>, services: CheckServices): ReturnType<typeof liveSettings> {
+  const issuer = requireCredentials(services.credentials);
+  if (issuer.certificate) throw new ConfigError(`setting ${CREDENTIALS_SETTING}: host-secrets needs permanent credentials; temporary ones cannot issue credentials`);
+  const live = liveSettings(settings, issuer);
+  if (settings.dnsTimeoutMs === 0) throw new ConfigError(`setting ${settingName('dnsTimeoutMs')}: must be positive`);
+  try {
+    checkDnsServers(settings.dnsServers);
+  } catch (err) {
+    throw new ConfigError(`setting ${settingName('dnsServers')}: ${(err as Error).message}`);
+  }
+  return live;
+}
 
 /** The settings a reload may change, checked: the issuing policy and the allow-list. */
 function liveSettings(settings: SettingsOf<typeof hostSecretsSchema>['hostSecrets'], issuer: Credentials): { policy: HostCredentialPolicy; allowedRanges: AddressRange[] } {

@@ -8,12 +8,12 @@ import type { FastifyBaseLogger, FastifyRequest, RouteHandlerMethod } from 'fast
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvents, HostCredentialsCheck } from '../../core/events.js';
-import { addressText, clientAddress, inRanges, type AddressRange, type ClientAddress } from './addresses.js';
+import { addressText, inRanges, type AddressRange, type ClientAddress } from '../../net/addresses.js';
+import type { TrustedProxies } from '../../net/trusted-proxies.js';
 import type { IssueOutcome, IssuingThread } from './issuing-thread.js';
 
 export interface CredentialsRouteOptions {
   allowedRanges: AddressRange[];
-  trustedProxies: AddressRange[];
   /** Proves the host and signs its credentials, off the event loop serving HTTP. */
   issuing: IssuingThread;
   /** Where the line for every credential issued goes, whatever the route's own log level. */
@@ -45,11 +45,11 @@ function refuse(log: FastifyBaseLogger, ip: string, reason: string, check: HostC
 /** Who asks, worked out once per request for both the rate limiter's key and the checks. */
 const clients = new WeakMap<FastifyRequest, ClientAddress & { ip: string }>();
 
-function clientOf(request: FastifyRequest, trustedProxies: AddressRange[]): ClientAddress & { ip: string } {
+function clientOf(request: FastifyRequest, trustedProxies: TrustedProxies): ClientAddress & { ip: string } {
   let client = clients.get(request);
   if (!client) {
     const peer = request.raw.socket.remoteAddress;
-    const found = clientAddress(peer, request.headers['x-forwarded-for'], trustedProxies);
+    const found = trustedProxies.clientAddress(peer, request.headers['x-forwarded-for']);
     client = { ...found, ip: 'address' in found ? addressText(found.address) : (peer ?? 'unknown') };
     clients.set(request, client);
   }
@@ -57,13 +57,13 @@ function clientOf(request: FastifyRequest, trustedProxies: AddressRange[]): Clie
 }
 
 /** The client address as text, for the rate limiter's key: the same address the checks use. */
-export function clientKey(request: FastifyRequest, trustedProxies: AddressRange[]): string {
+export function clientKey(request: FastifyRequest, trustedProxies: TrustedProxies): string {
   return clientOf(request, trustedProxies).ip;
 }
 
-export function credentialsHandler(options: CredentialsRouteOptions): RouteHandlerMethod {
+export function credentialsHandler(options: CredentialsRouteOptions, trustedProxies: TrustedProxies): RouteHandlerMethod {
   return async (request) => {
-    const client = clientOf(request, options.trustedProxies);
+    const client = clientOf(request, trustedProxies);
     const { ip } = client;
     const { events } = options;
     if ('problem' in client) refuse(request.log, ip, client.problem, 'client_address', events);

@@ -2,35 +2,54 @@
  * FORCE_SSL as the original deployment had it behind its TLS-terminating front: plain-http GETs
  * are redirected to https, anything else plain is refused (its body already crossed in clear),
  * and every answer carries HSTS. TRUST_PROXY only means that the front's X-Forwarded-Proto is
- * believed about the scheme; it never affects who the client is.
+ * believed about the scheme (from the trusted proxies when `trustedProxies` names any, from any
+ * peer as the original did otherwise); it never affects who the client is.
+ *
+ * The redirect goes to the host the client addressed (src/fastify/addressed-origin.ts): a Host
+ * that is no valid host[:port] is refused, never written into the Location.
  */
 import type { onRequestHookHandler, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import { addressedHeaders, addressedOrigin } from '../../fastify/addressed-origin.js';
+import type { TrustedProxies } from '../../net/trusted-proxies.js';
 
 /** 180 days, the usual HSTS lifetime; browsers and clients only heed it over https. */
 export const HSTS_HEADER = 'max-age=15552000; includeSubDomains';
 
 export interface ForceSslOptions {
   trustProxy: boolean;
+  /** The gateway's trusted proxies (live: a reload changes them). */
+  trustedProxies: TrustedProxies;
 }
 
-function arrivedOverHttps(request: FastifyRequest, trustProxy: boolean): boolean {
+function arrivedOverHttps(request: FastifyRequest, options: ForceSslOptions): boolean {
   if ((request.raw.socket as { encrypted?: boolean }).encrypted) return true;
-  if (!trustProxy) return false;
-  const proto = request.headers['x-forwarded-proto'];
-  // The front appends its own scheme last; earlier entries are whatever the client sent.
-  const last = (Array.isArray(proto) ? proto.join(',') : proto ?? '').split(',').pop()!.trim().toLowerCase();
-  return last === 'https';
+  if (!options.trustProxy) return false;
+  // the front appends its own scheme last; earlier entries are whatever the client sent
+  const { trustedProxies } = options;
+  const { proto } = addressedHeaders(request, trustedProxies.namesNone ? () => true : trustedProxies.trusts);
+  return proto?.toLowerCase() === 'https';
+}
+
+/** The path and query of a request target; an absolute-form one (`http://host/path`) names its host in vain. */
+function originForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  const url = URL.parse(target);
+  if (!url) throw new GatewayError('InputError', 'The request target is not a path or an absolute URL');
+  return url.pathname + url.search;
 }
 
 export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
+  const addressing = options.trustedProxies.trusts;
   return async (request, reply) => {
     reply.header('strict-transport-security', HSTS_HEADER);
-    if (arrivedOverHttps(request, options.trustProxy)) return;
+    if (arrivedOverHttps(request, options)) return;
     if (request.method === 'GET' || request.method === 'HEAD') {
-      const host = request.headers.host;
-      if (!host) throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
-      return reply.redirect(`https://${host}${request.url}`, 301);
+      if (!addressedHeaders(request, addressing).host) throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
+      const origin = new URL(addressedOrigin(request, addressing));
+      origin.protocol = 'https:';
+      // joined, not resolved: a path such as `//evil.example/` stays a path on this host
+      return reply.redirect(`${origin.origin}${originForm(request.url)}`, 301);
     }
     throw new GatewayError('ForbiddenRequest', 'Please use HTTPS when submitting data to this server');
   };

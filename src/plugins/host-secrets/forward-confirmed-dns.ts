@@ -4,7 +4,7 @@
  * AAAA) records must be exactly that address (or, relaxed, include it).
  */
 import { Resolver } from 'node:dns/promises';
-import { addressText, parseAddress, reverseLookupName, type Address } from './addresses.js';
+import { addressText, parseAddress, reverseLookupName, type Address } from '../../net/addresses.js';
 
 export type ForwardMatch = 'exact' | 'among';
 

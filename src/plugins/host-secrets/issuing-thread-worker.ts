@@ -3,7 +3,7 @@
  * credentials, one message per request, answered with the same id.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseAddress } from './addresses.js';
+import { parseAddress } from '../../net/addresses.js';
 import { ForwardConfirmedDns } from './forward-confirmed-dns.js';
 import { issueHostCredentials } from './host-credentials.js';
 import { READY, type IssuerReply, type IssuerRequest, type IssuerSettings, type PolicyUpdate } from './issuing-thread.js';

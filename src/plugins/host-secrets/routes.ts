@@ -3,7 +3,7 @@
  * proves it is, and `GET /v1/ping` answers as the original's API did.
  */
 import type { RouteHandlerMethod } from 'fastify';
-import { GatewayError } from '../../core/errors.js';
+import { noRoute } from '../../fastify/errors.js';
 import type { ApiRoute, HttpMethod } from '../../fastify/routes.js';
 import { credentialsResponseSchema } from './credentials-route.js';
 
@@ -13,7 +13,8 @@ const pingAnswer = {
   required: ['alive', 'uptime'],
 } as const;
 
-export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, rateLimitPerMinute: number, forceSsl: boolean): ApiRoute[] {
+/** `perMinute`: the credential requests a client address may make per minute, read at each request; 0 = unlimited. */
+export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, perMinute: () => number, forceSsl: boolean): ApiRoute[] {
   const routes: ApiRoute[] = [
     {
       method: 'GET',
@@ -41,7 +42,7 @@ export function hostSecretsRoutes(issueCredentials: RouteHandlerMethod, rateLimi
       // Fastify's own two lines per request would triple the log, and in the benchmark's profile
       // logging was the largest cost after HTTP itself.
       logLevel: 'warn',
-      config: rateLimitPerMinute > 0 ? { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } : {},
+      config: { rateLimit: { max: perMinute, timeWindow: 60_000, allowList: () => perMinute() === 0 } },
       handler: issueCredentials,
     },
   ];
@@ -67,7 +68,7 @@ function forceSslRefusals(): ApiRoute[] {
     scopes: null,
     body: 'stream',
     handler: async (request) => {
-      throw new GatewayError('ResourceNotFound', `No route for ${request.method} ${request.url.split('?')[0]}`);
+      throw noRoute(request.method, request.url);
     },
   }));
 }

@@ -2,9 +2,9 @@
  * Settings of the Hawk-signing proxy, and its start: the root URL is required and the shared
  * credential holder (services.holder()) is what it signs with.
  */
-import { ConfigError, requireSetting } from '../../config/settings.js';
+import { ConfigError, requireCredentials, requireSetting, type SettingsOf } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED, type CheckServices } from '../../fastify/capability.js';
 import { proxyRoutes } from './routes.js';
 import { proxyPlugin, type ProxyPluginOptions } from './index.js';
 import { TargetResolver } from './target.js';
@@ -30,26 +30,22 @@ export const proxyModule = definePluginModule({
   schema: proxySchema,
   documentedRoutes: () => proxyRoutes(NOT_SERVED),
   liveSettings: ['proxy.allowedHosts'],
-  async create({ proxy: settings }, services) {
-    const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL, --root-url');
-    try {
-      new TargetResolver(rootUrl);
-    } catch (err) {
-      throw new ConfigError(`taskcluster.rootUrl: ${(err as Error).message}`);
-    }
+  check: (settings, services) => void checkSettings(settings, services),
+  async create(settings, services) {
+    const rootUrl = checkSettings(settings, services);
+    const { proxy } = settings;
     // one list, its entries replaced in one step by a reload, read by every listener's resolver
-    const allowedHosts = [...settings.allowedHosts];
-    checkForwardingSettings(settings, 'proxy');
+    const allowedHosts = [...proxy.allowedHosts];
     const holder = services.holder();
     const options: ProxyPluginOptions = {
       holder,
       rootUrl,
       allowedHosts,
-      retry: settings.retry,
-      bufferLimit: settings.bufferLimit,
-      timeoutMs: settings.timeoutMs,
-      connections: settings.connections,
-      logRequests: settings.logRequests,
+      retry: proxy.retry,
+      bufferLimit: proxy.bufferLimit,
+      timeoutMs: proxy.timeoutMs,
+      connections: proxy.connections,
+      logRequests: proxy.logRequests,
       events: services.events && { tally: services.events, plugin: 'proxy' },
     };
     return {
@@ -65,3 +61,17 @@ export const proxyModule = definePluginModule({
     };
   },
 });
+
+/** Every check of the settings, a start's and a reload's; the root URL, for create. */
+function checkSettings({ proxy: settings }: SettingsOf<typeof proxySchema>, services: CheckServices): string {
+  const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL, --root-url');
+  try {
+    new TargetResolver(rootUrl);
+  } catch (err) {
+    throw new ConfigError(`taskcluster.rootUrl: ${(err as Error).message}`);
+  }
+  checkForwardingSettings(settings, 'proxy');
+  // what it signs with (services.holder() holds them)
+  requireCredentials(services.credentials);
+  return rootUrl;
+}

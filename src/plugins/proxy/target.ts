@@ -9,6 +9,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { defaultPort } from '../../core/hawk.js';
+import { quotedPath } from '../../fastify/errors.js';
 import type { ForwardTarget } from '../../net/forwarder/forwarder.js';
 
 /** Where a request goes (its origin is also its label), and what its Hawk MAC covers. */
@@ -41,7 +42,7 @@ function target(origin: Origin, path: string): Target {
 /** A service (or host) name from the path: a valid DNS name, else 404. */
 function checkServiceName(service: string): void {
   // a DNS name has at most 253 characters; longer ones would only make the pattern work hard
-  if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${service.slice(0, 253)} is not a valid taskcluster service`);
+  if (service.length > 253 || !HOSTNAME.test(service)) throw new GatewayError('ResourceNotFound', `${quotedPath(service.slice(0, 253))} is not a valid taskcluster service`);
 }
 
 /** A hostname allow-list entry: an exact name, or `*.suffix` for any name under suffix; host in lower case, entries in any. */

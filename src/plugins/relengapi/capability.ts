@@ -3,9 +3,9 @@
  * task's permissions, preparing the token manager and the connection pool to the services).
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError, requireSetting } from '../../config/settings.js';
+import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import { checkForwardingSettings, forwardingSchema } from '../../net/forwarder/settings.js';
-import { definePluginModule, NOT_SERVED } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED, type CheckServices } from '../../fastify/capability.js';
 import { relengapiRoutes } from './routes.js';
 import { relengapiPlugin, type RelengapiPluginOptions } from './index.js';
 import { fetchTaskPermissions, NoPermissionsError } from './permissions.js';
@@ -58,20 +58,10 @@ export const relengapiModule = definePluginModule({
   name: 'relengapi',
   schema: relengapiSchema,
   documentedRoutes: () => relengapiRoutes(parseServiceRoutes(ORIGINAL_ROUTES, 'relengapi.routes'), NOT_SERVED),
+  check: async (settings, services) => void (await checkSettings(settings, services)),
   async create({ relengapi: settings }, services) {
-    const { bufferLimit, timeoutMs, connections, retry } = checkForwardingSettings(settings, 'relengapi');
-    const taskId = requireSetting(settings.taskId, 'relengapi.taskId', 'the task whose scopes grant the permissions');
-    const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', '--root-url: the deployment whose queue holds the task');
-    const token = await permanentToken(settings);
-    const routes = parseServiceRoutes(settings.routes, 'relengapi.routes');
-    try {
-      new URL(settings.tokenUrl);
-    } catch {
-      throw new ConfigError(`relengapi.tokenUrl: '${settings.tokenUrl}' is not a URL`);
-    }
-    if (settings.renewBeforeMs >= settings.tokenLifetimeMs) {
-      throw new ConfigError('relengapi.renewBeforeMs must be shorter than relengapi.tokenLifetimeMs');
-    }
+    const { taskId, rootUrl, token, routes } = await checkSettings({ relengapi: settings }, services);
+    const { bufferLimit, timeoutMs, connections, retry } = settings;
 
     let permissions: string[];
     try {
@@ -105,3 +95,21 @@ export const relengapiModule = definePluginModule({
     };
   },
 });
+
+/** Every check of the settings a start makes before it reaches the queue, a reload's too; what create needs of them. */
+async function checkSettings({ relengapi: settings }: SettingsOf<typeof relengapiSchema>, services: CheckServices) {
+  checkForwardingSettings(settings, 'relengapi');
+  const taskId = requireSetting(settings.taskId, 'relengapi.taskId', 'the task whose scopes grant the permissions');
+  const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', '--root-url: the deployment whose queue holds the task');
+  const token = await permanentToken(settings);
+  const routes = parseServiceRoutes(settings.routes, 'relengapi.routes');
+  try {
+    new URL(settings.tokenUrl);
+  } catch {
+    throw new ConfigError(`relengapi.tokenUrl: '${settings.tokenUrl}' is not a URL`);
+  }
+  if (settings.renewBeforeMs >= settings.tokenLifetimeMs) {
+    throw new ConfigError('relengapi.renewBeforeMs must be shorter than relengapi.tokenLifetimeMs');
+  }
+  return { taskId, rootUrl, token, routes };
+}

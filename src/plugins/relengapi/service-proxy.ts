@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import { quotedPath } from '../../fastify/errors.js';
 import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
 import type { CredentialSource, Forwarder, ForwardingOptions } from '../../net/forwarder/forwarder.js';
 import { forward } from '../../net/forwarder/forward.js';
@@ -32,7 +33,7 @@ export function serviceProxyHandler(routes: readonly ServiceRoute[], forwarder: 
     const target = resolveUpstream(routes, rawUrl);
     if (!target) {
       // the router matched a decoded path; only a literal prefix is proxied
-      reply.send(new GatewayError('ResourceNotFound', `No RelengAPI service for ${rawUrl.split('?')[0]} (prefixes: ${routes.map((r) => r.prefix).join(', ')})`));
+      reply.send(new GatewayError('ResourceNotFound', `No RelengAPI service for ${quotedPath(rawUrl)} (prefixes: ${routes.map((r) => r.prefix).join(', ')})`));
       return;
     }
     forward(forwarder, request.raw, reply.raw, target, (statusCode, rawHeaders) => {

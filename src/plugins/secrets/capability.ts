@@ -11,13 +11,13 @@ import type { ClientDirectory } from '../../core/auth.js';
 import { reachAuthService, remoteAuthenticator } from '../../core/remote-auth.js';
 import { ConfigError, requireSetting, type SettingsOf } from '../../config/settings.js';
 import type { Authenticate } from '../../fastify/authorize.js';
-import { definePluginModule, NOT_SERVED, type GatewayServices } from '../../fastify/capability.js';
+import { definePluginModule, NOT_SERVED, type CheckServices, type GatewayServices } from '../../fastify/capability.js';
 
 import { secretsPlugin, secretsTables, type SecretsPluginOptions } from './index.js';
 import { followKeyRing } from './key-ring.js';
 import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
-import { DATABASE_TIMEOUT_MS, READ_CACHE_DEFAULTS, loadKeyRing, openSecretStore, type KeyRing, type OpenOptions } from './store/index.js';
+import { DATABASE_TIMEOUT_MS, READ_CACHE_DEFAULTS, checkStoreSettings, loadKeyRing, openSecretStore, type KeyRing, type OpenOptions } from './store/index.js';
 
 export const secretsSchema = {
   secrets: {
@@ -83,11 +83,6 @@ export function secretsDatabaseUrl(settings: SecretsSettings['secrets'], dataDir
   return settings.database || `sqlite:${join(dataDir(), 'secrets.db')}`;
 }
 
-function keyRing(settings: SecretsSettings['secrets'], services: GatewayServices): { ring: KeyRing; file: string } {
-  if (settings.keys) return { ring: loadKeyRing(settings.keys), file: settings.keys };
-  if (services.quickstart) return quickstartKeys(services.dataDir(), services.log);
-  throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
-}
 
 /** The store's read cache as the settings say; off when cacheEntries or cacheBytes is 0. */
 export function readCacheOptions(settings: SecretsSettings['secrets']): Pick<OpenOptions, 'cache' | 'listenUrl'> {
@@ -116,13 +111,31 @@ interface SecretsAuth {
   use?(directory: ClientDirectory): void;
 }
 
-function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices): SecretsAuth {
+/** What the checks read: the local clients (local auth) and the keys file (none: the quick start makes one). */
+interface Checked {
+  directory?: ClientDirectory;
+  keys?: { ring: KeyRing; file: string };
+}
+
+/** Every check of the settings a start makes before it opens or reaches anything, a reload's too. */
+function checkSettings({ secrets: settings }: SecretsSettings, services: CheckServices): Checked {
+  const checked: Checked = {};
+  if (settings.auth === 'remote') requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
+  else checked.directory = authClients(settings);
+  if (settings.keysHeartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
+  if (settings.keys) checked.keys = { ring: loadKeyRing(settings.keys), file: settings.keys };
+  else if (!services.quickstart) throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
+  // the data directory as configured: only the URL's form is checked, nothing is made
+  checkStoreSettings(secretsDatabaseUrl(settings, () => services.settings.dataDir), { timeoutMs: settings.databaseTimeoutMs, ...readCacheOptions(settings) });
+  return checked;
+}
+
+function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices, checked: Checked): SecretsAuth {
   const nonceCache = services.nonceCache();
   if (settings.auth === 'remote') {
-    const rootUrl = requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
-    return { authenticate: remoteAuthenticator({ rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache }) };
+    return { authenticate: remoteAuthenticator({ rootUrl: services.settings.taskcluster.rootUrl, timeoutMs: settings.remoteAuthTimeoutMs, nonceCache }) };
   }
-  let directory = authClients(settings);
+  let directory = checked.directory!;
   return { authenticate: localAuthenticator(() => directory, nonceCache), use: (next) => void (directory = next) };
 }
 
@@ -131,14 +144,15 @@ export const secretsModule = definePluginModule({
   schema: secretsSchema,
   documentedRoutes: () => secretsTables(NOT_SERVED),
   liveSettings: ['secrets.authClients'],
+  check: (settings, services) => void checkSettings(settings, services),
   async create(settings, services) {
-    const auth = authenticator(settings.secrets, services);
+    const checked = checkSettings(settings, services);
+    const auth = authenticator(settings.secrets, services, checked);
     const { authenticate } = auth;
     const wait = { boundMs: services.settings.startupWaitMs, log: services.log };
     if (settings.secrets.auth === 'remote') await reachAuthService(services.settings.taskcluster.rootUrl, wait);
     const heartbeatSec = settings.secrets.keysHeartbeatSec;
-    if (heartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
-    const keys = keyRing(settings.secrets, services);
+    const keys = checked.keys ?? quickstartKeys(services.dataDir(), services.log);
     const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
     const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, {
       gateway, timeoutMs: settings.secrets.databaseTimeoutMs, wait, events: services.events, ...readCacheOptions(settings.secrets),
@@ -147,7 +161,7 @@ export const secretsModule = definePluginModule({
     if (store.cacheStats) services.events?.reportCache('secrets', store.cacheStats);
     const keyRingFollower = followKeyRing(store, { file: keys.file, heartbeatSec, log: services.log });
     const sweeper = startSweeper(store, { clientId: gatewayClientId(services), intervalSec: settings.secrets.sweepIntervalSec, log: services.log });
-    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.settings.trustedProxies, events: services.events };
+    const options: SecretsPluginOptions = { store, authenticate, trustedProxies: services.trustedProxies, events: services.events };
     return {
       plugin: secretsPlugin,
       options,

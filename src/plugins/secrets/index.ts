@@ -8,7 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayEvents } from '../../core/events.js';
 import type { Authenticate } from '../../fastify/authorize.js';
 import { capabilityPlugin } from '../../fastify/capability.js';
-import { declareRoutes, type ApiRoute } from '../../fastify/routes.js';
+import { declareRoutes, type ApiRoute, type RouteKitOptions } from '../../fastify/routes.js';
 import { requestSerializer } from '../../log.js';
 import { secretsRoutes } from './api.js';
 import { bootstrapRoutes } from './bootstrap.js';
@@ -21,7 +21,8 @@ export { openSecretStore, loadKeyRing, keyRingFrom, generateKey, generateKeyFile
 export interface SecretsPluginOptions {
   store: SecretStore;
   authenticate: Authenticate;
-  trustedProxies?: readonly string[];
+  /** Front proxies whose X-Forwarded-Host/-Port/-Proto are believed: CIDRs, or the gateway's live TrustedProxies. */
+  trustedProxies?: RouteKitOptions['trustedProxies'];
   /** Where operations are counted by outcome (the gateway's tally, read by /metrics). */
   events?: GatewayEvents;
 }

@@ -16,6 +16,7 @@ import { secretsModule } from '../../../src/plugins/secrets/capability.js';
 import { loadOrGenerateKeyFile } from '../../../src/plugins/secrets/store/index.js';
 import { buildGateway } from '../../../src/server.js';
 import { clients, clientsFile } from '../../plugins/secrets/gateway.js';
+import { get } from '../../helpers/http.js';
 
 type Document = { paths: Record<string, Record<string, any>>; components: any };
 
@@ -111,4 +112,15 @@ t.test('every answer received matches the response schema its operation declares
   }
   // the check itself can fail: an answer missing a required field does not match
   t.notOk(ajv.compile(operations.get('get').responses['200'].content['application/json'].schema)({ secret: {} }), 'a wrong answer is caught');
+});
+
+t.test('the documents name no host: what the client says it addressed changes nothing in them', async (t) => {
+  const urls = await startGateway(t);
+  const plain = await get(`${urls.admin}/openapi/main.json`);
+  t.equal(plain.status, 200);
+  for (const host of ['evil.example', 'evil.example/x?', 'user@evil.example']) {
+    const hostile = await get(`${urls.admin}/openapi/main.json`, { headers: { host, 'x-forwarded-host': host, 'x-forwarded-proto': 'javascript' } });
+    t.same(hostile.body, plain.body, `Host ${JSON.stringify(host)}: the same document`);
+  }
+  t.notOk('servers' in plain.body, 'no servers list (it would have to come from somewhere)');
 });

@@ -10,6 +10,7 @@ import { hostSecretsModule } from '../../../src/plugins/host-secrets/capability.
 import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../src/core/index.js';
 import { directoryOf } from '../../helpers/directory.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
+import { TrustedProxies } from '../../../src/net/trusted-proxies.js';
 
 export { get, type Answer } from '../../helpers/http.js';
 
@@ -39,6 +40,7 @@ export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')
     holder: () => { throw new Error('host-secrets needs no holder'); },
     dataDir: () => { throw new Error('host-secrets needs no data directory'); },
     nonceCache: () => { throw new Error('host-secrets needs no nonce cache'); },
+    trustedProxies: TrustedProxies.of(loaded.core.trustedProxies),
     rateLimitStore: undefined,
   } satisfies GatewayServices;
   return { settings: { hostSecrets: loaded.config.get('hostSecrets') }, services };

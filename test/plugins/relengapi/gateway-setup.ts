@@ -17,6 +17,7 @@ import { relengapiModule } from '../../../src/plugins/relengapi/capability.js';
 import { startFakeRelengapi, type FakeRelengapiOptions } from '../../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../../helpers/fake-taskcluster.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
+import { TrustedProxies } from '../../../src/net/trusted-proxies.js';
 
 export const PERMANENT_TOKEN = 'permanent-relengapi-token-never-logged';
 export const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
@@ -47,6 +48,7 @@ function servicesFor(rootUrl: string, log: GatewayServices['log']): GatewayServi
     holder: unused('the credential holder'),
     dataDir: unused('the data directory'),
     nonceCache: unused('a nonce cache'),
+    trustedProxies: new TrustedProxies(),
     rateLimitStore: undefined,
     quickstart: false,
   };

@@ -14,16 +14,18 @@ import { readCacheOptions, secretsModule, type SecretsSettings } from '../../../
 import { clientsFile } from './gateway.js';
 import { ensureRootClient } from '../../../src/cli/quickstart.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
+import { TrustedProxies } from '../../../src/net/trusted-proxies.js';
 
 function services(dataDir: string, quickstart: boolean, lines: string[] = []): GatewayServices {
   const sink = new Writable({ write: (chunk, _e, done) => { lines.push(chunk.toString()); done(); } });
   return {
-    settings: { taskcluster: { rootUrl: '', clientId: '', accessToken: '', certificate: '' }, trustedProxies: [] } as unknown as GatewayServices['settings'],
+    settings: { taskcluster: { rootUrl: '', clientId: '', accessToken: '', certificate: '' }, dataDir } as unknown as GatewayServices['settings'],
     log: pino({ level: 'info' }, sink),
     credentials: undefined,
     holder: () => { throw new Error('not used'); },
     dataDir: () => dataDir,
     nonceCache: () => new NonceCache(),
+    trustedProxies: new TrustedProxies(),
     rateLimitStore: undefined,
     quickstart,
   };

@@ -1,5 +1,5 @@
 export type { AuditAction, AuditEntry, EncryptionKey, GatewayIdentity, KeyedSecretStore, KeyRing, KeyStatus, OpenOptions, Page, PageOptions, SecretRecord, SecretStore } from './types.js';
-export { openSecretStore } from './open.js';
+export { checkStoreSettings, openSecretStore } from './open.js';
 export { DATABASE_TIMEOUT_MS } from './types.js';
 export { READ_CACHE_DEFAULTS, type ReadCacheOptions, type ReadCacheStats } from './read-cache.js';
 export { generateKey, generateKeyFile, keyRingFrom, keyRingFromText, loadKeyRing, loadOrGenerateKeyFile, newestKey, readKeyFile } from './keys.js';

@@ -27,36 +27,50 @@ async function sealed(rows: RowStore, keys: KeyRing, options: OpenOptions): Prom
   return store;
 }
 
+const sqlitePath = (url: string) => url.slice('sqlite:'.length).replace(/^\/\//, '');
+const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/**
+ * The checks openSecretStore makes of a database URL and its options before it opens anything
+ * (a configuration reload makes them too): ConfigError naming the setting, never the URL, which
+ * may carry a password.
+ */
+export function checkStoreSettings(url: string, options: Pick<OpenOptions, 'timeoutMs' | 'listenUrl'> = {}): void {
+  const timeoutMs = options.timeoutMs ?? DATABASE_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`secrets.databaseTimeoutMs must be a whole number of milliseconds, at least 1 (not ${timeoutMs})`);
+  if (url.startsWith('sqlite:')) {
+    if (sqlitePath(url) === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
+  } else if (isPostgres(url)) {
+    requireParsableUrl(url, 'secrets.database (--secrets-database / GATEWAY_SECRETS_DATABASE)');
+    if (options.listenUrl) requireParsableUrl(options.listenUrl, 'secrets.listenDatabase (--secrets-listen-database / GATEWAY_SECRETS_LISTEN_DATABASE)');
+  } else {
+    // The URL may carry a password: name only its scheme.
+    throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);
+  }
+}
+
 /**
  * `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or `postgres://` / `postgresql://`,
  * optionally with `?schema=<name>`; `options.schema` wins over the URL's.
  */
 export async function openSecretStore(url: string, keys: KeyRing, options: OpenOptions = {}): Promise<KeyedSecretStore> {
   if (keys.keys.length === 0) throw new ConfigError('no secrets encryption key configured');
+  checkStoreSettings(url, options);
   const timeoutMs = options.timeoutMs ?? DATABASE_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`secrets.databaseTimeoutMs must be a whole number of milliseconds, at least 1 (not ${timeoutMs})`);
   if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (path === '') throw new ConfigError('secrets database URL "sqlite:" names no file');
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return sealed(reportingOutages(await openSqliteRows(path, timeoutMs), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
+    return sealed(reportingOutages(await openSqliteRows(sqlitePath(url), timeoutMs), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    requireParsableUrl(url, 'secrets.database (--secrets-database / GATEWAY_SECRETS_DATABASE)');
-    if (options.listenUrl) requireParsableUrl(options.listenUrl, 'secrets.listenDatabase (--secrets-listen-database / GATEWAY_SECRETS_LISTEN_DATABASE)');
-    const fromUrl = schemaFromUrl(url);
-    const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
-    const schema = options.schema ?? fromUrl.schema ?? 'public';
-    const listenUrl = options.listenUrl ? schemaFromUrl(options.listenUrl).url : fromUrl.url;
-    // named by host and port only: the URL may carry a password
-    const rows = await waitFor(() => openPostgresRows(fromUrl.url, schema, timeoutMs, listenUrl), {
-      what: `the secrets database at ${new URL(fromUrl.url).host}`,
-      retryable: isPostgresOutage,
-      ...(options.wait ?? { boundMs: 0, log: { info() {} } }),
-    });
-    return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage, events: options.events }), keys, options);
-  }
-  // The URL may carry a password: name only its scheme.
-  throw new ConfigError(`secrets database must be sqlite:<path> or postgres://..., not "${url.split(':')[0]}:..."`);
+  const fromUrl = schemaFromUrl(url);
+  const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
+  const schema = options.schema ?? fromUrl.schema ?? 'public';
+  const listenUrl = options.listenUrl ? schemaFromUrl(options.listenUrl).url : fromUrl.url;
+  // named by host and port only: the URL may carry a password
+  const rows = await waitFor(() => openPostgresRows(fromUrl.url, schema, timeoutMs, listenUrl), {
+    what: `the secrets database at ${new URL(fromUrl.url).host}`,
+    retryable: isPostgresOutage,
+    ...(options.wait ?? { boundMs: 0, log: { info() {} } }),
+  });
+  return sealed(reportingOutages(rows, { timeoutMs, isOutage: isPostgresOutage, events: options.events }), keys, options);
 }

@@ -1,8 +1,8 @@
 // Addresses, ranges, the client behind proxies, reverse names and reversed host names.
 import t from 'tap';
-import { addressText, clientAddress, inRanges, parseAddress, parseRanges, reverseLookupName } from '../../../src/plugins/host-secrets/addresses.js';
-import { issueHostCredentials, reversedHostname } from '../../../src/plugins/host-secrets/host-credentials.js';
-import { issuer } from './harness.js';
+import { addressText, clientAddress, inRanges, parseAddress, parseRanges, reverseLookupName } from '../../src/net/addresses.js';
+import { issueHostCredentials, reversedHostname } from '../../src/plugins/host-secrets/host-credentials.js';
+import { issuer } from '../plugins/host-secrets/harness.js';
 
 const ranges = (text: string | string[]) => parseRanges(text, 'test');
 const client = (peer: string, xff: string | string[] | undefined, trusted: string) => {

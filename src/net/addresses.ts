@@ -1,11 +1,11 @@
 /**
- * IP addresses as host-secrets sees them: one canonical form per address (an IPv4-mapped IPv6
- * address is its IPv4 address), CIDR lists from settings, the client address of a request and
- * the reverse-DNS name of an address.
+ * IP addresses as the gateway sees them (host-secrets' checks, the trusted proxies): one
+ * canonical form per address (an IPv4-mapped IPv6 address is its IPv4 address), CIDR lists from
+ * settings, the client address of a request and the reverse-DNS name of an address.
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ConfigError } from '../../config/settings.js';
+import { ConfigError } from '../config/settings.js';
 
 export type Address = ipaddr.IPv4 | ipaddr.IPv6;
 export type AddressRange = [Address, number];
@@ -38,8 +38,8 @@ export function addressText(address: Address): string {
  * CIDRs from a setting: entries separated by commas or whitespace (an environment variable
  * arrives as one string, a YAML file as a list); a bare address is a /32 or /128.
  */
-export function parseRanges(value: string | string[], settingName: string): AddressRange[] {
-  const entries = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
+export function parseRanges(value: string | readonly string[], settingName: string): AddressRange[] {
+  const entries = (typeof value === 'string' ? [value] : value).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
   return entries.map((entry) => {
     const [text, prefixText, ...rest] = entry.split('/');
     const address = parseAddress(text!);
