@@ -28,6 +28,14 @@ import { postgresUrl } from '../plugins/secrets/store/postgres-backend.js';
 export const HOST_ADDRESS = '127.0.0.5';
 const HOST_NAME = 'replica-test.example.com';
 
+/**
+ * The replica that waits 60 s for its database, not 5: a request held there (its database
+ * black-holed) waits until the test is done with it (the SIGKILL check), a time a loaded machine
+ * could take past 5 s. The others answer a database outage as a deployment's would.
+ */
+export const HOLDING = 2;
+const HOLDS = ['--secrets-database-timeout-ms', '60000'];
+
 export interface Replica {
   /** `http://127.0.0.1:<port>`: the replica itself, past the balancer. */
   url: string;
@@ -95,16 +103,13 @@ export async function startCluster(t: Test, nginx: string): Promise<Cluster> {
     // nginx connects from here: its X-Forwarded-For names the client, no one else's is believed
     '--trusted-proxies', '127.0.0.1/32',
     '--dns-servers', zone.server,
-    // a request held at a replica whose database is black-holed waits there until the test is done
-    // with it (the SIGKILL check), not 5 s, which a loaded machine could reach first
-    '--secrets-database-timeout-ms', '60000',
   ];
   const env = { ...baseEnv, GATEWAY_LOG_LEVEL: 'info' };
   const replicas: Replica[] = [];
   // one after the other: the first migrates the schema, and three at once would starve a small machine
   for (let i = 0; i < 3; i++) {
     const database = await startTcpRelay(t, { host: pgTarget.hostname, port: Number(pgTarget.port || 5432) });
-    replicas.push(await startReplica(t, args, env, database, schema));
+    replicas.push(await startReplica(t, i === HOLDING ? [...args, ...HOLDS] : args, env, database, schema));
   }
   const balancer = await startBalancer(t, nginx, replicas.map((r) => Number(new URL(r.url).port)), join(dir, 'nginx'));
   return { balancer, replicas, redis, keys, schema };

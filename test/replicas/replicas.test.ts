@@ -16,7 +16,7 @@ import { findNginx } from '../helpers/nginx.js';
 import { clients } from '../plugins/secrets/gateway.js';
 import { cache, listening, NAME, seenWithin, valueOn, type Secrets } from '../plugins/secrets/cache-checks.js';
 import { requirePostgres } from '../plugins/secrets/store/postgres-backend.js';
-import { HOST_ADDRESS, startCluster, type Cluster } from './cluster.js';
+import { HOLDING, HOST_ADDRESS, startCluster, type Cluster } from './cluster.js';
 
 /** The host every signature covers: nginx passes the client's Host header on as it is. */
 const HOST = 'secrets.test';
@@ -172,7 +172,7 @@ async function replicaTests(cluster: Cluster): Promise<void> {
   // last: it leaves two replicas
   t.test('a replica killed (SIGKILL) mid-traffic: every acknowledged write reads back, the balancer keeps clients served, and a signed request it had taken is refused 503 on the next replica, which clients retry; never 401', async (t) => {
     const at = balancer.accessLog().length;
-    const victim = replicas[1]!;
+    const victim = replicas[HOLDING]!;
     const victimHost = new URL(victim.url).host;
     const expires = taskcluster.fromNow('1 day');
     await new taskcluster.Secrets({ rootUrl: balancer.url, credentials: clients.root, retries: 0 }).set('public/replicas', { secret: { open: true }, expires });
