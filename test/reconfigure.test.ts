@@ -256,17 +256,24 @@ t.test('the admin listener serves the configuration in force, printed as --print
   t.equal(await gw.inForce(), before);
 });
 
-t.test('a reload changes whose X-Forwarded-Host/-Proto name what a Hawk signature covers', async (t) => {
+t.test('a reload changes whose X-Forwarded-Host/-Proto name what a Hawk signature covers and the references\' rootUrl', async (t) => {
   const gw = await reloadingGateway(t);
   // signed for the address the client knows, which a front proxy at 127.0.0.1 forwards
   const path = `/api/secrets/v1/secret/${encodeURIComponent(SECRET)}`;
   const viaProxy = async () => (await fetch(`${gw.urls.api}${path}`, {
     headers: { authorization: signedHeader(`https://secrets.example.org${path}`, 'GET', undefined, undefined, flipper), 'x-forwarded-host': 'secrets.example.org', 'x-forwarded-proto': 'https' },
   })).status;
+  /** The rootUrl the references give, asked through the front proxy. */
+  const referencesRoot = async () => {
+    const res = await fetch(`${gw.urls.api}/references/manifest.json`, { headers: { 'x-forwarded-host': 'secrets.example.org', 'x-forwarded-proto': 'https' } });
+    return new URL(((await res.json()) as { references: string[] }).references[0]!).origin;
+  };
   t.equal(await viaProxy(), 401, 'the peer is no trusted proxy: the signature is checked against the Host header');
+  t.equal(await referencesRoot(), new URL(gw.urls.api!).origin, 'and the references name the listener as addressed');
   gw.writeConfig(['trustedProxies: [127.0.0.1]']);
   t.match(await gw.reload(), { result: 'applied', needsRestart: [] });
   t.equal(await viaProxy(), 200, 'it is now: against the host and scheme it forwards');
+  t.equal(await referencesRoot(), 'https://secrets.example.org', 'the references too');
   gw.writeConfig(['trustedProxies: [127.0.0.0/33]']);
   t.match(await gw.reload(), { result: 'refused', error: /^setting trustedProxies .*"127\.0\.0\.0\/33" is not an IP address or CIDR/ });
   t.equal(await viaProxy(), 200, 'a bad list changes nothing');
