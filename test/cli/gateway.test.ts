@@ -51,6 +51,24 @@ t.test('--print-config masks the credentials of every URL, in a list too', async
   t.same(printed.proxy.allowedHosts, ['https://[Sensitive]@x.example']);
 });
 
+t.test('a URL setting refused at start is quoted without its credentials', async (t) => {
+  const relengapi = ['--plugins', 'relengapi', '--relengapi-token', 't', '--relengapi-task-id', 'fN1SbArXTPSVFNUvaOlinQ', '--root-url', 'http://127.0.0.1:1'];
+  const cases = [
+    [...relengapi, '--relengapi-route', 'tooltool=https://ops:pw-a@x.example'],
+    [...relengapi, '--relengapi-route', '/t=ftp://ops:pw-b@x.example'],
+    [...relengapi, '--relengapi-route', '/t=https://ops:pw-c@x.example/?q'],
+    [...relengapi, '--relengapi-url', 'https://ops:pw-d@'],
+    ['--plugins', 'proxy', '--client-id', 'c', '--access-token', 't', '--root-url', 'ftp://ops:pw-e@x.example'],
+  ];
+  // started together: each bin takes seconds to load
+  const runs = await Promise.all(cases.map((args) => runBin('gateway', args)));
+  for (const [i, run] of runs.entries()) {
+    t.equal(run.code, 2, `${cases[i]!.at(-1)}: refused`);
+    t.match(run.stderr, /\[REDACTED\]@/, 'the URL quoted');
+    t.notMatch(run.stderr, /pw-/, 'without its password');
+  }
+});
+
 t.test('quick start: one line saying where it listens and where the token and keys are kept, never the token; SIGTERM exits 0', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-quickstart-'));
   const port = await freePort();

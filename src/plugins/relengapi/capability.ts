@@ -108,7 +108,7 @@ async function checkSettings({ relengapi: settings }: SettingsOf<typeof relengap
   try {
     new URL(settings.tokenUrl);
   } catch {
-    throw new ConfigError(`relengapi.tokenUrl: '${settings.tokenUrl}' is not a URL`);
+    throw new ConfigError(`relengapi.tokenUrl: '${redactUrl(settings.tokenUrl)}' is not a URL`);
   }
   if (settings.renewBeforeMs >= settings.tokenLifetimeMs) {
     throw new ConfigError('relengapi.renewBeforeMs must be shorter than relengapi.tokenLifetimeMs');
