@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { withoutUserinfo } from './core/url-credentials.js';
 
 const CENSOR = '[REDACTED]';
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
@@ -52,8 +53,6 @@ const BEARER_PARAMS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'access_toke
 const JOINED_SEGMENT = /^(.+?%2f)(.*)$/i;
 /** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
 const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
-/** Credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value. */
-const USERINFO = /(\/\/)[^/?#@]*@/g;
 
 function safeDecode(text: string): string {
   try {
@@ -111,7 +110,8 @@ function redactBootstrapTokens(path: string): string {
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q)).replace(BEWIT_IN_PATH, `$1${CENSOR}`);
-  return (q < 0 ? path : `${path}?${redactQuery(url.slice(q + 1))}`).replace(USERINFO, `$1${CENSOR}@`);
+  // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value
+  return withoutUserinfo(q < 0 ? path : `${path}?${redactQuery(url.slice(q + 1))}`, CENSOR);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }

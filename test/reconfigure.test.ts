@@ -27,14 +27,15 @@ function clientsText(granted: boolean, extraRoles: Array<{ roleId: string; scope
   });
 }
 
-async function reloadingGateway(t: Test) {
+/** A gateway started with the config file's lines given (then its secrets section), reloaded as SIGHUP reloads it. */
+async function reloadingGateway(t: Test, startLines = ['logLevel: info']) {
   const dir = t.testdir();
   const files = { config: join(dir, 'gateway.yml'), clients: join(dir, 'clients.json'), keys: join(dir, 'keys.json') };
   loadOrGenerateKeyFile(files.keys);
   writeFileSync(files.clients, clientsText(true));
   /** The config file: the lines given, then the secrets section (the clients file, and the secrets lines given). */
   const writeConfig = (lines: string[], secrets: string[] = []) => writeFileSync(files.config, [...lines, `secrets:`, `  authClients: ${files.clients}`, ...secrets].join('\n') + '\n');
-  writeConfig(['logLevel: info']);
+  writeConfig(startLines);
   const lines: Array<Record<string, any>> = [];
   const log = createLogger('info', new Writable({
     write(chunk, _encoding, done) {
@@ -254,6 +255,16 @@ t.test('the admin listener serves the configuration in force, printed as --print
   gw.writeConfig(['logLevel: loud']);
   t.match(await gw.reload(), { result: 'refused' });
   t.equal(await gw.inForce(), before);
+});
+
+t.test('the configuration in force masks the credentials of every URL in it, as --print-config does', async (t) => {
+  // a start accepts a URL with userinfo in any URL setting (the services are reached with it);
+  // test/cli/gateway.test.ts checks the lists (RelengAPI routes, allowed hosts) in --print-config
+  const gw = await reloadingGateway(t, ['logLevel: info', 'taskcluster:', '  rootUrl: https://ops:root-url-password@tc.example']);
+  for (const [what, printed] of [['/config', await gw.inForce()], ['--print-config', printableConfig(gw.load().config)]] as const) {
+    t.notMatch(printed, /password/, `${what}: no URL's password`);
+    t.equal(JSON.parse(printed).taskcluster.rootUrl, 'https://[Sensitive]@tc.example', `${what}: the URL masked as a sensitive setting is`);
+  }
 });
 
 t.test('a reload changes whose X-Forwarded-Host/-Proto name what a Hawk signature covers and the references\' rootUrl', async (t) => {

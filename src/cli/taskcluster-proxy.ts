@@ -6,7 +6,7 @@
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
 import { fetchTaskScopes } from '../core/task.js';
-import { createLogger } from '../log.js';
+import { createLogger, redactUrl } from '../log.js';
 import { versionInfo } from '../routes/dockerflow.js';
 import { launch } from './launch.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
@@ -29,7 +29,7 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
     ...launchOptions(program),
     onListening: (urls, gateway) => {
       gateway.services.log.info(
-        { version: program.version(), rootUrl, clientId: config.get('taskcluster.clientId'), temporary: config.get('taskcluster.certificate') !== '', authorizedScopes, listeners: urls },
+        { version: program.version(), rootUrl: redactUrl(rootUrl), clientId: config.get('taskcluster.clientId'), temporary: config.get('taskcluster.certificate') !== '', authorizedScopes, listeners: urls },
         authorizedScopes ? 'proxy with authorized scopes' : 'proxy has the full scopes of its credentials: no scope reduction applied',
       );
     },

@@ -11,6 +11,10 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
+import { withoutUserinfo } from '../core/url-credentials.js';
+
+/** convict's mask for a sensitive setting, used for a URL's credentials too. */
+const SENSITIVE = '[Sensitive]';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
@@ -72,10 +76,14 @@ export type GatewayConfig = { get(key: string): any; set(key: string, value: unk
 
 /**
  * A configuration as --print-config prints it and the admin listener serves it: JSON, every
- * setting the schema marks sensitive masked (convict's `[Sensitive]`, set or not).
+ * setting the schema marks sensitive masked (convict's `[Sensitive]`, set or not), and the
+ * userinfo of every URL in any other setting too (a root URL, a RelengAPI route's base URL or
+ * an allowed host may carry `user:password@`, which the start accepts and the services use).
  */
 export function printableConfig(config: GatewayConfig): string {
-  return config.toString() + '\n';
+  // each string masked alone: a pattern run over the whole text could join two values
+  const masked = JSON.parse(config.toString(), (_key, value: unknown) => typeof value === 'string' ? withoutUserinfo(value, SENSITIVE) : value);
+  return JSON.stringify(masked, null, 2) + '\n';
 }
 
 export interface LoadedConfig<M extends SchemaOwner = SchemaOwner> {

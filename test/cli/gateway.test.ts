@@ -38,6 +38,37 @@ t.test('--print-config masks secrets', async (t) => {
   t.notMatch(run.stdout, /do-not-print-me/);
 });
 
+t.test('--print-config masks the credentials of every URL, in a list too', async (t) => {
+  const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', 'https://ops:pw-root@tc.example',
+    '--relengapi-url', 'https://ops:pw-token-url@api.example/tokenauth/tokens', '--relengapi-route', '/tooltool=https://ops:pw-route@tooltool.example',
+    '--proxy-allowed-hosts', 'https://ops:pw-host@x.example']);
+  t.equal(run.code, 0);
+  t.notMatch(run.stdout, /pw-/, 'no URL\'s password');
+  const printed = JSON.parse(run.stdout);
+  t.equal(printed.taskcluster.rootUrl, 'https://[Sensitive]@tc.example');
+  t.equal(printed.relengapi.tokenUrl, 'https://[Sensitive]@api.example/tokenauth/tokens');
+  t.same(printed.relengapi.routes, ['/tooltool=https://[Sensitive]@tooltool.example']);
+  t.same(printed.proxy.allowedHosts, ['https://[Sensitive]@x.example']);
+});
+
+t.test('a URL setting refused at start is quoted without its credentials', async (t) => {
+  const relengapi = ['--plugins', 'relengapi', '--relengapi-token', 't', '--relengapi-task-id', 'fN1SbArXTPSVFNUvaOlinQ', '--root-url', 'http://127.0.0.1:1'];
+  const cases = [
+    [...relengapi, '--relengapi-route', 'tooltool=https://ops:pw-a@x.example'],
+    [...relengapi, '--relengapi-route', '/t=ftp://ops:pw-b@x.example'],
+    [...relengapi, '--relengapi-route', '/t=https://ops:pw-c@x.example/?q'],
+    [...relengapi, '--relengapi-url', 'https://ops:pw-d@'],
+    ['--plugins', 'proxy', '--client-id', 'c', '--access-token', 't', '--root-url', 'ftp://ops:pw-e@x.example'],
+  ];
+  // started together: each bin takes seconds to load
+  const runs = await Promise.all(cases.map((args) => runBin('gateway', args)));
+  for (const [i, run] of runs.entries()) {
+    t.equal(run.code, 2, `${cases[i]!.at(-1)}: refused`);
+    t.match(run.stderr, /\[REDACTED\]@/, 'the URL quoted');
+    t.notMatch(run.stderr, /pw-/, 'without its password');
+  }
+});
+
 t.test('quick start: one line saying where it listens and where the token and keys are kept, never the token; SIGTERM exits 0', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-quickstart-'));
   const port = await freePort();

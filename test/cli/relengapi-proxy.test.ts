@@ -71,7 +71,9 @@ async function binUpstreams(t: Test) {
     await relengapi.close();
     await tc.close();
   });
-  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`, '--root-url', tc.rootUrl, '--', TASK_ID];
+  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`,
+    // a base URL with credentials, which the start line must not show
+    '--relengapi-route', '/mapper=http://ops:pw-route@127.0.0.1:1', '--root-url', tc.rootUrl, '--', TASK_ID];
   return { relengapi, args };
 }
 
@@ -97,6 +99,8 @@ t.test('the bin proxies with a temporary token and exits 0 on SIGTERM', async (t
   t.equal(await proxy.exited, 0);
   const { stdout, stderr } = proxy.output();
   t.notOk(`${stdout}${stderr}`.includes(relengapi.issued[0]!.token), 'no temporary token in the output');
+  t.notMatch(stdout + stderr, /pw-route/, 'no route\'s password in the output');
+  t.match(stdout, '/mapper=http://[REDACTED]@127.0.0.1:1', 'the route shown without it');
 });
 
 t.test('the bin refuses a task without RelengAPI scopes: exit 2, one line', async (t) => {

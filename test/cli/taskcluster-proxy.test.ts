@@ -134,6 +134,19 @@ t.test('the bin: versions and refusals', async (t) => {
   t.match(noTask.stderr(), /Could not fetch Taskcluster task/);
 });
 
+t.test('the start line shows the root URL without its credentials', async (t) => {
+  const tc = await startFakeTaskcluster();
+  t.teardown(() => tc.close());
+  const rootUrl = tc.rootUrl.replace('//', '//ops:pw-root@');
+  const proxy = startBin(['--port', '0', '--root-url', rootUrl, '--ip-address', '127.0.0.1'], { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't' });
+  await listening(proxy);
+  const started = proxy.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.rootUrl !== undefined);
+  t.equal(started?.rootUrl, tc.rootUrl.replace('//', '//[REDACTED]@'), 'the user and password replaced, as request URLs are');
+  t.notMatch(proxy.stdout() + proxy.stderr(), /pw-root/);
+  proxy.kill();
+  t.equal(await proxy.exit, 0);
+});
+
 t.test('the bin as generic-worker runs it', async (t) => {
   const taskId = 'fN1SbArXTPSVFNUvaOlinQ';
   const tc = await startFakeTaskcluster({ clients: Object.values(clients), tasks: { [taskId]: { scopes: ['secrets:get:project/x'] } } });

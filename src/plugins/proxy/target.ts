@@ -10,6 +10,7 @@
 import { GatewayError } from '../../core/errors.js';
 import { defaultPort } from '../../core/hawk.js';
 import { quotedPath } from '../../fastify/errors.js';
+import { redactUrl } from '../../log.js';
 import type { ForwardTarget } from '../../net/forwarder/forwarder.js';
 
 /** Where a request goes (its origin is also its label), and what its Hawk MAC covers. */
@@ -65,7 +66,7 @@ export class TargetResolver {
   constructor(rootUrl: string, allowedHosts: readonly string[] = []) {
     const cleaned = rootUrl.replace(/\/*$/, '');
     const url = new URL(cleaned);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL: ${rootUrl}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL: ${redactUrl(rootUrl)}`);
     this.root = cleaned === LEGACY_ROOT_URL ? undefined : originOf(url);
     this.rootPath = url.pathname.replace(/\/*$/, '');
     this.allowedHosts = allowedHosts;

@@ -11,6 +11,7 @@ import { relengapiPlugin, type RelengapiPluginOptions } from './index.js';
 import { fetchTaskPermissions, NoPermissionsError } from './permissions.js';
 import { parseServiceRoutes } from './service-routes.js';
 import { TemporaryTokenManager } from './token-manager.js';
+import { redactUrl } from '../../log.js';
 
 /** Where the last release of the original relengapi-proxy sent its requests. */
 export const ORIGINAL_TOKEN_URL = 'https://tokens.mozilla-releng.net/tokens';
@@ -74,7 +75,8 @@ export const relengapiModule = definePluginModule({
       return { plugin: relengapiPlugin, options };
     }
 
-    services.log.info({ taskId, permissions, routes: settings.routes }, 'proxying to RelengAPI with the task permissions');
+    // a base URL may carry user:password@
+    services.log.info({ taskId, permissions, routes: settings.routes.map(redactUrl) }, 'proxying to RelengAPI with the task permissions');
     const tokens = new TemporaryTokenManager({
       tokenUrl: settings.tokenUrl,
       permanentToken: token,
@@ -106,7 +108,7 @@ async function checkSettings({ relengapi: settings }: SettingsOf<typeof relengap
   try {
     new URL(settings.tokenUrl);
   } catch {
-    throw new ConfigError(`relengapi.tokenUrl: '${settings.tokenUrl}' is not a URL`);
+    throw new ConfigError(`relengapi.tokenUrl: '${redactUrl(settings.tokenUrl)}' is not a URL`);
   }
   if (settings.renewBeforeMs >= settings.tokenLifetimeMs) {
     throw new ConfigError('relengapi.renewBeforeMs must be shorter than relengapi.tokenLifetimeMs');

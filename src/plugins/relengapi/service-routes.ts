@@ -4,6 +4,7 @@
  * normalisation), as the original's prefix stripping did.
  */
 import { ConfigError } from '../../config/settings.js';
+import { redactUrl } from '../../log.js';
 import type { ForwardTarget } from '../../net/forwarder/forwarder.js';
 
 export interface ServiceRoute {
@@ -26,18 +27,20 @@ export function parseServiceRoutes(entries: readonly string[], setting: string):
     const separator = entry.indexOf('=');
     const prefix = separator > 0 ? entry.slice(0, separator).replace(/\/+$/, '') : '';
     const base = separator > 0 ? entry.slice(separator + 1) : '';
+    // quoted without a base URL's user:password@ (the refusal reaches stderr, or the log on a reload)
+    const quoted = redactUrl(entry);
     // plain path characters only: the prefix becomes a Fastify route, where `:` and `*` mean parameters
     if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
-      throw new ConfigError(`${setting}: '${entry}' is not '/<prefix>=<base URL>' (a prefix is one or more /segments of letters, digits, '.', '_', '~', '-')`);
+      throw new ConfigError(`${setting}: '${quoted}' is not '/<prefix>=<base URL>' (a prefix is one or more /segments of letters, digits, '.', '_', '~', '-')`);
     }
     let url: URL;
     try {
       url = new URL(base);
     } catch {
-      throw new ConfigError(`${setting}: '${entry}' has no valid base URL`);
+      throw new ConfigError(`${setting}: '${quoted}' has no valid base URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${setting}: '${entry}' must use http or https`);
-    if (url.search || url.hash) throw new ConfigError(`${setting}: '${entry}' base URL must not have a query or fragment`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${setting}: '${quoted}' must use http or https`);
+    if (url.search || url.hash) throw new ConfigError(`${setting}: '${quoted}' base URL must not have a query or fragment`);
     if (routes.some((route) => route.prefix === prefix)) throw new ConfigError(`${setting}: prefix ${prefix} is given twice`);
     routes.push({ prefix, origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') });
   }
