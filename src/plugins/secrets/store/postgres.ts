@@ -26,6 +26,9 @@ function storedValue(row: ValueRow): StoredValue {
  * client or running one statement, fails instead of holding its request: a database that is
  * down or partitioned (sockets open, nothing answered) is reported, never waited for.
  */
+/** The longest a transaction of the gateway's may sit idle on the server: 5 s, databaseTimeoutMs's default. */
+const IDLE_IN_TRANSACTION_MAX_MS = 5_000;
+
 function connectionOptions(url: string, timeoutMs: number): pg.ClientConfig {
   return {
     connectionString: url,
@@ -35,7 +38,11 @@ function connectionOptions(url: string, timeoutMs: number): pg.ClientConfig {
     // server side: a statement (or a transaction left open by a vanished replica, holding its
     // row locks) is cancelled rather than left running behind an answer already given
     statement_timeout: timeoutMs,
-    idle_in_transaction_session_timeout: timeoutMs,
+    // a transaction idle between its statements is one whose replica died or was cut off mid-way
+    // (ours send them back to back): ended within IDLE_IN_TRANSACTION_MAX_MS even where the
+    // operations' own bound is long, so its row locks never hold the other replicas' writes (a
+    // request the balancer passed on from a killed replica rewrites the very row) for that long
+    idle_in_transaction_session_timeout: Math.min(timeoutMs, IDLE_IN_TRANSACTION_MAX_MS),
     // sockets probed while idle, so few outlive a partition unnoticed
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
