@@ -6,11 +6,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
+import { listenWithLoopbackTwin } from './fastify/loopback-twin.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
 import { GatewayEvents } from './core/events.js';
 import { countingReplays } from './core/replays.js';
@@ -220,19 +220,17 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     async listen() {
       const urls: Record<string, string> = {};
       for (const { spec, app } of listeners) {
-        urls[spec.name] = await app.listen({ host: spec.host || '::', port: spec.port });
-        if (verifier && loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host)) {
-          // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
-          const server = createServer((req, res) => app.routing(req, res));
-          server.on('clientError', answerClientError);
-          verifier.attach(server, options.log);
-          loopbackServers.push(server);
-          const { port } = app.server.address() as AddressInfo;
-          await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(port, '127.0.0.1', () => resolve());
-          });
+        const host = spec.host || '::';
+        if (!(verifier && loaded.core.allowedNetwork && !isLoopbackOrAny(spec.host))) {
+          urls[spec.name] = await app.listen({ host, port: spec.port });
+          continue;
         }
+        // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
+        const twin = createServer((req, res) => app.routing(req, res));
+        twin.on('clientError', answerClientError);
+        verifier.attach(twin, options.log);
+        loopbackServers.push(twin);
+        urls[spec.name] = await listenWithLoopbackTwin(app, host, spec.port, twin);
       }
       if (admin) urls.admin = await admin.listen({ host: loaded.core.adminIpAddress, port: loaded.core.adminPort });
       return urls;

@@ -11,6 +11,7 @@ import { MAX_JSON_DEPTH } from '../../src/core/json-body.js';
 import { createLogger } from '../../src/log.js';
 import { buildGateway, gatewayApp } from '../../src/server.js';
 import { assertErrorBody, type ExpectedError } from '../helpers/error-body.js';
+import { inProcessFlags } from '../helpers/in-process.js';
 
 interface Answer { status: number; headers: string; body: unknown }
 
@@ -102,7 +103,7 @@ t.test('every listener kind of a gateway', async (t) => {
     { name: 'tc', host: '127.0.0.1', port: 0, plugins: ['credentials', 'bewit', 'proxy'] },
   ];
   const loaded = loadConfig({
-    argv: ['--listeners', JSON.stringify(listeners), '--data-dir', dir, '--root-url', 'http://tc.invalid', '--secrets-sweep-interval-sec', '0', '--auth-clients', `${dir}/clients.json`],
+    argv: ['--listeners', JSON.stringify(listeners), '--data-dir', dir, '--root-url', 'http://tc.invalid', '--secrets-sweep-interval-sec', '0', '--auth-clients', `${dir}/clients.json`, ...inProcessFlags([])],
     env: { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't'.repeat(44) },
     modules: pluginModules,
   });

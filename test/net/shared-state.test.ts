@@ -16,6 +16,7 @@ import { REDIS, redisForTest } from '../helpers/redis.js';
 import { startTcpRelay } from '../helpers/tcp-relay.js';
 import { clients } from '../plugins/secrets/gateway.js';
 import { heartbeat, loggedGateway, type LoggedGateway } from '../plugins/secrets/configured-gateway.js';
+import { inProcessFlags } from '../helpers/in-process.js';
 
 /** Both replicas see one host: the Hawk MAC covers the Host header, as behind a balancer. */
 const HOST = 'secrets.test';
@@ -151,7 +152,7 @@ t.test('--redis-required: while Redis is cut, signed requests are refused 503 an
 });
 
 t.test('settings: --redis-required needs a URL, the URL must be Redis\'s and is never echoed', async (t) => {
-  const build = (argv: string[]) => buildGateway(loadConfig({ argv: ['--plugins', 'secrets', '--port', '0', ...argv], env: {}, modules: [secretsModule] }), { log: createLogger('silent') });
+  const build = (argv: string[]) => buildGateway(loadConfig({ argv: ['--plugins', 'secrets', '--port', '0', ...inProcessFlags(argv), ...argv], env: {}, modules: [secretsModule] }), { log: createLogger('silent') });
   await t.rejects(build(['--redis-required']), { name: 'ConfigError', message: 'setting redis.required (--redis-required) needs redis.url (--redis-url / GATEWAY_REDIS_URL)' });
   const err = await build(['--redis-url', 'http://:hunter2@127.0.0.1:6379']).catch((e: Error) => e);
   t.match(err, { name: 'ConfigError', message: 'setting redis.url (--redis-url / GATEWAY_REDIS_URL): expected a redis:// or rediss:// URL' });

@@ -17,6 +17,7 @@ import { loadOrGenerateKeyFile } from '../../../src/plugins/secrets/store/index.
 import { buildGateway } from '../../../src/server.js';
 import { clients, clientsFile } from '../../plugins/secrets/gateway.js';
 import { get } from '../../helpers/http.js';
+import { inProcessFlags } from '../../helpers/in-process.js';
 
 type Document = { paths: Record<string, Record<string, any>>; components: any };
 
@@ -29,7 +30,7 @@ async function startGateway(t: Test) {
     { name: 'plain', host: '127.0.0.1', port: 0, plugins: [] },
   ]);
   const argv = ['--listeners', listeners, '--secrets-database', `sqlite:${join(dir, 'secrets.db')}`,
-    '--secrets-keys', join(dir, 'keys.json'), '--auth-clients', join(dir, 'clients.json')];
+    '--secrets-keys', join(dir, 'keys.json'), '--auth-clients', join(dir, 'clients.json'), ...inProcessFlags([])];
   const loaded = loadConfig({ argv, env: {}, modules: [secretsModule] });
   loaded.core.adminPort = 1; // any non-zero port enables it; bound below on an ephemeral one
   const log = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));

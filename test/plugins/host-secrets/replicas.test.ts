@@ -12,6 +12,7 @@ import { REDIS, redisForTest } from '../../helpers/redis.js';
 import { startTcpRelay } from '../../helpers/tcp-relay.js';
 import { baseEnv, get } from './harness.js';
 import { ptrName, startZoneServer } from './zone-server.js';
+import { inProcessFlags } from '../../helpers/in-process.js';
 
 const zone = await startZoneServer({ PTR: { [ptrName('127.0.0.5')]: ['a.test.example.com'] }, A: { 'a.test.example.com': ['127.0.0.5'] } });
 t.teardown(() => zone.close());
@@ -28,7 +29,7 @@ async function twoReplicas(t: Test, port: number): Promise<[Replica, Replica]> {
     const logs: Array<Record<string, any>> = [];
     const log = createLogger('info', new Writable({ write(chunk, _e, done) { logs.push(...String(chunk).split('\n').filter(Boolean).map((line) => JSON.parse(line))); done(); } }));
     const env = { ...baseEnv, GATEWAY_DNS_SERVERS: zone.server, GATEWAY_REDIS_URL: `redis://127.0.0.1:${port}`, GATEWAY_REDIS_KEY_PREFIX: prefix, GATEWAY_REDIS_TIMEOUT_MS: '1000' };
-    const gateway = await buildGateway(loadConfig({ argv: ['--plugins', 'host-secrets', '--port', '0'], env, modules: [hostSecretsModule] }), { log });
+    const gateway = await buildGateway(loadConfig({ argv: ['--plugins', 'host-secrets', '--port', '0', ...inProcessFlags([])], env, modules: [hostSecretsModule] }), { log });
     t.teardown(() => gateway.close());
     return { url: (await gateway.listen()).main!, logs };
   };
