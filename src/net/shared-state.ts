@@ -1,6 +1,7 @@
 /**
  * Redis shared by the replicas of one deployment (`--redis-url`): the Hawk nonces they have
- * accepted (each naming the connection of the replica that took it) and their rate-limit counters. Redis is a helper, not a dependency: a command that
+ * accepted (each naming the connection of the replica that took it) and their rate-limit
+ * counters. Redis is a helper, not a dependency: a command that
  * fails, or takes longer than `timeoutMs`, marks Redis unavailable; until a probe (a PING every
  * second, and each /__heartbeat__) is answered again, callers run on their own per-process state
  * (fail open, one warning line per outage), or with `--redis-required` are refused 503.
