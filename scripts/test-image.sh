@@ -45,7 +45,9 @@ pids=()
 started_engine=
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [ -n "$started_engine" ]; then
+  # TEST_IMAGE_KEEP_ENGINE=1 leaves the engine running (its socket is DOCKER_HOST above), for the
+  # start-up bench's container row (npm run bench startup).
+  if [ -n "$started_engine" ] && [ -z "${TEST_IMAGE_KEEP_ENGINE:-}" ]; then
     kill "$(cat "$run_dir/dockerd.pid")" 2>/dev/null || true
     for _ in $(seq 1 30); do [ -e "$run_dir/dockerd.pid" ] || break; sleep 1; done
   fi

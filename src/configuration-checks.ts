@@ -8,7 +8,7 @@
  */
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
-import { ConfigError, requireParsableUrl } from './config/settings.js';
+import { ConfigError, configuredOrigin, PUBLIC_URL_SETTING, requireParsableUrl } from './config/settings.js';
 import type { Credentials } from './core/credentials.js';
 import type { CheckServices, PluginModule } from './fastify/capability.js';
 import type { AddressRange } from './net/addresses.js';
@@ -51,9 +51,11 @@ export interface CheckedCore {
   verifier: ConnectionVerifier | undefined;
   /** The trusted proxies' ranges (TrustedProxies.use). */
   trustedProxies: AddressRange[];
+  /** The configured public origin (publicUrl), or undefined: each request's addressed origin. */
+  publicOrigin: string | undefined;
 }
 
-/** The checks of the settings every deployment shape shares: listeners and plugins, connection verifier, Redis, trusted proxies. */
+/** The checks of the settings every deployment shape shares: listeners and plugins, connection verifier, Redis, trusted proxies, public URL. */
 export function checkCoreSettings(loaded: LoadedConfig<PluginModule>, quickstart: boolean): CheckedCore {
   const specs = listenerSpecs(loaded.core);
   const known = new Map(loaded.modules.map((m) => [m.name, m]));
@@ -65,7 +67,8 @@ export function checkCoreSettings(loaded: LoadedConfig<PluginModule>, quickstart
   const verifier = connectionVerifierFor(loaded.core);
   checkRedisSettings(loaded.core.redis);
   const trustedProxies = TrustedProxies.parse(loaded.core.trustedProxies);
-  return { specs, wanted: loaded.modules.filter((m) => named.has(m.name)), verifier, trustedProxies };
+  const publicOrigin = configuredOrigin(loaded.core.publicUrl, PUBLIC_URL_SETTING);
+  return { specs, wanted: loaded.modules.filter((m) => named.has(m.name)), verifier, trustedProxies, publicOrigin };
 }
 
 /** Every check a start makes before it opens anything: the core settings', then each enabled capability's own. */

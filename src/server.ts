@@ -14,7 +14,7 @@ import { listenWithLoopbackTwin } from './fastify/loopback-twin.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
 import { GatewayEvents } from './core/events.js';
 import { countingReplays } from './core/replays.js';
-import { ConfigError, requireCredentials } from './config/settings.js';
+import { ConfigError, configuredOrigin, PUBLIC_URL_SETTING, requireCredentials } from './config/settings.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { routeCatalog } from './fastify/api-docs/catalog.js';
@@ -84,6 +84,7 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
     log: options.log,
     credentials,
     trustedProxies,
+    publicOrigin: configuredOrigin(settings.publicUrl, PUBLIC_URL_SETTING),
     quickstart: options.quickstart ?? false,
     events,
     nonceCache() {
@@ -188,7 +189,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           await app.register(plugin.plugin, plugin.options);
         }
         // a listener serving a Taskcluster API serves its references, as a deployment does
-        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: services.trustedProxies });
+        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: services.trustedProxies, publicOrigin: services.publicOrigin });
         await app.ready();
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem

@@ -115,6 +115,13 @@ export const coreSchema = {
     arg: 'env',
   },
   configFiles: { doc: 'Extra config files (YAML or JSON), comma-separated, applied in order', format: Array, default: [] as string[], env: 'GATEWAY_CONFIG', arg: 'config' },
+  publicUrl: {
+    doc: 'The origin clients reach the gateway at (https://gateway.example.com): the rootUrl its API references name and the host FORCE_SSL redirects to; empty = the Host each request names (or a trusted proxy\'s X-Forwarded-*), answered with Vary on those headers',
+    format: String,
+    default: '',
+    env: 'GATEWAY_PUBLIC_URL',
+    arg: 'public-url',
+  },
   forceSsl: { doc: 'Redirect plain-http GET to https (other methods 403) and send HSTS', format: Boolean, default: false, env: 'FORCE_SSL', arg: 'force-ssl' },
   trustProxy: { doc: 'Trust X-Forwarded-Proto from a front proxy (FORCE_SSL only; only from trustedProxies when it names any)', format: Boolean, default: false, env: 'TRUST_PROXY', arg: 'trust-proxy' },
   trustedProxies: {

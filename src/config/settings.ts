@@ -24,6 +24,24 @@ export function requireParsableUrl(url: string, name: string): void {
   if (!URL.canParse(url)) throw new ConfigError(`setting ${name}: not a valid URL (not shown: it may hold a password)`);
 }
 
+/** The gateway's public origin, as errors name it. */
+export const PUBLIC_URL_SETTING = 'publicUrl (--public-url / GATEWAY_PUBLIC_URL)';
+
+/**
+ * The origin a URL setting names (`https://gateway.example.com` → itself, a trailing `/` dropped),
+ * or undefined when the setting is empty. ConfigError unless it is an http(s) URL with no
+ * userinfo, path, query or fragment: an origin is all the settings that take one can use.
+ */
+export function configuredOrigin(url: string, name: string): string | undefined {
+  if (!url) return undefined;
+  const parsed = URL.parse(url);
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`setting ${name}: expected an http:// or https:// URL`);
+  if (parsed.username || parsed.password || parsed.pathname !== '/' || parsed.search || parsed.hash || /[?#]/.test(url)) {
+    throw new ConfigError(`setting ${name}: expected an origin only (scheme, host, optional port), e.g. https://gateway.example.com`);
+  }
+  return parsed.origin;
+}
+
 /** The gateway's own Taskcluster credentials, as errors name them. */
 export const CREDENTIALS_SETTING = 'taskcluster.clientId / taskcluster.accessToken (TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN)';
 

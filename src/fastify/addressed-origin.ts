@@ -10,7 +10,7 @@
  * an overlong name) is refused as 400 InputError, never echoed into a URL or a JSON answer.
  */
 import { isIPv6 } from 'node:net';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 
 /** Whether a TCP peer is a trusted front proxy, whose X-Forwarded-* headers are believed (TrustedProxies.trusts). */
@@ -92,4 +92,19 @@ export function addressedOrigin(request: FastifyRequest, trusted: TrustedPeer): 
   }
   if (given.port !== undefined) url.port = given.port;
   return url.origin;
+}
+
+/** The request headers an origin read from the request depends on: a cache in front must key its copies on them (Vary, RFC 9110 §12.5.5). */
+export const ADDRESSING_HEADERS = 'Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Port';
+
+/**
+ * The origin to build absolute URLs on: the configured public origin (publicUrl) when there is
+ * one, else the one the client addressed (addressedOrigin, 400 when invalid), the answer then
+ * marked `Vary` on the headers that said it, so that a shared cache never hands one client's
+ * Host-made URLs to another.
+ */
+export function publicOrigin(request: FastifyRequest, reply: FastifyReply, trusted: TrustedPeer, configured: string | undefined): string {
+  if (configured !== undefined) return configured;
+  reply.header('vary', ADDRESSING_HEADERS);
+  return addressedOrigin(request, trusted);
 }

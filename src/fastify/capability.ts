@@ -34,6 +34,8 @@ export interface GatewayServices {
   nonceCache(): NonceStore;
   /** The front proxies whose X-Forwarded-* headers are believed, as the configuration in force says (a reload swaps the list). */
   trustedProxies: TrustedProxies;
+  /** The origin clients reach the gateway at (publicUrl, checked), or undefined: each request's Host says it. */
+  publicOrigin: string | undefined;
   /** @fastify/rate-limit's store counting across replicas (Redis), or undefined: the library's in-process store. */
   rateLimitStore: FastifyRateLimitStoreCtor | undefined;
   /** Where the plugin counts what it does (read by /metrics); undefined outside a gateway (a test's bare app). */

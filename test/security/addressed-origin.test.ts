@@ -54,6 +54,41 @@ t.test('references: the rootUrl is the Host the client addressed', async (t) => 
     t.equal(rootUrlOf(named.body), 'http://gateway.example.com:8443', `${path}: another name for it, in normal form`);
     const ipv6 = await get(`${url}${path}`, { headers: { host: '[0:0::1]:80' } });
     t.equal(rootUrlOf(ipv6.body), 'http://[::1]', `${path}: an IPv6 literal, default port dropped`);
+    t.equal(named.headers.vary, 'Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Port', `${path}: a shared cache keys its copies on the headers that named the rootUrl`);
+  }
+});
+
+t.test('settings: a public URL must be an http(s) origin and nothing more; a start refuses anything else', async (t) => {
+  const refusals: Array<[string, RegExp]> = [
+    ['ftp://secrets.example.com', /expected an http:\/\/ or https:\/\/ URL/],
+    ['secrets.example.com', /expected an http:\/\/ or https:\/\/ URL/],
+    ['https://user:hunter2@secrets.example.com', /expected an origin only/],
+    ['https://secrets.example.com/api', /expected an origin only/],
+    ['https://secrets.example.com/?', /expected an origin only/],
+    ['https://secrets.example.com#x', /expected an origin only/],
+    ['https://[zz::1]', /expected an http:\/\/ or https:\/\/ URL/],
+  ];
+  for (const [publicUrl, message] of refusals) {
+    const dir = t.testdir();
+    const err = await loggedGateway(t, dir, `sqlite:${join(dir, 'secrets.db')}`, ['--public-url', publicUrl]).catch((e: Error) => e);
+    t.match(err, { name: 'ConfigError', message: /^setting publicUrl \(--public-url \/ GATEWAY_PUBLIC_URL\): / }, publicUrl);
+    t.match((err as Error).message, message, publicUrl);
+    t.notMatch((err as Error).message, /hunter2/, 'a password in it is never echoed');
+  }
+});
+
+t.test('references: a configured public URL is the rootUrl, whatever the request names', async (t) => {
+  const dir = t.testdir();
+  const configured = await loggedGateway(t, dir, `sqlite:${join(dir, 'secrets.db')}`, ['--public-url', 'https://Secrets.Example.com/', '--trusted-proxies', TRUSTED]);
+  for (const path of REFERENCES) {
+    for (const headers of [{}, { host: 'evil.example' }, { host: 'evil.example/x?' }] as Array<Record<string, string>>) {
+      const answer = await get(`${configured.url}${path}`, { headers });
+      t.equal(answer.status, 200, `${path} ${JSON.stringify(headers)}`);
+      t.equal(rootUrlOf(answer.body), 'https://secrets.example.com', `${path} ${JSON.stringify(headers)}: the configured origin`);
+      t.notOk(answer.headers.vary, 'the answer does not vary with the request');
+    }
+    const viaProxy = await get(`${configured.url}${path}`, { localAddress: TRUSTED, headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' } });
+    t.equal(rootUrlOf(viaProxy.body), 'https://secrets.example.com', `${path}: not even a trusted proxy's X-Forwarded-* overrides it`);
   }
 });
 
@@ -139,6 +174,7 @@ t.test('FORCE_SSL: the redirect goes to a valid host only; X-Forwarded-* from th
   const named = await get(credentialsUrl, { localAddress: '127.0.0.5', headers: { host: 'hosts.example.com' } });
   t.equal(named.status, 301);
   t.equal(named.headers.location, 'https://hosts.example.com/v1/credentials?x=1', 'to the host the client addressed');
+  t.equal(named.headers.vary, 'Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Port', 'a shared cache keys the redirect on the headers that named its host');
   for (const host of HOSTILE_HOSTS) {
     const answer = await get(credentialsUrl, { localAddress: '127.0.0.5', headers: { host } });
     t.equal(answer.status, 400, `Host ${JSON.stringify(host)}`);
@@ -161,4 +197,18 @@ t.test('FORCE_SSL: the redirect goes to a valid host only; X-Forwarded-* from th
     t.match(answer, /^HTTP\/1\.1 301 /, target);
     t.equal(/\r\nlocation: ([^\r]*)/i.exec(answer)?.[1], 'https://hosts.example.com/v1/credentials?x=1', `${target}: to the host addressed, the target's path`);
   }
+});
+
+t.test('FORCE_SSL with a configured public URL: the redirect goes there, whatever the request names', async (t) => {
+  const zone = await startZoneServer({ PTR: {}, A: {} });
+  t.teardown(() => zone.close());
+  const hs = await startHostSecrets(t, { GATEWAY_DNS_SERVERS: zone.server, FORCE_SSL: 'true', GATEWAY_PUBLIC_URL: 'http://hosts.example.com:8443' });
+  for (const headers of [{ host: 'evil.example' }, { host: 'evil.example/x?' }, {} as Record<string, string>]) {
+    const answer = await get(`${hs.url}/v1/credentials?x=1`, { localAddress: '127.0.0.5', headers });
+    t.equal(answer.status, 301, JSON.stringify(headers));
+    t.equal(answer.headers.location, 'https://hosts.example.com:8443/v1/credentials?x=1', `${JSON.stringify(headers)}: the configured origin, over https`);
+    t.notOk(answer.headers.vary, 'the redirect does not vary with the request');
+  }
+  const noHost = await rawRequest(hs.url, 'GET /v1/credentials HTTP/1.0\r\n\r\n');
+  t.equal(/\r\nlocation: ([^\r]*)/i.exec(noHost)?.[1], 'https://hosts.example.com:8443/v1/credentials', 'a request naming no host is redirected there too');
 });

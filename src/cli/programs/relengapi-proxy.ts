@@ -29,7 +29,7 @@ export const relengapiProxyProgram: Program = {
   names: { port: { flag: 'port', short: 'p' } },
   // the task is the positional; the proxy signs no Taskcluster request and verifies none
   hidden: ['relengapi.taskId', 'taskcluster.clientId', 'taskcluster.accessToken', 'taskcluster.certificate', 'taskcluster.authorizedScopes',
-    'allowedUser', 'allowedNetwork', 'redis', 'trustedProxies'],
+    'allowedUser', 'allowedNetwork', 'redis', 'trustedProxies', 'publicUrl'],
   own: [{ flag: 'relengapi-host', type: 'string', value: '<host>', doc: 'Token endpoint https://<host>/tokenauth/tokens (older RelengAPI); --relengapi-url wins' }],
   positionals: { name: '<taskId>', min: 1, max: 1 },
   version: () => `RelengAPI proxy ${versionInfo.version}`,

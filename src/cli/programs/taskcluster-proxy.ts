@@ -57,7 +57,7 @@ export const taskclusterProxyProgram: Program = {
     'taskcluster.certificate': fromEnvWhenEmpty('certificate'),
   },
   // the positional scopes and --task-id are the restriction; nothing here verifies Hawk or stores
-  hidden: ['taskcluster.authorizedScopes', 'redis', 'trustedProxies', 'forceSsl', 'trustProxy', 'dataDir'],
+  hidden: ['taskcluster.authorizedScopes', 'redis', 'trustedProxies', 'forceSsl', 'trustProxy', 'publicUrl', 'dataDir'],
   own: [
     { flag: 'task-id', short: 't', type: 'string', value: '<taskId>', doc: 'Add the scopes of this task (read from the queue without credentials) to the authorized scopes' },
     { flag: 'short-version', type: 'boolean', doc: 'Print only the semantic version and exit' },

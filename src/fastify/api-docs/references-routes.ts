@@ -2,10 +2,10 @@
  * The routes serving a listener's Taskcluster references and schemas, as a deployment serves
  * them (taskcluster-references.ts), for the routes this listener serves (catalog.ts).
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { TrustedProxies } from '../../net/trusted-proxies.js';
-import { addressedOrigin, type TrustedPeer } from '../addressed-origin.js';
+import { publicOrigin, type TrustedPeer } from '../addressed-origin.js';
 import { declareRoutes, type ApiRoute } from '../routes.js';
 import { ROUTE_CATALOG } from './catalog.js';
 import { taskclusterReferences, type References } from './taskcluster-references.js';
@@ -18,9 +18,17 @@ const manifestAnswer = {
   required: ['$schema', 'references'],
 } as const;
 
-/** rootUrl: the origin the caller reached this listener at (a trusted front proxy's X-Forwarded-* included; 400 when invalid). */
-function referencesOf(request: FastifyRequest, trusted: TrustedPeer): References {
-  return taskclusterReferences(request.server.declaredRoutes(), addressedOrigin(request, trusted));
+/** How a listener's references name their rootUrl. */
+interface RootUrlSource {
+  /** Whether a peer is a trusted front proxy, whose X-Forwarded-* name the origin. */
+  trusted: TrustedPeer;
+  /** The configured public origin; undefined: the origin the caller reached this listener at. */
+  publicOrigin: string | undefined;
+}
+
+/** rootUrl: the configured public origin, else the caller's addressed origin (X-Forwarded-* from a trusted front proxy; 400 when invalid; the answer varies with them). */
+function referencesOf(request: FastifyRequest, reply: FastifyReply, source: RootUrlSource): References {
+  return taskclusterReferences(request.server.declaredRoutes(), publicOrigin(request, reply, source.trusted, source.publicOrigin));
 }
 
 function found<T>(value: T | undefined, what: string): T {
@@ -28,7 +36,8 @@ function found<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] {
+export function referenceRoutes(trusted: TrustedPeer = () => false, publicOrigin?: string): ApiRoute[] {
+  const source: RootUrlSource = { trusted, publicOrigin };
   const common = { method: 'GET', scopes: null, answersHead: true } as const;
   return [
     {
@@ -38,7 +47,7 @@ export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] 
       title: 'References Manifest',
       description: "The manifest of this listener's Taskcluster API references (`/schemas/common/manifest-v3.json#`).",
       output: manifestAnswer,
-      handler: async (request) => referencesOf(request, trusted).manifest,
+      handler: async (request, reply) => referencesOf(request, reply, source).manifest,
     },
     {
       ...common,
@@ -48,9 +57,9 @@ export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] 
       description: "One service's Taskcluster API reference (`/schemas/common/api-reference-v0.json#`), for taskcluster-client's `createClient`.",
       params: { type: 'object', properties: { service: segment, version: segment }, required: ['service', 'version'] },
       output: { type: 'object' },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const { service, version } = request.params as { service: string; version: string };
-        return found(referencesOf(request, trusted).apis.get(`${service}/${version}`), `reference ${service}/${version}`);
+        return found(referencesOf(request, reply, source).apis.get(`${service}/${version}`), `reference ${service}/${version}`);
       },
     },
     {
@@ -61,9 +70,9 @@ export function referenceRoutes(trusted: TrustedPeer = () => false): ApiRoute[] 
       description: 'A JSON schema an API reference names as the input or output of a call.',
       params: { type: 'object', properties: { service: segment, version: segment, file: segment }, required: ['service', 'version', 'file'] },
       output: { type: 'object' },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const { service, version, file } = request.params as { service: string; version: string; file: string };
-        return found(referencesOf(request, trusted).schemas.get(`${service}/${version}/${file}`), `schema ${service}/${version}/${file}`);
+        return found(referencesOf(request, reply, source).schemas.get(`${service}/${version}/${file}`), `schema ${service}/${version}/${file}`);
       },
     },
   ];
@@ -75,10 +84,12 @@ export interface ApiReferencesOptions {
    * gateway's TrustedProxies, whose list a reload changes. None by default.
    */
   trustedProxies?: readonly string[] | TrustedProxies;
+  /** The origin clients reach this listener at (`https://gateway.example.com`), the rootUrl of every reference; by default each request's. */
+  publicOrigin?: string;
 }
 
 /** Serves the references of what the app it is registered on serves; needs routeCatalog on that app. */
 export const apiReferences: FastifyPluginAsync<ApiReferencesOptions> = async (app, options) => {
   if (!app.hasDecorator('declaredRoutes')) throw new Error(`apiReferences needs ${ROUTE_CATALOG} registered where the app is made`);
-  await declareRoutes(app, referenceRoutes(TrustedProxies.of(options.trustedProxies).trusts));
+  await declareRoutes(app, referenceRoutes(TrustedProxies.of(options.trustedProxies).trusts, options.publicOrigin));
 };

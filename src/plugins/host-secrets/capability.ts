@@ -80,6 +80,7 @@ export const hostSecretsModule = definePluginModule({
       trustedProxies: services.trustedProxies,
       issuing,
       forceSsl: services.settings.forceSsl,
+      publicOrigin: services.publicOrigin,
       trustProxy: services.settings.trustProxy,
       rateLimitPerMinute: () => rateLimitPerMinute,
       rateLimitStore: services.rateLimitStore,

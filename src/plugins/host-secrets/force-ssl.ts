@@ -5,12 +5,13 @@
  * believed about the scheme (from the trusted proxies when `trustedProxies` names any, from any
  * peer as the original did otherwise); it never affects who the client is.
  *
- * The redirect goes to the host the client addressed (src/fastify/addressed-origin.ts): a Host
- * that is no valid host[:port] is refused, never written into the Location.
+ * The redirect goes to the configured public origin, else to the host the client addressed
+ * (src/fastify/addressed-origin.ts): a Host that is no valid host[:port] is refused, never written
+ * into the Location, and the redirect varies with the headers that named it.
  */
 import type { onRequestHookHandler, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { addressedHeaders, addressedOrigin } from '../../fastify/addressed-origin.js';
+import { addressedHeaders, publicOrigin } from '../../fastify/addressed-origin.js';
 import type { TrustedProxies } from '../../net/trusted-proxies.js';
 
 /** 180 days, the usual HSTS lifetime; browsers and clients only heed it over https. */
@@ -20,6 +21,8 @@ export interface ForceSslOptions {
   trustProxy: boolean;
   /** The gateway's trusted proxies (live: a reload changes them). */
   trustedProxies: TrustedProxies;
+  /** The configured public origin to redirect to (its scheme made https); undefined: the host each request addressed. */
+  publicOrigin: string | undefined;
 }
 
 function arrivedOverHttps(request: FastifyRequest, options: ForceSslOptions): boolean {
@@ -45,8 +48,10 @@ export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
     reply.header('strict-transport-security', HSTS_HEADER);
     if (arrivedOverHttps(request, options)) return;
     if (request.method === 'GET' || request.method === 'HEAD') {
-      if (!addressedHeaders(request, addressing).host) throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
-      const origin = new URL(addressedOrigin(request, addressing));
+      if (options.publicOrigin === undefined && !addressedHeaders(request, addressing).host) {
+        throw new GatewayError('ForbiddenRequest', 'Please use HTTPS (no Host header to redirect to)');
+      }
+      const origin = new URL(publicOrigin(request, reply, addressing, options.publicOrigin));
       origin.protocol = 'https:';
       // joined, not resolved: a path such as `//evil.example/` stays a path on this host
       return reply.redirect(`${origin.origin}${originForm(request.url)}`, 301);

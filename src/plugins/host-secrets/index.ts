@@ -26,6 +26,8 @@ export interface HostSecretsOptions extends CredentialsRouteOptions {
   trustedProxies: readonly string[] | TrustedProxies;
   forceSsl: boolean;
   trustProxy: boolean;
+  /** Where FORCE_SSL redirects (`https://secrets.example.com`); undefined: the host each request addressed. */
+  publicOrigin?: string;
   /**
    * Credential requests per client address per minute; 0 = unlimited. A number, fixed; or a
    * function read at every request (the gateway's, which a reload changes), as @fastify/rate-limit's
@@ -40,7 +42,7 @@ export const hostSecretsPlugin = capabilityPlugin<HostSecretsOptions>('host-secr
   // listening before the thread can answer would charge its start to the first requests
   await options.issuing.ready();
   const trustedProxies = TrustedProxies.of(options.trustedProxies);
-  if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy, trustedProxies }));
+  if (options.forceSsl) app.addHook('onRequest', forceSslHook({ trustProxy: options.trustProxy, trustedProxies, publicOrigin: options.publicOrigin }));
   const { rateLimitPerMinute } = options;
   const perMinute = typeof rateLimitPerMinute === 'number' ? () => rateLimitPerMinute : rateLimitPerMinute;
   // Each request costs two DNS queries: without a limit a flood turns the gateway into an amplifier.

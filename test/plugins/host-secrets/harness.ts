@@ -11,6 +11,7 @@ import { hawkExt, resolveCredentials, type ResolvedCredentials } from '../../../
 import { directoryOf } from '../../helpers/directory.js';
 import { errorRenderer } from '../../../src/fastify/errors.js';
 import { TrustedProxies } from '../../../src/net/trusted-proxies.js';
+import { configuredOrigin, PUBLIC_URL_SETTING } from '../../../src/config/settings.js';
 
 export { get, type Answer } from '../../helpers/http.js';
 
@@ -41,6 +42,7 @@ export function servicesFor(env: NodeJS.ProcessEnv, log = createLogger('silent')
     dataDir: () => { throw new Error('host-secrets needs no data directory'); },
     nonceCache: () => { throw new Error('host-secrets needs no nonce cache'); },
     trustedProxies: TrustedProxies.of(loaded.core.trustedProxies),
+    publicOrigin: configuredOrigin(loaded.core.publicUrl, PUBLIC_URL_SETTING),
     rateLimitStore: undefined,
   } satisfies GatewayServices;
   return { settings: { hostSecrets: loaded.config.get('hostSecrets') }, services };

@@ -49,6 +49,7 @@ function servicesFor(rootUrl: string, log: GatewayServices['log']): GatewayServi
     dataDir: unused('the data directory'),
     nonceCache: unused('a nonce cache'),
     trustedProxies: new TrustedProxies(),
+  publicOrigin: undefined,
     rateLimitStore: undefined,
     quickstart: false,
   };

@@ -26,6 +26,7 @@ function services(dataDir: string, quickstart: boolean, lines: string[] = []): G
     dataDir: () => dataDir,
     nonceCache: () => new NonceCache(),
     trustedProxies: new TrustedProxies(),
+    publicOrigin: undefined,
     rateLimitStore: undefined,
     quickstart,
   };
