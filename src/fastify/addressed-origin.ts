@@ -65,6 +65,13 @@ function validPort(text: string): boolean {
   return PORT.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 }
 
+/** A trusted proxy's X-Forwarded-Port as a number, undefined when none is given; 400 InputError unless 1-65535. */
+export function forwardedPort(given: AddressedHeaders): number | undefined {
+  if (given.port === undefined) return undefined;
+  if (!validPort(given.port)) throw new GatewayError('InputError', 'X-Forwarded-Port must be a port number (1-65535)');
+  return Number(given.port);
+}
+
 /** The listener's own address, for a request that names none. */
 function listenerAuthority(request: FastifyRequest): string {
   const address = (request.socket.localAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
@@ -82,7 +89,7 @@ export function addressedOrigin(request: FastifyRequest, trusted: TrustedPeer): 
   const invalid = new GatewayError('InputError', `The ${given.hostHeader} header is not a valid host[:port]`);
   const match = authority.length <= MAX_HOST_LENGTH ? HOST.exec(authority) : null;
   if (!match || (match[1] !== undefined && !isIPv6(match[1])) || (match[2] && !validPort(match[2]))) throw invalid;
-  if (given.port !== undefined && !validPort(given.port)) throw new GatewayError('InputError', 'X-Forwarded-Port must be a port number (1-65535)');
+  const port = forwardedPort(given);
   let url: URL;
   try {
     url = new URL(`${protocol}://${authority}`);
@@ -90,7 +97,7 @@ export function addressedOrigin(request: FastifyRequest, trusted: TrustedPeer): 
     // a name the URL parser reads as an IPv4 address it cannot be (`999.1.1.1`)
     throw invalid;
   }
-  if (given.port !== undefined) url.port = given.port;
+  if (port !== undefined) url.port = String(port);
   return url.origin;
 }
 

@@ -16,7 +16,7 @@ import { GatewayError } from '../core/errors.js';
 import { removeGivenScopes, satisfiesExpression, validExpression, type ScopeExpression } from '../core/scopes.js';
 import { defaultPort, type AuthenticatedCaller, type IncomingRequest } from '../core/hawk.js';
 import { TrustedProxies } from '../net/trusted-proxies.js';
-import { addressedHeaders, addressedProtocol, type TrustedPeer } from './addressed-origin.js';
+import { addressedHeaders, addressedProtocol, forwardedPort, type TrustedPeer } from './addressed-origin.js';
 import { jsonBody } from './json-body.js';
 
 /** Who is calling: local (core verifyRequest) or remote (the auth service's authenticateHawk). */
@@ -108,12 +108,16 @@ function parseHostHeader(value: string): { name: string; port: string } {
   }
 }
 
-/** Host and port as the client addressed them: what its Hawk MAC covers ('' host: unreadable). */
+/**
+ * Host and port as the client addressed them: what its Hawk MAC covers ('' host: unreadable).
+ * 400 InputError when a trusted proxy's X-Forwarded-Proto or -Port is invalid, as for every
+ * other use of them (addressed-origin.ts).
+ */
 export function addressedHostAndPort(request: FastifyRequest, trusted: TrustedPeer): { host: string; port: number } {
   const given = addressedHeaders(request, trusted);
   const protocol = addressedProtocol(request, given);
   const { name, port: hostPort } = parseHostHeader(given.host ?? '');
-  const port = Number(given.port || hostPort || defaultPort(`${protocol}:`));
+  const port = forwardedPort(given) ?? Number(hostPort || defaultPort(`${protocol}:`));
   return { host: name, port };
 }
 

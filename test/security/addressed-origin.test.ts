@@ -163,6 +163,13 @@ t.test('Hawk: the host the MAC covers is a trusted proxy\'s last X-Forwarded-Hos
   assertErrorBody(t, badScheme.body, { code: 'InputError', message: 'X-Forwarded-Proto must be http or https', method: 'GET' });
   const other = await get(`${url}${resource}`, { localAddress: OTHER, headers: { ...forwarded, authorization: signedFor(url) } });
   t.equal(other.status, 200, 'another peer\'s X-Forwarded-* are ignored: the Host counts');
+  const withPort = await get(`${url}${resource}`, { localAddress: TRUSTED, headers: { ...forwarded, 'x-forwarded-port': '8443', authorization: signedFor('https://gateway.example.com:8443') } });
+  t.equal(withPort.status, 200, 'the port the MAC covers is the trusted proxy\'s X-Forwarded-Port');
+  for (const forwardedPort of ['0', '65536', 'x', '443/x', '-1']) {
+    const answer = await get(`${url}${resource}`, { localAddress: TRUSTED, headers: { ...forwarded, 'x-forwarded-port': forwardedPort, authorization: signedFor('https://gateway.example.com') } });
+    t.equal(answer.status, 400, `X-Forwarded-Port ${JSON.stringify(forwardedPort)}: refused as the references refuse it, not a Bad mac`);
+    assertErrorBody(t, answer.body, { code: 'InputError', message: 'X-Forwarded-Port must be a port number (1-65535)', method: 'GET' }, `X-Forwarded-Port ${JSON.stringify(forwardedPort)}`);
+  }
 });
 
 t.test('FORCE_SSL: the redirect goes to a valid host only; X-Forwarded-* from the trusted proxies only', async (t) => {
