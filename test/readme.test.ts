@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIN_TEST_ENV } from './helpers/spawn-bin.js';
 
 t.setTimeout(480_000);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -64,8 +65,12 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Without tap's loaders and settings: as a user's shell would run it. */
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
+/**
+ * Without tap's loaders and settings: as a user's shell would run it; but for load shedding, off
+ * as for every program the suite starts (BIN_TEST_ENV): a user's machine is not two cores shared
+ * with a test suite.
+ */
+const env = { ...BIN_TEST_ENV, LANG: 'C.UTF-8' };
 
 function serve(t: Test, block: Block, cwd: string): Promise<void> {
   const code = / installed\b/.test(` ${block.options}`) ? block.code.split('\n').map((l) => l.replace(/^npm ci\s*&&\s*/, '')).filter((l) => !/^npm ci\b/.test(l)).join('\n') : block.code;

@@ -9,6 +9,7 @@ import { hostSecretsProgram } from '../../src/cli/programs/host-secrets.js';
 import { loadConfig } from '../../src/config/load.js';
 import { get, baseEnv } from '../plugins/host-secrets/harness.js';
 import { ptrName, startZoneServer } from '../plugins/host-secrets/zone-server.js';
+import { BIN_TEST_ENV } from '../helpers/spawn-bin.js';
 
 const settingsOf = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   loadConfig({ ...launchOptions(hostSecretsProgram), env, overrides: overridesOf(hostSecretsProgram, parseProgramArgs(hostSecretsProgram, argv)) }).config;
@@ -49,7 +50,7 @@ t.test('the bin serves credentials from the configured settings and exits 0 on S
   const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
   const { TASKCLUSTER_SCOPE_BASE, TASKCLUSTER_CLIENT_ID_BASE, ...env } = baseEnv;
   const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--scope-base', TASKCLUSTER_SCOPE_BASE!, `--client-id-base=${TASKCLUSTER_CLIENT_ID_BASE}`, '--expires', '2 hours', '--dns-servers', zone.server], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { ...BIN_TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => child.kill('SIGKILL'));
@@ -77,7 +78,7 @@ t.test('the bin serves credentials from the configured settings and exits 0 on S
 
 t.test('the bin refuses a bad setting with exit code 2 and one line naming it', async (t) => {
   const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--expires', '40 days'], { env: { PATH: process.env.PATH, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--expires', '40 days'], { env: { ...BIN_TEST_ENV, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -97,7 +98,7 @@ t.test('SIGHUP reloads the bin\'s configuration file: allow-list and client-id b
   const bin = fileURLToPath(new URL('../../src/cli/host-secrets.ts', import.meta.url));
   const { TASKCLUSTER_CLIENT_ID_BASE: _base, TASKCLUSTER_ALLOWED_IPS: _ips, ...env } = baseEnv;
   const child = spawn(process.execPath, ['--import', 'tsx', bin, '--port', '0', '--config', config, '--dns-servers', zone.server], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { ...BIN_TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => child.kill('SIGKILL'));

@@ -11,6 +11,7 @@ import { relengapiProxyProgram } from '../../src/cli/programs/relengapi-proxy.js
 import { loadConfig } from '../../src/config/load.js';
 import { startFakeRelengapi } from '../helpers/fake-relengapi.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
+import { BIN_TEST_ENV } from '../helpers/spawn-bin.js';
 
 const TASK_ID = 'fN1SbArXTPSVFNUvaOlinQ';
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -53,7 +54,7 @@ t.test('our additions', async (t) => {
 const bin = fileURLToPath(new URL('../../src/cli/relengapi-proxy.ts', import.meta.url));
 
 function startBin(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { env: { ...BIN_TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

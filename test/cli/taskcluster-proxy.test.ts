@@ -14,6 +14,7 @@ import { WELL_FORMED_CERTIFICATE as CERTIFICATE } from '../helpers/certificate.j
 import { fetchTaskScopes } from '../../src/core/task.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 import { clients, temporary } from '../plugins/proxy/gateway.js';
+import { BIN_TEST_ENV } from '../helpers/spawn-bin.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/taskcluster-proxy.ts', import.meta.url));
 const base = ['--root-url', 'https://tc-tests.example.com', '--client-id', 'abc', '--access-token', 'ghi'];
@@ -86,7 +87,7 @@ interface Started {
 
 function startBin(argv: string[], env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...argv], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+    env: { ...BIN_TEST_ENV, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

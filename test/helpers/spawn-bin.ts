@@ -12,10 +12,18 @@ export interface BinResult {
   stderr: string;
 }
 
+/**
+ * What every program a test starts has in its environment before the test's own variables: no
+ * load shedding (as .taprc sets for the suite's own process). A program under test shares two
+ * cores with the rest of the suite, whose load would otherwise make it answer 503 to requests
+ * the test did not mean to overload; the load-shedding tests set thresholds of their own.
+ */
+export const BIN_TEST_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, GATEWAY_MAX_EVENT_LOOP_DELAY_MS: '0' };
+
 export function startBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; result: Promise<BinResult>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${bin}.ts`, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { ...BIN_TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
