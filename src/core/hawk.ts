@@ -10,7 +10,7 @@ import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { hawkMaterial, type BewitAttributes, type HeaderAttributes, type IncomingRequest } from './hawk-material.js';
-import { anonymousCaller, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
+import { anonymousCaller, confirmResolved, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
 
 /** base64 of `{certificate?, authorizedScopes?}`, or undefined when neither is present. */
 export function hawkExt(credentials: Credentials, authorizedScopes?: readonly string[]): string | undefined {
@@ -237,6 +237,8 @@ function checkHeader(req: IncomingRequest, attributes: HeaderAttributes, resolve
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
+  // made by the key's holder: what its ext resolved to may be kept (nothing is before this point)
+  confirmResolved(resolved);
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
   if (!nonceCache) return headerCaller(resolved);
@@ -284,6 +286,7 @@ async function verifyBewit(req: IncomingRequest, bewit: BewitAttributes, directo
     throw hawkFailure(err);
   }
   if (!resolved || verified.id !== bewit.id || verified.ext !== bewit.ext) throw new GatewayError('AuthenticationFailed', 'The bewit verified is not the bewit read');
+  confirmResolved(resolved);
   const { key: _key, ...caller } = resolved;
   return { ...caller, scheme: 'bewit' };
 }
