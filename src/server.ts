@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
 import { listenWithLoopbackTwin } from './fastify/loopback-twin.js';
+import { boundRequestTime, requestTimeoutFor } from './fastify/request-timeout.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
 import { GatewayEvents } from './core/events.js';
 import { countingReplays } from './core/replays.js';
@@ -191,6 +192,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
         // a listener serving a Taskcluster API serves its references, as a deployment does
         if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: services.trustedProxies, publicOrigin: services.publicOrigin });
         await app.ready();
+        boundRequestTime(app.server, requestTimeoutFor(app.declaredRoutes()));
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem
         throw new ConfigError(`listener ${spec.name}: ${(err as Error).message}`);
@@ -204,6 +206,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
       const documented = { admin: adminApp, ...Object.fromEntries(listeners.map(({ spec, app }) => [spec.name, app])) };
       await adminApp.register(docsPage, { listeners: documented });
       await adminApp.ready();
+      boundRequestTime(adminApp.server, requestTimeoutFor(adminApp.declaredRoutes()));
       admin = adminApp;
     }
   } catch (err) {
@@ -229,6 +232,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
         // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
         const twin = createServer((req, res) => app.routing(req, res));
         twin.on('clientError', answerClientError);
+        boundRequestTime(twin, app.server.requestTimeout);
         verifier.attach(twin, options.log);
         loopbackServers.push(twin);
         urls[spec.name] = await listenWithLoopbackTwin(app, host, spec.port, twin);

@@ -20,8 +20,11 @@ export interface ClientRecord {
 export interface ClientDirectory {
   /** A record stands for fixed scopes (expansions are remembered per record): a changed client is a new record. */
   client(clientId: string): ClientRecord | undefined | Promise<ClientRecord | undefined>;
-  /** Expand roles (`assume:...`) in a scope set to a fixed point. */
-  expand(scopes: string[]): string[];
+  /**
+   * Expand roles (`assume:...`) in a scope set to a fixed point. `remember` false: the set comes
+   * from material whose MAC is not verified yet (an ext's authorizedScopes), so no memo keeps it.
+   */
+  expand(scopes: string[], remember?: boolean): string[];
 }
 
 export interface Caller {
@@ -128,6 +131,20 @@ interface ExtResolution {
 }
 const EXT_RESOLUTIONS_KEPT = 10_000;
 const extResolutions = new WeakMap<ClientDirectory, Map<string, ExtResolution>>();
+/**
+ * An ext is resolved before its MAC can be checked (the key depends on it), so a resolution is
+ * kept only once a MAC made with its key verified (confirmResolved): anyone knowing a clientId
+ * could otherwise fill the cache with exts of their own and bad MACs.
+ */
+const unconfirmed = new WeakMap<ResolvedCredentials, () => void>();
+
+/** A MAC made with `resolved.key` verified: its ext's resolution may be kept from now on. */
+export function confirmResolved(resolved: ResolvedCredentials): void {
+  const keep = unconfirmed.get(resolved);
+  if (!keep) return;
+  unconfirmed.delete(resolved);
+  keep();
+}
 
 /**
  * Resolve a Hawk id and ext to the key the MAC must be checked with and the caller's scopes.
@@ -159,8 +176,10 @@ async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: s
     return hit.resolved;
   }
   const { issuer, resolved, certificate } = await resolveExt(directory, hawkId, parseExt(ext), now);
-  if (kept.size >= EXT_RESOLUTIONS_KEPT) kept.clear();
-  kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } });
+  unconfirmed.set(resolved, () => {
+    if (kept.size >= EXT_RESOLUTIONS_KEPT) kept.clear();
+    kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } });
+  });
   return resolved;
 }
 
@@ -192,7 +211,8 @@ async function resolveExt(directory: ClientDirectory, hawkId: string, parsed: Re
     }
     scopes = parsed.authorizedScopes;
   }
-  const resolved = Object.freeze({ clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous']), expires });
+  // authorizedScopes are the caller's word until the MAC verifies: expanded, not remembered
+  const resolved = Object.freeze({ clientId: hawkId, key, scopes: directory.expand([...scopes, 'assume:anonymous'], parsed.authorizedScopes === undefined), expires });
   return { issuer: record, resolved, certificate: checked };
 }
 

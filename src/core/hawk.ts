@@ -10,7 +10,7 @@ import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { hawkMaterial, type BewitAttributes, type HeaderAttributes, type IncomingRequest } from './hawk-material.js';
-import { anonymousCaller, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
+import { anonymousCaller, confirmResolved, resolveCredentials, resolveCredentialsEagerly, type Caller, type ClientDirectory, type ResolvedCredentials } from './auth.js';
 
 /** base64 of `{certificate?, authorizedScopes?}`, or undefined when neither is present. */
 export function hawkExt(credentials: Credentials, authorizedScopes?: readonly string[]): string | undefined {
@@ -136,12 +136,22 @@ export function refuseUnlessAdmitted(verdict: NonceVerdict, replayMessage: strin
 }
 
 /**
- * The nonce cache of one process. Bounded: past `maxEntries` the oldest entry is forgotten, and
- * so that forgetting never reopens a replay, its client's floor rises to that entry's timestamp:
- * the client's headers stamped at or before it are refused from then on. A client flooding the
- * cache only pushes its own floor.
+ * The nonce cache of one process. Bounded: past `maxEntries` an entry of the client holding the
+ * most is forgotten, its oldest, and so that forgetting never reopens a replay, that client's
+ * floor rises to the entry's timestamp: its headers stamped at or before it are refused from then
+ * on. A client flooding the cache only pushes its own floor (forgetting the oldest entry of
+ * whichever client made it once raised the floors of the clients that signed before a flood: their
+ * fresh headers stamped in the same second, or by a clock behind, were refused as replays).
  */
 interface NonceEntry { id: string; expiresAt: number; clientId: string; ts: number }
+
+/** One client's entries in the order admitted (stale ones skipped), and how many are live. */
+interface ClientEntries { entries: NonceEntry[]; head: number; live: number }
+
+/** Drops the consumed front of a queue once it is most of it. */
+function compacted(queue: NonceEntry[], head: number): [NonceEntry[], number] {
+  return head > 1024 && head * 2 > queue.length ? [queue.slice(head), 0] : [queue, head];
+}
 
 export class NonceCache implements NonceStore {
   private readonly seen = new Map<string, NonceEntry>();
@@ -152,6 +162,13 @@ export class NonceCache implements NonceStore {
    */
   private queue: NonceEntry[] = [];
   private head = 0;
+  /** Per client with live entries: its entries, oldest first, for the bound to forget from. */
+  private readonly clients = new Map<string, ClientEntries>();
+  /**
+   * The client the bound forgets from: made the one holding the most whenever an admission makes
+   * a client hold more than it; looked for again among all once it holds none.
+   */
+  private heaviest: ClientEntries | undefined;
   /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
   private readonly floors = new Map<string, number>();
   private floorsSweptAt = 0;
@@ -168,30 +185,52 @@ export class NonceCache implements NonceStore {
     if (floor !== undefined && stamp <= floor) return false;
     const id = JSON.stringify([clientId, nonce, ts]);
     const entry = this.seen.get(id);
-    if (entry !== undefined && entry.expiresAt > now) return false;
+    if (entry !== undefined) {
+      if (entry.expiresAt > now) return false;
+      this.forget(entry);
+    }
     this.prune(now);
-    // replaces an expired entry: its place in the queue is then stale, and skipped
     const admitted = { id, expiresAt: now + this.windowMs, clientId, ts: stamp };
     this.seen.set(id, admitted);
     this.queue.push(admitted);
+    let own = this.clients.get(clientId);
+    if (!own) this.clients.set(clientId, (own = { entries: [], head: 0, live: 0 }));
+    own.entries.push(admitted);
+    own.live += 1;
+    if (own.live > (this.heaviest?.live ?? 0)) this.heaviest = own;
     return true;
   }
 
-  /** Drop expired entries, oldest first, and the oldest live ones beyond the bound: O(dropped). */
+  /** Forgets an entry; its client's queue then starts at its oldest live entry (entries expire in the order admitted). */
+  private forget(entry: NonceEntry): void {
+    this.seen.delete(entry.id);
+    const own = this.clients.get(entry.clientId)!;
+    own.live -= 1;
+    if (own.live === 0) {
+      this.clients.delete(entry.clientId);
+      if (this.heaviest === own) this.heaviest = undefined;
+      return;
+    }
+    while (this.seen.get(own.entries[own.head]!.id) !== own.entries[own.head]) own.head++;
+    [own.entries, own.head] = compacted(own.entries, own.head);
+  }
+
+  /** Drop expired entries, oldest first, then past the bound the oldest of the heaviest client: O(dropped). */
   private prune(now: number): void {
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
       if (this.seen.get(entry.id) === entry) {
-        const live = entry.expiresAt > now;
-        if (live && this.seen.size < this.maxEntries) break;
-        this.seen.delete(entry.id);
-        if (live) this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
+        if (entry.expiresAt > now) break;
+        this.forget(entry);
       }
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    [this.queue, this.head] = compacted(this.queue, this.head);
+    while (this.seen.size >= this.maxEntries) {
+      const own = this.heaviest ?? (this.heaviest = this.mostEntries());
+      const entry = own.entries[own.head]!;
+      this.forget(entry);
+      this.floors.set(entry.clientId, Math.max(this.floors.get(entry.clientId) ?? 0, entry.ts));
     }
     // a floor older than any acceptable timestamp guards nothing; swept at most once a second,
     // so admits after a flood do not walk every floor
@@ -199,6 +238,12 @@ export class NonceCache implements NonceStore {
       this.floorsSweptAt = now;
       for (const [clientId, floor] of this.floors) if (floor * 1000 < now - this.windowMs) this.floors.delete(clientId);
     }
+  }
+
+  private mostEntries(): ClientEntries {
+    let most: ClientEntries | undefined;
+    for (const own of this.clients.values()) if (!most || own.live > most.live) most = own;
+    return most!;
   }
 }
 
@@ -237,6 +282,8 @@ function checkHeader(req: IncomingRequest, attributes: HeaderAttributes, resolve
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }
+  // made by the key's holder: what its ext resolved to may be kept (nothing is before this point)
+  confirmResolved(resolved);
   // hawk checks the nonce first; stale first here, so a stale header never takes a place in the cache
   if (Math.abs(Number(ts) * 1000 - now) > HAWK_SKEW_SEC * 1000) throw new GatewayError('AuthenticationFailed', 'Stale timestamp');
   if (!nonceCache) return headerCaller(resolved);
@@ -284,6 +331,7 @@ async function verifyBewit(req: IncomingRequest, bewit: BewitAttributes, directo
     throw hawkFailure(err);
   }
   if (!resolved || verified.id !== bewit.id || verified.ext !== bewit.ext) throw new GatewayError('AuthenticationFailed', 'The bewit verified is not the bewit read');
+  confirmResolved(resolved);
   const { key: _key, ...caller } = resolved;
   return { ...caller, scheme: 'bewit' };
 }

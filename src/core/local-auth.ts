@@ -43,11 +43,12 @@ function parseRole(file: string, entry: unknown, index: number): Role {
 /** A ClientDirectory over fixed clients and roles; expansions are memoized. */
 export function localDirectory(clients: Array<Omit<ClientRecord, 'scopes'> & { scopes: string[] }>, roleSet: RoleSet): ClientDirectory {
   const expansions = new Map<string, string[]>();
-  const expand = (scopes: string[]): string[] => {
+  const expand = (scopes: string[], remember = true): string[] => {
     const key = scopes.join('\n');
     let expanded = expansions.get(key);
     if (!expanded) {
       expanded = roleSet.expand(scopes);
+      if (!remember) return expanded;
       if (expansions.size >= EXPANSION_CACHE_SIZE) expansions.clear();
       expansions.set(key, expanded);
     }

@@ -129,6 +129,28 @@ t.test('flooding the nonce cache reopens no replay, and costs other clients noth
   t.notOk(cache.admitNow('victim', 'captured', ts, now + 2000), 'the captured header is still refused after a flood ten times the bound');
   t.ok(cache.admitNow('victim', 'fresh', String(now / 1000 + 2), now + 2000), "the victim's new headers are admitted");
   t.ok(cache.admitNow('third', 'x', ts, now + 2000), 'a client whose entries were never forgotten keeps its window');
+  // found by attack (probe 6): the bound forgot the oldest entry whoever made it, the victim's
+  // first among them, and raised the victim's floor to its timestamp
+  t.ok(cache.admitNow('victim', 'same-second', ts, now + 2000), "the victim's fresh header stamped in the second of its first is admitted");
+  t.ok(cache.admitNow('victim', 'clock-behind', String(now / 1000 - 60), now + 2000), 'and one from a machine whose clock is a minute behind');
+  t.notOk(cache.admitNow('flooder', 'n0', String(now / 1000), now + 2000), "the flooder's forgotten headers are refused by its own floor");
+});
+
+t.test('at the bound, the client holding the most entries is the one forgotten from, whatever the order', async (t) => {
+  const cache = new NonceCache(30 * 60 * 1000, 10);
+  const now = 1_800_000_000_000;
+  const ts = String(now / 1000);
+  for (let i = 0; i < 3; i += 1) t.ok(cache.admitNow('a', `a${i}`, ts, now));
+  let admitted = 0;
+  for (let i = 0; i < 50; i += 1) if (cache.admitNow('b', `b${i}`, String(now / 1000 + i), now + 1)) admitted += 1;
+  t.equal(admitted, 50, 'b signs 50 fresh headers, five times the bound');
+  for (let i = 0; i < 3; i += 1) t.notOk(cache.admitNow('a', `a${i}`, ts, now + 2), `a's header ${i} is still remembered`);
+  t.ok(cache.admitNow('a', 'a-new', ts, now + 2), 'a keeps its window');
+  t.notOk(cache.admitNow('b', 'b-new', ts, now + 2), 'b, which overflowed the bound, pushed its own floor');
+  t.notOk(cache.admitNow('a', 'a-new', ts, now + 60_000), "a's headers stay remembered");
+  // b's entries expire; a client arriving later is never held back by b's history
+  t.ok(cache.admitNow('c', 'c0', ts, now + 31 * 60 * 1000), 'after the window, a new client is admitted');
+  t.ok(cache.admitNow('b', 'b-later', String(now / 1000 + 1900), now + 31 * 60 * 1000), 'and b again, past its floor');
 });
 
 t.test('the nonce cache at its bound over many admissions: the newest are remembered, the forgotten stay refused', async (t) => {
