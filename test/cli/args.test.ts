@@ -126,6 +126,10 @@ t.test('only a program\'s own settings are its flags', async (t) => {
   t.equal(usage(hostSecretsProgram, ['--access-token', 'x']), '--access-token: unknown flag (see --help)', 'host-secrets calls it --token');
   t.equal(usage(relengapiProxyProgram, ['--client-id', 'x', '--', TASK_ID]), '--client-id: unknown flag (see --help)');
   t.equal(usage(gatewayProgram, ['--task-id', 'x']), '--task-id: unknown flag (see --help)');
+  // settings that would do nothing in the program are no flags of it
+  for (const flag of ['--data-dir', '--root-url']) t.equal(usage(hostSecretsProgram, [flag, 'x']), `${flag}: unknown flag (see --help)`, `host-secrets ${flag}: nothing reads it`);
+  for (const flag of ['--data-dir', '--force-ssl', '--trust-proxy']) t.equal(usage(relengapiProxyProgram, [flag, '--', TASK_ID]), `${flag}: unknown flag (see --help)`, `relengapi-proxy ${flag}: nothing reads it`);
+  for (const flag of ['--data-dir', '--force-ssl', '--trust-proxy']) t.equal(usage(taskclusterProxyProgram, [flag]), `${flag}: unknown flag (see --help)`, `taskcluster-proxy ${flag}: nothing reads it`);
 });
 
 t.test('stray words: errors where the original refused them', async (t) => {
@@ -211,5 +215,7 @@ t.test('--help: only the program\'s flags, each with its environment variable an
   }
   t.match(helpText(hostSecretsProgram), /--port <port>\n.*\n {6}\(default: 60401; env PORT\)/, 'host-secrets: the original port');
   t.match(helpText(hostSecretsProgram), /config\/host-secrets\.yml/, 'host-secrets: its own config file');
+  t.match(helpText(taskclusterProxyProgram), /lowest first: defaults, --config files,/, 'taskcluster-proxy: no config file of the package (there is none)');
+  t.match(helpText(relengapiProxyProgram), /lowest first: defaults, config\/gateway\.yml of the package,/, 'relengapi-proxy: the gateway\'s file');
   t.match(helpText(taskclusterProxyProgram), /-i, --ip-address .*\n.*\n {6}\(default: ""; env GATEWAY_IP_ADDRESS\)/, 'taskcluster-proxy: all interfaces');
 });
