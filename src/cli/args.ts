@@ -177,7 +177,7 @@ function settingValue(typed: string, flag: Flag, raw: string): unknown {
 }
 
 export interface ParsedArgs {
-  /** Dotted keys from setting flags (each given once; a list's flag given twice adds up). */
+  /** Dotted keys from setting flags (each given once, a list's values comma-separated in one flag). */
   settings: Record<string, unknown>;
   /** The program's own flags that were given, by long name. */
   own: Record<string, string | boolean>;
@@ -199,6 +199,19 @@ export function parseProgramArgs(program: ProgramSpec, argv: string[]): ParsedAr
   // `--port --log-level` is a missing value, `--port -1` a wrong one
   const isFlag = (word: string) => (word.startsWith('--') ? longs.has(word.slice(2).split('=')[0]!) : word.startsWith('-') && shorts.has(word.slice(1, 2)));
   const result: ParsedArgs = { settings: {}, own: {}, positionals: [] };
+  // one value per flag, as the originals' parsers (docopt, yargs' strict mode) had it: the second
+  // of two is a mistake (a pasted line, a default not seen), never silently the one in force, nor
+  // added to the first (`--allowed-ips 0.0.0.0/0 ... --allowed-ips 10.0.0.0/8` meant to narrow
+  // would widen); whatever the form: short or long, joined or not, empty or not, a switch too
+  const given = new Set<string>();
+  const once = (typed: string, flag: Flag) => {
+    const id = flag.setting ? flag.setting.key : `--${flag.long}`;
+    if (given.has(id)) {
+      const list = flag.setting?.spec.format === Array ? ' (a list: give its values in one flag, comma-separated)' : '';
+      throw new UsageError(`${typed}: given more than once${list}`);
+    }
+    given.add(id);
+  };
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (token.kind === 'option-terminator') continue;
@@ -220,27 +233,23 @@ export function parseProgramArgs(program: ProgramSpec, argv: string[]): ParsedAr
       }
       if (!flag.setting) {
         if (value !== undefined) throw new UsageError(`${typed}: takes no value, got ${JSON.stringify(value)}`);
+        once(typed, flag);
         result.own[flag.long] = true;
         continue;
       }
       value ??= 'true';
-    } else if (value === undefined || (token.inlineValue === false && isFlag(value))) {
+    } else if (value === undefined || (token.inlineValue === false && (value === '--' || isFlag(value)))) {
+      // `--relengapi-token -- <taskId>`: the `--` ends the flags, it is no value (as docopt has it)
       throw new UsageError(`${typed}: missing value`);
     }
-    // one value per flag, as the originals' parsers (docopt, yargs' strict mode) had it: the second
-    // of two is a mistake (a pasted line, a default not seen), never silently the one in force
-    const twice = () => new UsageError(`${typed}: given more than once`);
+    once(typed, flag);
     if (!flag.setting) {
-      if (flag.long in result.own) throw twice();
       result.own[flag.long] = value;
       continue;
     }
+    // counted as given above: `--root-url= --root-url U` is a flag given twice
     if (value === '' && flag.name?.emptyIsUnset) continue;
-    const parsed = settingValue(typed, flag, value);
-    const key = flag.setting.key;
-    const previous = result.settings[key];
-    if (previous !== undefined && !(Array.isArray(previous) && Array.isArray(parsed))) throw twice();
-    result.settings[key] = Array.isArray(previous) && Array.isArray(parsed) ? [...previous, ...parsed] : parsed;
+    result.settings[flag.setting.key] = settingValue(typed, flag, value);
   }
   const expected = program.positionals ?? { name: '', min: 0, max: 0 };
   if (result.positionals.length > expected.max) {

@@ -3,7 +3,7 @@
  * only its own flags, each with its environment variable and the default the program really
  * starts with (schema, the program's defaults and its own config file).
  */
-import { loadConfig } from '../config/load.js';
+import { loadConfig, ownConfigFile } from '../config/load.js';
 import { programFlags, type Flag, type ProgramSpec } from './args.js';
 
 function placeholder(flag: Flag): string {
@@ -42,7 +42,8 @@ export function helpText(program: ProgramSpec): string {
       lines.push(`      (${defaultText(flag, defaultOf(flag.setting.key))}${env})`);
     }
   }
-  lines.push('', `Settings come from, lowest first: defaults, config/${program.configName ?? 'gateway'}.yml of the package, --config files, environment variables, flags.`);
+  const own = ownConfigFile(program.configName) ? `config/${program.configName ?? 'gateway'}.yml of the package, ` : '';
+  lines.push('', `Settings come from, lowest first: defaults, ${own}--config files, environment variables, flags.`);
   if (program.notes) lines.push('', program.notes);
   return lines.join('\n') + '\n';
 }

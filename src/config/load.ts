@@ -18,6 +18,12 @@ const SENSITIVE = '[Sensitive]';
 
 const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
+/** The package's own config file of a program (config/<name>.yml), when the package has one. */
+export function ownConfigFile(configName = 'gateway'): string | undefined {
+  const file = join(configDir, `${configName}.yml`);
+  return existsSync(file) ? file : undefined;
+}
+
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => parseYaml(text) });
 /**
  * What configuration needs of a capability: its name and the schema sections it owns. Config
@@ -156,8 +162,8 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
     config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
     // the section and the files to read can come from flags (overrides) too
     const deployEnv = (overrides.deployEnv ?? config.get('deployEnv')) as string;
-    const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);
-    files = [...(existsSync(ownFile) ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
+    const ownFile = ownConfigFile(options.configName);
+    files = [...(ownFile ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
     for (const file of files) {
       if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
       config.load(readFileSection(file, deployEnv));

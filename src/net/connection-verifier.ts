@@ -57,9 +57,9 @@ function parseAllowedNetwork(cidr: string): Cidr {
   try {
     parsed = ipaddr.parseCIDR(cidr);
   } catch {
-    throw new ConfigError(`allowedNetwork ${cidr}: not a CIDR (e.g. 172.17.0.0/16)`);
+    throw new ConfigError(`setting allowedNetwork (--allowed-network / GATEWAY_ALLOWED_NETWORK): ${JSON.stringify(cidr)} is not a CIDR (e.g. 172.17.0.0/16)`);
   }
-  if (parsed[1] === 0) throw new ConfigError(`allowedNetwork ${cidr}: a 0-length prefix would admit every address; name the container network`);
+  if (parsed[1] === 0) throw new ConfigError(`setting allowedNetwork (--allowed-network / GATEWAY_ALLOWED_NETWORK): ${JSON.stringify(cidr)} has a 0-length prefix, which would admit every address; name the container network`);
   return parsed;
 }
 
@@ -84,7 +84,7 @@ export class ConnectionVerifier {
     this.allowedUid = resolveUid(options.allowedUser, options.passwdPath ?? '/etc/passwd', this.readFile);
     this.tablePaths = options.tablePaths ?? PROC_TABLES;
     if (this.readFile(this.tablePaths.tcp) === undefined) {
-      throw new ConfigError(`allowedUser needs Linux's socket table ${this.tablePaths.tcp}, which does not exist here`);
+      throw new ConfigError(`setting allowedUser (--allowed-user / GATEWAY_ALLOWED_USER) needs Linux's socket table ${this.tablePaths.tcp}, which does not exist here`);
     }
   }
 
@@ -140,7 +140,7 @@ export function connectionVerifierFor(
   options: Omit<ConnectionVerifierOptions, 'allowedUser' | 'allowedNetwork'> = {},
 ): ConnectionVerifier | undefined {
   if (!settings.allowedUser) {
-    if (settings.allowedNetwork) throw new ConfigError('allowedNetwork requires allowedUser (the peers found in this namespace are checked by user)');
+    if (settings.allowedNetwork) throw new ConfigError('setting allowedNetwork (--allowed-network / GATEWAY_ALLOWED_NETWORK) requires allowedUser (--allowed-user / GATEWAY_ALLOWED_USER): the peers found in this namespace are checked by user');
     return undefined;
   }
   return new ConnectionVerifier({ ...options, allowedUser: settings.allowedUser, allowedNetwork: settings.allowedNetwork });

@@ -20,8 +20,8 @@ export function uidInPasswd(passwd: string, user: string): number | undefined {
 export function resolveUid(user: string, passwdPath: string, readFile: (path: string) => string | undefined): number {
   if (/^\d+$/.test(user)) return Number(user);
   const passwd = readFile(passwdPath);
-  if (passwd === undefined) throw new ConfigError(`allowedUser ${user}: ${passwdPath} does not exist`);
+  if (passwd === undefined) throw new ConfigError(`setting allowedUser (--allowed-user / GATEWAY_ALLOWED_USER): cannot look up ${JSON.stringify(user)}, ${passwdPath} does not exist`);
   const uid = uidInPasswd(passwd, user);
-  if (uid === undefined) throw new ConfigError(`allowedUser ${user}: no such user in ${passwdPath}`);
+  if (uid === undefined) throw new ConfigError(`setting allowedUser (--allowed-user / GATEWAY_ALLOWED_USER): no user ${JSON.stringify(user)} in ${passwdPath}`);
   return uid;
 }

@@ -126,6 +126,10 @@ t.test('only a program\'s own settings are its flags', async (t) => {
   t.equal(usage(hostSecretsProgram, ['--access-token', 'x']), '--access-token: unknown flag (see --help)', 'host-secrets calls it --token');
   t.equal(usage(relengapiProxyProgram, ['--client-id', 'x', '--', TASK_ID]), '--client-id: unknown flag (see --help)');
   t.equal(usage(gatewayProgram, ['--task-id', 'x']), '--task-id: unknown flag (see --help)');
+  // settings that would do nothing in the program are no flags of it
+  for (const flag of ['--data-dir', '--root-url']) t.equal(usage(hostSecretsProgram, [flag, 'x']), `${flag}: unknown flag (see --help)`, `host-secrets ${flag}: nothing reads it`);
+  for (const flag of ['--data-dir', '--force-ssl', '--trust-proxy']) t.equal(usage(relengapiProxyProgram, [flag, '--', TASK_ID]), `${flag}: unknown flag (see --help)`, `relengapi-proxy ${flag}: nothing reads it`);
+  for (const flag of ['--data-dir', '--force-ssl', '--trust-proxy']) t.equal(usage(taskclusterProxyProgram, [flag]), `${flag}: unknown flag (see --help)`, `taskcluster-proxy ${flag}: nothing reads it`);
 });
 
 t.test('stray words: errors where the original refused them', async (t) => {
@@ -144,8 +148,43 @@ t.test('a flag given twice: refused, never silently the last one (docopt, the or
   t.equal(usage(taskclusterProxyProgram, ['--port', '80', '--port', '80']), '--port: given more than once', 'even with the same value');
   t.equal(usage(taskclusterProxyProgram, ['--access-token', 'secret-1', '--access-token=secret-2']), '--access-token: given more than once', 'a sensitive value is never echoed');
   t.equal(usage(taskclusterProxyProgram, ['--task-id', 'a', '--task-id', 'b']), '--task-id: given more than once', 'the program\'s own flags too');
-  t.same(parseProgramArgs(gatewayProgram, ['--plugins', 'proxy', '--plugins', 'secrets']).settings.plugins, ['proxy', 'secrets'], 'a list\'s flag given twice adds up');
-  t.same(parseProgramArgs(taskclusterProxyProgram, ['--help', '--help']).own.help, true, 'a switch given twice is still the switch');
+});
+
+t.test('every flag of every program given twice, in every form: refused, naming the second as typed', async (t) => {
+  for (const [program, positionals] of PROGRAMS) {
+    for (const flag of programFlags(program)) {
+      const value = flag.own ? (flag.boolean ? undefined : 'v') : flag.boolean ? undefined : goodValue(flag);
+      const names = [`--${flag.long}`, ...(flag.short ? [`-${flag.short}`] : [])];
+      // every way of giving the flag that is valid alone: short or long, value joined or apart, empty or not
+      const forms: string[][] = names.flatMap((typed) => (value === undefined
+        ? [[typed], ...(flag.setting && typed.startsWith('--') ? [[`${typed}=false`], [`${typed}=true`]] : [])]
+        : [[typed, value], ...(typed.startsWith('--') ? [[`${typed}=${value}`], [`${typed}=`]] : [])]))
+        .filter((form) => usage(program, [...form, ...positionals]) === undefined);
+      t.ok(forms.length >= 1, `${program.name} --${flag.long}: some form is valid`);
+      const list = flag.setting?.spec.format === Array ? ' (a list: give its values in one flag, comma-separated)' : '';
+      for (const first of forms) {
+        for (const second of forms) {
+          const typed = second[0]!.split('=')[0]!;
+          t.equal(usage(program, [...first, ...second, ...positionals]), `${typed}: given more than once${list}`, `${program.name} ${[...first, ...second].join(' ')}`);
+        }
+      }
+    }
+  }
+  // the known gap: an empty value that leaves the setting unset still counts as given
+  t.equal(usage(taskclusterProxyProgram, ['--root-url=', '--root-url', 'http://x']), '--root-url: given more than once');
+  t.equal(usage(taskclusterProxyProgram, ['--access-token', '', '--access-token=t']), '--access-token: given more than once');
+  t.equal(usage(relengapiProxyProgram, ['--relengapi-route', '/a=https://a.example', '--relengapi-route=/b=https://b.example', '--', TASK_ID]),
+    '--relengapi-route: given more than once (a list: give its values in one flag, comma-separated)', 'a list\'s flag is one flag too');
+  t.same(parseProgramArgs(relengapiProxyProgram, ['--relengapi-route', '/a=https://a.example,/b=https://b.example', '--', TASK_ID]).settings['relengapi.routes'],
+    ['/a=https://a.example', '/b=https://b.example'], 'its values comma-separated');
+  t.equal(usage(taskclusterProxyProgram, ['--help', '-h']), '-h: given more than once', 'a switch of the program\'s own');
+});
+
+t.test('`--` after a flag that takes a value is no value: it ends the flags (docopt)', async (t) => {
+  t.equal(usage(relengapiProxyProgram, ['--relengapi-token', '--', TASK_ID]), '--relengapi-token: missing value');
+  t.equal(usage(relengapiProxyProgram, ['-p', '--', TASK_ID]), '-p: missing value');
+  t.equal(usage(taskclusterProxyProgram, ['--task-id', '--', 'a:b']), '--task-id: missing value');
+  t.equal(parseProgramArgs(relengapiProxyProgram, ['--relengapi-url=--', '--', TASK_ID]).settings['relengapi.tokenUrl'], '--', 'joined, it is the value');
 });
 
 t.test('commands are words: the words of a command given as one word are no command', async (t) => {
@@ -176,5 +215,7 @@ t.test('--help: only the program\'s flags, each with its environment variable an
   }
   t.match(helpText(hostSecretsProgram), /--port <port>\n.*\n {6}\(default: 60401; env PORT\)/, 'host-secrets: the original port');
   t.match(helpText(hostSecretsProgram), /config\/host-secrets\.yml/, 'host-secrets: its own config file');
+  t.match(helpText(taskclusterProxyProgram), /lowest first: defaults, --config files,/, 'taskcluster-proxy: no config file of the package (there is none)');
+  t.match(helpText(relengapiProxyProgram), /lowest first: defaults, config\/gateway\.yml of the package,/, 'relengapi-proxy: the gateway\'s file');
   t.match(helpText(taskclusterProxyProgram), /-i, --ip-address .*\n.*\n {6}\(default: ""; env GATEWAY_IP_ADDRESS\)/, 'taskcluster-proxy: all interfaces');
 });

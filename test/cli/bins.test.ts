@@ -1,5 +1,6 @@
-// Every bin as a process: --help, --version and --print-config answer and exit 0; a usage error
-// exits 2 with one line on stderr naming the flag as typed.
+// Every bin as a process, as a table: --help, --version and --print-config answer and exit 0; a
+// missing value, a wrong value, an unknown flag, a flag given twice and stray words exit 2 with one
+// line on stderr naming the flag as typed; `--flag value` and `--flag=value` are what it runs with.
 import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,25 +9,51 @@ import { generateKey } from '../../src/plugins/secrets/store/index.js';
 import { clientsFile } from '../plugins/secrets/gateway.js';
 import { runBin, startBin } from '../helpers/spawn-bin.js';
 
+// some forty processes, each loading the program through tsx: minutes on a busy 2-core machine
+t.setTimeout(480_000);
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const BINS: Array<[bin: string, version: RegExp, positionals: string[]]> = [
-  ['gateway', new RegExp(`^taskcluster-gateway ${version}\\n$`), []],
-  ['host-secrets', new RegExp(`^host-secrets ${version}\\n$`), []],
-  ['relengapi-proxy', new RegExp(`^RelengAPI proxy ${version}\\n$`), ['--', 'fN1SbArXTPSVFNUvaOlinQ']],
-  ['taskcluster-proxy', new RegExp(`^Taskcluster proxy ${version}( \\(git revision \\w+\\))?\\n$`), []],
+const BINS: Array<[bin: string, version: RegExp, positionals: string[], short: boolean]> = [
+  ['gateway', new RegExp(`^taskcluster-gateway ${version}\\n$`), [], false],
+  ['host-secrets', new RegExp(`^host-secrets ${version}\\n$`), [], false],
+  ['relengapi-proxy', new RegExp(`^RelengAPI proxy ${version}\\n$`), ['--', 'fN1SbArXTPSVFNUvaOlinQ'], true],
+  ['taskcluster-proxy', new RegExp(`^Taskcluster proxy ${version}( \\(git revision \\w+\\))?\\n$`), [], true],
 ];
 const SECRET = 'do-not-print-me';
 
-for (const [bin, versionLine, positionals] of BINS) {
+/** What the bin's stray words are, and what it answers to them. */
+function strayRow(bin: string, positionals: string[]): [string[], string] {
+  if (bin === 'taskcluster-proxy') return [['-x'], '-x: unknown flag (see --help)'];
+  if (bin === 'gateway') return [['stray', 'words'], '"stray words": unknown command; commands: secrets rotate-keys, secrets keys status'];
+  if (bin === 'relengapi-proxy') return [[...positionals, 'stray'], '"stray": unexpected argument; relengapi-proxy takes one <taskId>'];
+  return [['stray', 'words'], '"stray": unexpected argument (see --help)'];
+}
+
+for (const [bin, versionLine, positionals, short] of BINS) {
   t.test(bin, async (t) => {
+    const program = bin === 'gateway' ? 'taskcluster-gateway' : bin;
+    // each row: a command line and the one line it is refused with (exit 2); args.test.ts has
+    // every flag of every program in these forms, in process
+    const refused: Array<[string[], string]> = [
+      [['--port', ...positionals], '--port: missing value'],
+      [['--port=x', ...positionals], '--port: expected a port number (0-65535), got "x"'],
+      [['--log-level', 'loud', ...positionals], '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+      [['--bogus', 'value', ...positionals], '--bogus: unknown flag (see --help)'],
+      [['--port', '1', '--port=2', ...positionals], '--port: given more than once'],
+      strayRow(bin, positionals),
+      ...(short ? [[['-p', 'x', ...positionals], '-p: expected a port number (0-65535), got "x"']] as Array<[string[], string]> : []),
+    ];
+    // each row: a command line (--flag value, --flag=value) whose --print-config shows the values in force
+    const accepted: Array<[string[], RegExp[]]> = [
+      [[short ? '-p' : '--port', '4321', '--log-level=warn'], [/\n {2}"port": 4321,\n/, /\n {2}"logLevel": "warn",\n/]],
+    ];
     // started together: each takes a second or two to load
-    const [help, ver, printed, badPort, unknown, stray] = await Promise.all([
+    const [help, ver, printed, ...runs] = await Promise.all([
       runBin(bin, ['--help']),
       runBin(bin, ['--version']),
       runBin(bin, ['--print-config', ...positionals], { TASKCLUSTER_ACCESS_TOKEN: SECRET }),
-      runBin(bin, ['--port=x', ...positionals]),
-      runBin(bin, ['--bogus', 'value', ...positionals]),
-      runBin(bin, [...positionals, ...(bin === 'taskcluster-proxy' ? ['-x'] : ['stray', 'words'])]),
+      ...refused.map(([args]) => runBin(bin, args)),
+      ...accepted.map(([args]) => runBin(bin, ['--print-config', ...args, ...positionals])),
     ]);
     t.equal(help.code, 0);
     t.match(help.stdout, /^Usage:\n/);
@@ -36,14 +63,17 @@ for (const [bin, versionLine, positionals] of BINS) {
     t.equal(printed.code, 0, printed.stderr);
     t.match(printed.stdout, /"accessToken": "\[Sensitive\]"/, 'the token is masked');
     t.notMatch(printed.stdout, SECRET);
-    for (const [run, line] of [
-      [badPort, `--port: expected a port number (0-65535), got "x"`],
-      [unknown, '--bogus: unknown flag (see --help)'],
-      [stray, bin === 'taskcluster-proxy' ? '-x: unknown flag (see --help)' : bin === 'gateway' ? '"stray words": unknown command; commands: secrets rotate-keys, secrets keys status' : bin === 'relengapi-proxy' ? '"stray": unexpected argument; relengapi-proxy takes one <taskId>' : '"stray": unexpected argument (see --help)'],
-    ] as const) {
-      t.equal(run.code, 2, `${line}: exit 2`);
-      t.equal(run.stderr, `${bin === 'gateway' ? 'taskcluster-gateway' : bin}: ${line}\n`, 'one line naming the flag');
-    }
+    refused.forEach(([args, line], i) => {
+      const run = runs[i]!;
+      t.equal(run.code, 2, `${args.join(' ')}: exit 2`);
+      t.equal(run.stderr, `${program}: ${line}\n`, `${args.join(' ')}: one line naming the flag as typed`);
+      t.equal(run.stdout, '', `${args.join(' ')}: nothing on stdout`);
+    });
+    accepted.forEach(([args, shown], i) => {
+      const run = runs[refused.length + i]!;
+      t.equal(run.code, 0, `${args.join(' ')}: exit 0 ${run.stderr}`);
+      for (const line of shown) t.match(run.stdout, line, `${args.join(' ')}: in force`);
+    });
   });
 }
 

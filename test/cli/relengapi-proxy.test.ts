@@ -36,14 +36,13 @@ t.test('our additions', async (t) => {
     '--relengapi-token-file', '/run/secrets/relengapi',
     '--relengapi-url=https://tokens.example.net/tokens',
     '--relengapi-host', 'ignored.example.net',
-    '--relengapi-route', '/tooltool=https://tooltool.example.net',
-    '--relengapi-route=/mapper=https://mapper.example.net',
+    '--relengapi-route=/tooltool=https://tooltool.example.net,/mapper=https://mapper.example.net',
     '--root-url', 'https://tc.example.net',
     '--', TASK_ID,
   ]);
   t.equal(config.get('relengapi.tokenFile'), '/run/secrets/relengapi');
   t.equal(config.get('relengapi.tokenUrl'), 'https://tokens.example.net/tokens', '--relengapi-url wins over --relengapi-host');
-  t.same(config.get('relengapi.routes'), ['/tooltool=https://tooltool.example.net', '/mapper=https://mapper.example.net'], 'routes repeat');
+  t.same(config.get('relengapi.routes'), ['/tooltool=https://tooltool.example.net', '/mapper=https://mapper.example.net'], 'routes comma-separated');
   t.equal(config.get('taskcluster.rootUrl'), 'https://tc.example.net');
   t.equal(run(['--', TASK_ID], { GATEWAY_IP_ADDRESS: '10.0.0.1' }).get('ipAddress'), '10.0.0.1', 'GATEWAY_IP_ADDRESS wins');
   const defaults = run(['--relengapi-token', 'tok', '--', TASK_ID]);
@@ -72,9 +71,9 @@ async function binUpstreams(t: Test) {
     await relengapi.close();
     await tc.close();
   });
-  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route', `/tooltool=${relengapi.url}/base`,
+  const args = ['-p', '0', `--relengapi-token=${permanentToken}`, '--relengapi-url', relengapi.tokenUrl, '--relengapi-route',
     // a base URL with credentials, which the start line must not show
-    '--relengapi-route', '/mapper=http://ops:pw-route@127.0.0.1:1', '--root-url', tc.rootUrl, '--', TASK_ID];
+    `/tooltool=${relengapi.url}/base,/mapper=http://ops:pw-route@127.0.0.1:1`, '--root-url', tc.rootUrl, '--', TASK_ID];
   return { relengapi, args };
 }
 

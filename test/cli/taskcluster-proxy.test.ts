@@ -119,7 +119,10 @@ t.test('the bin: versions and refusals', async (t) => {
   const version = startBin(['--version'], {});
   const short = startBin(['--short-version'], {});
   // one refusal is enough for the exit code and message path; the parser's tests cover the rest
-  const refusals = ([[['--port', '-1'], /^taskcluster-proxy: --port: expected a port number \(0-65535\), got "-1"\n$/], [['--root-url', 'u', '--client-id', 'c'], /^taskcluster-proxy: Access token must be passed via environment variable TASKCLUSTER_ACCESS_TOKEN or command line option --access-token\n$/]] as const).map(([argv, message]) => ({ argv, message, started: startBin([...argv], {}) }));
+  const refusals = ([[['--port', '-1'], /^taskcluster-proxy: --port: expected a port number \(0-65535\), got "-1"\n$/], [['--root-url', 'u', '--client-id', 'c'], /^taskcluster-proxy: Access token must be passed via environment variable TASKCLUSTER_ACCESS_TOKEN or command line option --access-token\n$/],
+    // a check of settings together names the flags too, not the configuration keys alone
+    [['--root-url', 'http://127.0.0.1:1', '--client-id', 'c', '--access-token', 't', '--allowed-network', '172.17.0.0/16'],
+      /^taskcluster-proxy: setting allowedNetwork \(--allowed-network \/ GATEWAY_ALLOWED_NETWORK\) requires allowedUser \(--allowed-user \/ GATEWAY_ALLOWED_USER\): the peers found in this namespace are checked by user\n$/]] as const).map(([argv, message]) => ({ argv, message, started: startBin([...argv], {}) }));
   const noTask = startBin(['--root-url', tc.rootUrl, '--task-id', 'zN1SbArXTPSVFNUvaOlinQ'], { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't' });
 
   t.equal(await version.exit, 0);

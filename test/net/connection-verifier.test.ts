@@ -102,12 +102,12 @@ t.test('a socket already closed is refused', async (t) => {
 });
 
 t.test('configuration errors are refused at construction', async (t) => {
-  t.throws(() => verifier('alice', '0.0.0.0/0'), new ConfigError('allowedNetwork 0.0.0.0/0: a 0-length prefix would admit every address; name the container network'));
+  t.throws(() => verifier('alice', '0.0.0.0/0'), new ConfigError('setting allowedNetwork (--allowed-network / GATEWAY_ALLOWED_NETWORK): "0.0.0.0/0" has a 0-length prefix, which would admit every address; name the container network'));
   t.throws(() => verifier('alice', '::/0'), /0-length prefix/);
   t.throws(() => verifier('alice', '172.17.0.0'), /not a CIDR/);
-  t.throws(() => verifier('carol'), /allowedUser carol: no such user/);
+  t.throws(() => verifier('carol'), /^setting allowedUser \(--allowed-user \/ GATEWAY_ALLOWED_USER\): no user "carol" in /);
   t.throws(() => new ConnectionVerifier({ allowedUser: '0', readFile: () => undefined }), /socket table \/proc\/net\/tcp/);
-  t.throws(() => connectionVerifierFor({ allowedNetwork: '172.17.0.0/16' }), /allowedNetwork requires allowedUser/);
+  t.throws(() => connectionVerifierFor({ allowedNetwork: '172.17.0.0/16' }), new ConfigError('setting allowedNetwork (--allowed-network / GATEWAY_ALLOWED_NETWORK) requires allowedUser (--allowed-user / GATEWAY_ALLOWED_USER): the peers found in this namespace are checked by user'));
   t.equal(connectionVerifierFor({}), undefined, 'nothing set: no verification');
   t.equal(connectionVerifierFor({ allowedUser: '', allowedNetwork: '' }), undefined, 'empty settings count as unset');
   t.equal(connectionVerifierFor({ allowedUser: 'root' })?.allowedUid, 0, 'the real passwd and /proc by default');

@@ -19,7 +19,8 @@ export const hostSecretsProgram: Program = {
   defaults: { port: 60401, ipAddress: '' },
   // the original's name for the issuing client's token
   names: { 'taskcluster.accessToken': { flag: 'token' } },
-  // host-secrets issues with permanent credentials and restricts nothing
-  hidden: ['taskcluster.certificate', 'taskcluster.authorizedScopes', 'allowedUser', 'allowedNetwork'],
+  // host-secrets issues with permanent credentials and restricts nothing; it reaches no
+  // Taskcluster service (credentials are made here) and keeps no embedded state
+  hidden: ['taskcluster.rootUrl', 'taskcluster.certificate', 'taskcluster.authorizedScopes', 'allowedUser', 'allowedNetwork', 'dataDir'],
   version: () => `host-secrets ${versionInfo.version}`,
 };

@@ -27,9 +27,10 @@ export const relengapiProxyProgram: Program = {
   // the original answered the task's container across the docker network
   defaults: { ipAddress: '' },
   names: { port: { flag: 'port', short: 'p' } },
-  // the task is the positional; the proxy signs no Taskcluster request and verifies none
+  // the task is the positional; the proxy signs no Taskcluster request and verifies none, keeps
+  // no embedded state, and FORCE_SSL and TRUST_PROXY are host-secrets' alone
   hidden: ['relengapi.taskId', 'taskcluster.clientId', 'taskcluster.accessToken', 'taskcluster.certificate', 'taskcluster.authorizedScopes',
-    'allowedUser', 'allowedNetwork', 'redis', 'trustedProxies', 'publicUrl'],
+    'allowedUser', 'allowedNetwork', 'redis', 'trustedProxies', 'forceSsl', 'trustProxy', 'dataDir', 'publicUrl'],
   own: [{ flag: 'relengapi-host', type: 'string', value: '<host>', doc: 'Token endpoint https://<host>/tokenauth/tokens (older RelengAPI); --relengapi-url wins' }],
   positionals: { name: '<taskId>', min: 1, max: 1 },
   version: () => `RelengAPI proxy ${versionInfo.version}`,

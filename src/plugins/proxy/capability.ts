@@ -68,7 +68,7 @@ function checkSettings({ proxy: settings }: SettingsOf<typeof proxySchema>, serv
   try {
     new TargetResolver(rootUrl);
   } catch (err) {
-    throw new ConfigError(`taskcluster.rootUrl: ${(err as Error).message}`);
+    throw new ConfigError(`setting taskcluster.rootUrl (--root-url / TASKCLUSTER_ROOT_URL): ${(err as Error).message}`);
   }
   checkForwardingSettings(settings, 'proxy');
   // what it signs with (services.holder() holds them)
