@@ -16,6 +16,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { LAZY_UNDICI_AGENT, lazyBuiltins } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(repo, 'src/cli/taskcluster-proxy.ts');
@@ -38,22 +39,27 @@ const inlinePackageJson = {
 /**
  * `undici` is, for the gateway, its Agent and the dispatch API under it (src/net/forwarder): the
  * package's index also evaluates fetch, WebSocket, cookies, caches and mocks, a third of the
- * proxy's start-up. Any other name imported from undici fails the build.
+ * proxy's start-up. Any other name imported from undici fails the build. For a start-up
+ * snapshot, the Agent is evaluated on first use (scripts/snapshot-builtins.mjs).
  */
-const undiciDispatcherOnly = {
+const undiciDispatcherOnly = (snapshot) => ({
   name: 'undici-dispatcher-only',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-dispatcher-only' }));
     b.onLoad({ filter: /.*/, namespace: 'undici-dispatcher-only' }, () => ({
-      contents: "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
+      contents: snapshot ? LAZY_UNDICI_AGENT : "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
       resolveDir: repo,
       loader: 'js',
     }));
   },
-};
+});
 
-/** Writes the bundle to `outfile` (node `target`, e.g. 'node24'). */
-export async function bundleProxy(outfile, target) {
+/**
+ * Writes the bundle to `outfile` (node `target`, e.g. 'node24'). With `snapshot` (builtinFacts()
+ * of the Node that runs it, scripts/snapshot-builtins.mjs), its top level can run while a V8
+ * start-up snapshot is taken, and `import.meta.url` is the executable's, read where it is used.
+ */
+export async function bundleProxy(outfile, target, { snapshot } = {}) {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -65,11 +71,12 @@ export async function bundleProxy(outfile, target) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [inlinePackageJson, undiciDispatcherOnly],
-    // __filename is the bundle (or, in the single executable, the executable): paths the sources
-    // make relative to their own file (config/<name>.yml, two levels up from dist/cli) stay as they are.
-    define: { 'import.meta.url': 'importMetaUrl' },
-    banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [inlinePackageJson, undiciDispatcherOnly(snapshot), ...(snapshot ? [lazyBuiltins(snapshot)] : [])],
+    // the bundle's file (in the single executable, the executable, whose __filename a snapshot
+    // would keep from the build): paths the sources make relative to their own file
+    // (config/<name>.yml, two levels up from dist/cli) stay as they are.
+    define: { 'import.meta.url': 'importMeta.url' },
+    banner: { js: `const importMeta = { get url() { return require("node:url").pathToFileURL(${snapshot ? 'process.execPath' : '__filename'}).href; } };` },
   });
   const forbidden = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((re) => re.test(input)));
   if (forbidden.length > 0) throw new Error(`bundle-proxy: storage code reached the bundle:\n  ${forbidden.join('\n  ')}`);

@@ -16,7 +16,8 @@ import { withoutUserinfo } from '../core/url-credentials.js';
 /** convict's mask for a sensitive setting, used for a URL's credentials too. */
 const SENSITIVE = '[Sensitive]';
 
-const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
+/** config/ of the installation: found when loading, as the native executable's is where it runs (not where it was built). */
+const configDir = () => join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => parseYaml(text) });
 /**
@@ -156,7 +157,7 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
     config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
     // the section and the files to read can come from flags (overrides) too
     const deployEnv = (overrides.deployEnv ?? config.get('deployEnv')) as string;
-    const ownFile = join(configDir, `${options.configName ?? 'gateway'}.yml`);
+    const ownFile = join(configDir(), `${options.configName ?? 'gateway'}.yml`);
     files = [...(existsSync(ownFile) ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
     for (const file of files) {
       if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
