@@ -12,7 +12,9 @@
  * modules to launch): storage code (the secrets plugin with better-sqlite3 and pg) must not be in
  * it, and the build fails if it is. It takes from undici only the dispatcher the forwarder uses.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,6 +22,8 @@ import { LAZY_UNDICI_AGENT, lazyBuiltins } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(repo, 'src/cli/taskcluster-proxy.ts');
+/** Node's compile cache of the dist bundle, beside it (bundleIntoDist). */
+const COMPILE_CACHE = 'taskcluster-proxy.compile-cache';
 // Inputs whose presence means storage code made it into the bundle.
 const FORBIDDEN_INPUTS = [/node_modules\/better-sqlite3\//, /node_modules\/pg\//, /src\/plugins\/secrets\//];
 
@@ -85,19 +89,37 @@ export async function bundleProxy(outfile, target, { snapshot } = {}) {
   }
 }
 
-/** After tsc: the bin's module becomes a loader of the bundle beside it (same path for every caller). */
+/**
+ * After tsc: the bin's module becomes a loader of the bundle beside it (same path for every
+ * caller), with V8's code cache of the bundle in Node's compile cache beside it too (Node >= 22.1:
+ * the bundle's functions compiled ahead, bench/results/startup-steps.md). The cache is written
+ * here, by the node running the build, as `--version` loads the bundle: the sidecar is SIGKILLed,
+ * so a cache written when it exits would never be. A node of another version finds no entry for
+ * itself and compiles as without it (and writes its own there on a clean exit, where it can).
+ */
 async function bundleIntoDist(dist) {
   const cli = join(dist, 'cli');
   // the oldest supported line: dist runs on whichever node is installed
   await bundleProxy(join(cli, 'taskcluster-proxy.bundle.cjs'), 'node20');
   rmSync(join(cli, 'taskcluster-proxy.js.map'), { force: true });
-  writeFileSync(join(cli, 'taskcluster-proxy.js'), [
+  const loader = join(cli, 'taskcluster-proxy.js');
+  writeFileSync(loader, [
     '#!/usr/bin/env node',
-    '// taskcluster-proxy: the bundle of src/cli/taskcluster-proxy.ts (scripts/bundle-proxy.mjs), loaded as CommonJS.',
-    "import { createRequire } from 'node:module';",
+    '// taskcluster-proxy: the bundle of src/cli/taskcluster-proxy.ts (scripts/bundle-proxy.mjs), loaded as CommonJS,',
+    '// compiled with the help of the code cache `npm run build` wrote into taskcluster-proxy.compile-cache.',
+    "import module, { createRequire } from 'node:module';",
+    "import { fileURLToPath } from 'node:url';",
+    `module.enableCompileCache?.(fileURLToPath(new URL('./${COMPILE_CACHE}', import.meta.url)));`,
     "createRequire(import.meta.url)('./taskcluster-proxy.bundle.cjs');",
     '',
   ].join('\n'));
+  const cache = join(cli, COMPILE_CACHE);
+  rmSync(cache, { recursive: true, force: true });
+  if (typeof module.enableCompileCache === 'function') {
+    // the loader's directory, not one the environment names
+    const { NODE_COMPILE_CACHE, ...env } = process.env;
+    execFileSync(process.execPath, [loader, '--version'], { stdio: 'ignore', env });
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
