@@ -95,7 +95,8 @@ export async function bundleProxy(outfile, target, { snapshot } = {}) {
  * the bundle's functions compiled ahead, bench/results/startup-steps.md). The cache is written
  * here, by the node running the build, as `--version` loads the bundle: the sidecar is SIGKILLed,
  * so a cache written when it exits would never be. A node of another version finds no entry for
- * itself and compiles as without it (and writes its own there on a clean exit, where it can).
+ * itself and compiles as without it (and writes its own there on a clean exit, where it can);
+ * before Node 24.12 the cache is only found where the build wrote it (its keys hold the path).
  */
 async function bundleIntoDist(dist) {
   const cli = join(dist, 'cli');
@@ -109,7 +110,9 @@ async function bundleIntoDist(dist) {
     '// compiled with the help of the code cache `npm run build` wrote into taskcluster-proxy.compile-cache.',
     "import module, { createRequire } from 'node:module';",
     "import { fileURLToPath } from 'node:url';",
-    `module.enableCompileCache?.(fileURLToPath(new URL('./${COMPILE_CACHE}', import.meta.url)));`,
+    `const directory = fileURLToPath(new URL('./${COMPILE_CACHE}', import.meta.url));`,
+    '// portable (Node >= 24.12): keyed by paths relative to the cache, as the tree is copied after the build',
+    'try { module.enableCompileCache?.({ directory, portable: true }); } catch { module.enableCompileCache(directory); }',
     "createRequire(import.meta.url)('./taskcluster-proxy.bundle.cjs');",
     '',
   ].join('\n'));
