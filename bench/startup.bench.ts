@@ -23,12 +23,14 @@ const IMAGE = process.env.TEST_IMAGE_TAG ?? 'taskcluster-gateway:test';
 /**
  * `npm run build` into a private tree (the checkout's dist/ is left alone), laid out as installed;
  * `bundled: false` stops before scripts/bundle-proxy.mjs, for the module tree's figures beside it.
+ * The bundle step runs on `node`, the Node of the rows, as the Docker image builds and runs on one
+ * Node: the compile cache it writes is that Node's.
  */
-function buildDist(bundled: boolean): { entry: string; remove(): void } {
+function buildDist(bundled: boolean, node: string): { entry: string; remove(): void } {
   const root = mkdtempSync(join(tmpdir(), 'bench-startup-dist-'));
   const dist = join(root, 'dist');
   execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: repoRoot, stdio: 'inherit' });
-  if (bundled) execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle-proxy.mjs'), dist], { cwd: repoRoot, stdio: 'inherit' });
+  if (bundled) execFileSync(node, [join(repoRoot, 'scripts/bundle-proxy.mjs'), dist], { cwd: repoRoot, stdio: 'inherit' });
   for (const name of ['package.json', 'config', 'node_modules']) symlinkSync(join(repoRoot, name), join(root, name));
   return { entry: join(dist, 'cli/taskcluster-proxy.js'), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
@@ -39,8 +41,8 @@ async function main(): Promise<void> {
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   execFileSync(process.execPath, [join(repoRoot, 'scripts/build-sea.mjs')], { stdio: 'inherit' });
   const sea = join(repoRoot, 'build/sea/taskcluster-proxy');
-  const dist = buildDist(true);
-  const tree = buildDist(false);
+  const dist = buildDist(true, node);
+  const tree = buildDist(false, node);
   const mb = (path: string) => `${(statSync(path).size / 2 ** 20).toFixed(1)} MB`;
   try {
     const launchers: Partial<Record<Row, Launcher>> = { floor: floor(node), sea: singleExecutable(sea), dist: distBin(node, dist.entry), tree: distBin(node, tree.entry) };

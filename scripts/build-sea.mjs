@@ -5,8 +5,15 @@
  *
  *   1. scripts/bundle-proxy.mjs bundles src/cli/taskcluster-proxy.ts and its dependencies into one
  *      CommonJS file (an SEA can load nothing from disk but Node's builtins);
- *   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache of it (the
- *      functions compiled ahead: start-up without most of the compiling, bench/results/startup.md);
+ *   2. `node --experimental-sea-config` runs the bundle's top level (every module evaluated, the
+ *      program not started: src/cli/taskcluster-proxy.ts) and keeps the heap as a V8 start-up
+ *      snapshot in the blob: the executable starts from it (bench/results/startup-steps.md). The
+ *      bundle is built for it (scripts/snapshot-builtins.mjs: node:http and its kin required when
+ *      first used). What that top level reads from the build's process, audited with every such
+ *      read trapped: pino's clock for its isoTimeNano timestamps (unused: the log writes epoch
+ *      milliseconds), yargs-parser's minimum-Node check, Node's FORCE_COLOR; no random value, no
+ *      argv, no other environment variable. Math.random and the crypto pools are reseeded by Node
+ *      when the snapshot is deserialized (test/deploy/sea.test.ts checks nonces between runs);
  *   3. postject injects the blob into a copy of that node binary: build/sea/taskcluster-proxy.
  * The executable ships Node 24: steps 2 and 3 use the official Node 24 build that
  * scripts/node-line.sh fetches (or the binary named by SEA_NODE), whichever node runs this script.
@@ -16,6 +23,7 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleProxy } from './bundle-proxy.mjs';
+import { builtinFacts } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repo, 'build/sea');
@@ -32,10 +40,10 @@ const seaNodeVersion = execFileSync(seaNode, ['--version'], { encoding: 'utf8' }
 
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
-await bundleProxy(bundle, `node${seaNodeVersion.slice(1)}`);
+await bundleProxy(bundle, `node${seaNodeVersion.slice(1)}`, { snapshot: builtinFacts(seaNode) });
 
 const seaConfig = join(outDir, 'sea-config.json');
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: true }));
 // quiet unless they fail (postject warns about every ELF note it skips); a failure shows their output
 const quiet = { stdio: ['ignore', 'pipe', 'pipe'] };
 execFileSync(seaNode, ['--experimental-sea-config', seaConfig], quiet);

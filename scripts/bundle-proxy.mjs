@@ -12,13 +12,18 @@
  * modules to launch): storage code (the secrets plugin with better-sqlite3 and pg) must not be in
  * it, and the build fails if it is. It takes from undici only the dispatcher the forwarder uses.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { LAZY_UNDICI_AGENT, lazyBuiltins } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(repo, 'src/cli/taskcluster-proxy.ts');
+/** Node's compile cache of the dist bundle, beside it (bundleIntoDist). */
+const COMPILE_CACHE = 'taskcluster-proxy.compile-cache';
 // Inputs whose presence means storage code made it into the bundle.
 const FORBIDDEN_INPUTS = [/node_modules\/better-sqlite3\//, /node_modules\/pg\//, /src\/plugins\/secrets\//];
 
@@ -38,22 +43,27 @@ const inlinePackageJson = {
 /**
  * `undici` is, for the gateway, its Agent and the dispatch API under it (src/net/forwarder): the
  * package's index also evaluates fetch, WebSocket, cookies, caches and mocks, a third of the
- * proxy's start-up. Any other name imported from undici fails the build.
+ * proxy's start-up. Any other name imported from undici fails the build. For a start-up
+ * snapshot, the Agent is evaluated on first use (scripts/snapshot-builtins.mjs).
  */
-const undiciDispatcherOnly = {
+const undiciDispatcherOnly = (snapshot) => ({
   name: 'undici-dispatcher-only',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-dispatcher-only' }));
     b.onLoad({ filter: /.*/, namespace: 'undici-dispatcher-only' }, () => ({
-      contents: "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
+      contents: snapshot ? LAZY_UNDICI_AGENT : "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
       resolveDir: repo,
       loader: 'js',
     }));
   },
-};
+});
 
-/** Writes the bundle to `outfile` (node `target`, e.g. 'node24'). */
-export async function bundleProxy(outfile, target) {
+/**
+ * Writes the bundle to `outfile` (node `target`, e.g. 'node24'). With `snapshot` (builtinFacts()
+ * of the Node that runs it, scripts/snapshot-builtins.mjs), its top level can run while a V8
+ * start-up snapshot is taken, and `import.meta.url` is the executable's, read where it is used.
+ */
+export async function bundleProxy(outfile, target, { snapshot } = {}) {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -65,11 +75,12 @@ export async function bundleProxy(outfile, target) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [inlinePackageJson, undiciDispatcherOnly],
-    // __filename is the bundle (or, in the single executable, the executable): paths the sources
-    // make relative to their own file (config/<name>.yml, two levels up from dist/cli) stay as they are.
-    define: { 'import.meta.url': 'importMetaUrl' },
-    banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [inlinePackageJson, undiciDispatcherOnly(snapshot), ...(snapshot ? [lazyBuiltins(snapshot)] : [])],
+    // the bundle's file (in the single executable, the executable, whose __filename a snapshot
+    // would keep from the build): paths the sources make relative to their own file
+    // (config/<name>.yml, two levels up from dist/cli) stay as they are.
+    define: { 'import.meta.url': 'importMeta.url' },
+    banner: { js: `const importMeta = { get url() { return require("node:url").pathToFileURL(${snapshot ? 'process.execPath' : '__filename'}).href; } };` },
   });
   const forbidden = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((re) => re.test(input)));
   if (forbidden.length > 0) throw new Error(`bundle-proxy: storage code reached the bundle:\n  ${forbidden.join('\n  ')}`);
@@ -78,19 +89,40 @@ export async function bundleProxy(outfile, target) {
   }
 }
 
-/** After tsc: the bin's module becomes a loader of the bundle beside it (same path for every caller). */
+/**
+ * After tsc: the bin's module becomes a loader of the bundle beside it (same path for every
+ * caller), with V8's code cache of the bundle in Node's compile cache beside it too (Node >= 22.1:
+ * the bundle's functions compiled ahead, bench/results/startup-steps.md). The cache is written
+ * here, by the node running the build, as `--version` loads the bundle: the sidecar is SIGKILLed,
+ * so a cache written when it exits would never be. A node of another version finds no entry for
+ * itself and compiles as without it (and writes its own there on a clean exit, where it can);
+ * before Node 24.12 the cache is only found where the build wrote it (its keys hold the path).
+ */
 async function bundleIntoDist(dist) {
   const cli = join(dist, 'cli');
   // the oldest supported line: dist runs on whichever node is installed
   await bundleProxy(join(cli, 'taskcluster-proxy.bundle.cjs'), 'node20');
   rmSync(join(cli, 'taskcluster-proxy.js.map'), { force: true });
-  writeFileSync(join(cli, 'taskcluster-proxy.js'), [
+  const loader = join(cli, 'taskcluster-proxy.js');
+  writeFileSync(loader, [
     '#!/usr/bin/env node',
-    '// taskcluster-proxy: the bundle of src/cli/taskcluster-proxy.ts (scripts/bundle-proxy.mjs), loaded as CommonJS.',
-    "import { createRequire } from 'node:module';",
+    '// taskcluster-proxy: the bundle of src/cli/taskcluster-proxy.ts (scripts/bundle-proxy.mjs), loaded as CommonJS,',
+    '// compiled with the help of the code cache `npm run build` wrote into taskcluster-proxy.compile-cache.',
+    "import module, { createRequire } from 'node:module';",
+    "import { fileURLToPath } from 'node:url';",
+    `const directory = fileURLToPath(new URL('./${COMPILE_CACHE}', import.meta.url));`,
+    '// portable (Node >= 24.12): keyed by paths relative to the cache, as the tree is copied after the build',
+    'try { module.enableCompileCache?.({ directory, portable: true }); } catch { module.enableCompileCache(directory); }',
     "createRequire(import.meta.url)('./taskcluster-proxy.bundle.cjs');",
     '',
   ].join('\n'));
+  const cache = join(cli, COMPILE_CACHE);
+  rmSync(cache, { recursive: true, force: true });
+  if (typeof module.enableCompileCache === 'function') {
+    // the loader's directory, not one the environment names
+    const { NODE_COMPILE_CACHE, ...env } = process.env;
+    execFileSync(process.execPath, [loader, '--version'], { stdio: 'ignore', env });
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

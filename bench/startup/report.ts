@@ -20,7 +20,7 @@ export interface StartupResults {
 const LABELS: Record<Row, string> = {
   floor: 'bare Node `http.createServer` (the floor)',
   sea: '**single executable** (`npm run build:sea`) as generic-worker runs it',
-  dist: '**dist bin** `node dist/cli/taskcluster-proxy.js` (npm run build: the bundle), same flags',
+  dist: '**dist bin** `node dist/cli/taskcluster-proxy.js` (npm run build on this Node: the bundle and its compile cache), same flags',
   tree: 'the same bin as tsc\'s module tree, unbundled (reference)',
   container: 'container (`docker run` → first answer)',
 };

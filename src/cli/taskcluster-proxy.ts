@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * `taskcluster-proxy`: see src/cli/programs/taskcluster-proxy.ts for its flags. Runs on import
- * (also as the bundled native executable, scripts/build-sea.mjs).
+ * `taskcluster-proxy`: see src/cli/programs/taskcluster-proxy.ts for its flags. Runs on import;
+ * in the native executable's build (scripts/build-sea.mjs), which runs this module's imports once
+ * to keep the heap in a V8 start-up snapshot, it runs when the executable starts instead: with
+ * that run's command line and environment, read by `main` and nothing before it.
  */
+import { startupSnapshot } from 'node:v8';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/settings.js';
 import { fetchTaskScopes } from '../core/task.js';
@@ -12,7 +15,7 @@ import { launch } from './launch.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
 import { authorizedScopesFor, REQUIRED, taskclusterProxyProgram as program, taskIdOf } from './programs/taskcluster-proxy.js';
 
-void runProgram(program, process.argv.slice(2), async (parsed) => {
+const main = () => void runProgram(program, process.argv.slice(2), async (parsed) => {
   if (parsed.own['short-version']) {
     process.stdout.write(`${versionInfo.version}\n`);
     return;
@@ -35,3 +38,6 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
     },
   });
 });
+
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(main);
+else main();

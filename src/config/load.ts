@@ -16,11 +16,12 @@ import { withoutUserinfo } from '../core/url-credentials.js';
 /** convict's mask for a sensitive setting, used for a URL's credentials too. */
 const SENSITIVE = '[Sensitive]';
 
-const configDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
+/** config/ of the installation: found when loading, as the native executable's is where it runs (not where it was built). */
+const configDir = () => join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
 /** The package's own config file of a program (config/<name>.yml), when the package has one. */
 export function ownConfigFile(configName = 'gateway'): string | undefined {
-  const file = join(configDir, `${configName}.yml`);
+  const file = join(configDir(), `${configName}.yml`);
   return existsSync(file) ? file : undefined;
 }
 

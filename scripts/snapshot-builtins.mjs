@@ -1,0 +1,91 @@
+/**
+ * esbuild plugins for a bundle whose top level runs while a V8 start-up snapshot is taken (the
+ * single executable, scripts/build-sea.mjs). Node cannot keep node:http, node:https, node:http2 or
+ * node:tls in a user snapshot (the build aborts in V8: `CheckGlobalAndEternalHandles failed`, the
+ * HTTP parser's and nghttp2's bindings hold native handles), and Fastify, undici and prom-client
+ * require them at their top level. So:
+ *
+ *   - each of those builtins becomes an object that requires it on the first read of one of its
+ *     properties, at run time; its export names (for esbuild's ES-module interop) and the plain
+ *     data some modules read at their top level (http.STATUS_CODES, http.METHODS, http2.constants)
+ *     come from the Node that the executable ships, read by `builtinFacts` at build time: the same
+ *     binary gives the same values when it runs. Any other read while the snapshot is taken fails
+ *     the build, naming the builtin and the property;
+ *   - undici (its Agent, scripts/bundle-proxy.mjs) is evaluated on the first use of Agent: its top
+ *     level reads node:http's IncomingMessage class and the process's --max-http-header-size.
+ * A builtin the code never uses at run time is never loaded (node:http2 unless an HTTP/2 origin,
+ * node:tls and node:https unless an https origin).
+ */
+import { execFileSync } from 'node:child_process';
+
+export const LAZY_BUILTINS = ['http', 'https', 'http2', 'tls'];
+/** Plain data that modules read at their top level, the same for every run of one Node binary. */
+const DATA = { http: ['STATUS_CODES', 'METHODS'], http2: ['constants'] };
+
+/** What the node binary at `node` exports from each lazy builtin: names, and DATA's values. */
+export function builtinFacts(node) {
+  const script = `
+    const data = ${JSON.stringify(DATA)};
+    const facts = {};
+    for (const name of ${JSON.stringify(LAZY_BUILTINS)}) {
+      const builtin = require('node:' + name);
+      facts[name] = { keys: Object.getOwnPropertyNames(builtin), data: Object.fromEntries((data[name] ?? []).map((key) => [key, builtin[key]])) };
+    }
+    process.stdout.write(JSON.stringify(facts));`;
+  return JSON.parse(execFileSync(node, ['-e', script], { encoding: 'utf8' }));
+}
+
+// The object standing for one builtin; `load` requires the real one.
+const LAZY_BUILTIN_RUNTIME = `
+module.exports = function lazyBuiltin(name, facts, load) {
+  let real;
+  const builtin = (key) => {
+    if (real === undefined) {
+      if (require('node:v8').startupSnapshot.isBuildingSnapshot()) {
+        throw new Error('node:' + name + '.' + String(key) + ' read while the start-up snapshot is taken: node:' + name + ' cannot be in it (scripts/snapshot-builtins.mjs)');
+      }
+      real = load();
+    }
+    return real;
+  };
+  const has = (key) => facts.keys.includes(key);
+  return new Proxy({}, {
+    get: (_, key) => {
+      if (real === undefined && key === '__esModule') return undefined;
+      if (real === undefined && Object.hasOwn(facts.data, key)) return facts.data[key];
+      return builtin(key)[key];
+    },
+    set: (_, key, value) => { builtin(key)[key] = value; return true; },
+    has: (_, key) => (real === undefined ? has(key) : key in real),
+    ownKeys: () => (real === undefined ? [...facts.keys] : Reflect.ownKeys(real)),
+    getOwnPropertyDescriptor: (_, key) => (has(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined),
+  });
+};`;
+
+/** The plugin: `facts` from builtinFacts(node of the executable). */
+export function lazyBuiltins(facts) {
+  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        // the real builtin, required by the stand-in below
+        if (args.namespace === 'lazy-builtins') return { path: `node:${name}`, external: true };
+        return { path: name, namespace: 'lazy-builtins' };
+      });
+      b.onResolve({ filter: /^lazy-builtin-runtime$/ }, () => ({ path: 'runtime', namespace: 'lazy-builtin-runtime' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin-runtime' }, () => ({ contents: LAZY_BUILTIN_RUNTIME, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtins' }, (args) => ({
+        contents: `module.exports = require('lazy-builtin-runtime')(${JSON.stringify(args.path)}, ${JSON.stringify(facts[args.path])}, () => require('node:${args.path}'));`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** undici's Agent, evaluated on first use (see above). */
+export const LAZY_UNDICI_AGENT = [
+  'let Agent;',
+  "Object.defineProperty(exports, 'Agent', { enumerable: true, get: () => (Agent ??= require('undici/lib/dispatcher/agent.js')) });",
+].join('\n');
