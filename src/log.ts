@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { withoutUserinfo } from './core/url-credentials.js';
+import { safeDecode, withoutUrlCredentials } from './core/url-credentials.js';
 
 const CENSOR = '[REDACTED]';
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
@@ -47,20 +47,10 @@ export function redact(value: unknown, depth = 0): unknown {
   return copy ?? value;
 }
 
-/** Query parameters whose value is a bearer credential: a bewit, and the usual token and signed-URL names. */
-const BEARER_PARAMS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'access_token', 'sig', 'x-amz-signature', 'x-amz-security-token']);
 /** A path segment `bootstrap` joined to its token by an escaped slash (`bootstrap%2F<token>`). */
 const JOINED_SEGMENT = /^(.+?%2f)(.*)$/i;
 /** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
 const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
 
 /**
  * How a bootstrap token appears in logs: enough to correlate lines (the request line and the
@@ -68,17 +58,6 @@ function safeDecode(text: string): string {
  */
 export function loggedToken(token: string): string {
   return `bootstrap:${createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16)}`;
-}
-
-function redactQuery(query: string): string {
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const name = eq < 0 ? pair : pair.slice(0, eq);
-      return eq >= 0 && BEARER_PARAMS.has(safeDecode(name).trim().toLowerCase()) ? `${name}=${CENSOR}` : pair;
-    })
-    .join('&');
 }
 
 /**
@@ -111,7 +90,7 @@ export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q)).replace(BEWIT_IN_PATH, `$1${CENSOR}`);
   // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value
-  return withoutUserinfo(q < 0 ? path : `${path}?${redactQuery(url.slice(q + 1))}`, CENSOR);
+  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, CENSOR);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }

@@ -11,7 +11,7 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import { withoutUserinfo } from '../core/url-credentials.js';
+import { withoutUrlCredentials } from '../core/url-credentials.js';
 
 /** convict's mask for a sensitive setting, used for a URL's credentials too. */
 const SENSITIVE = '[Sensitive]';
@@ -84,12 +84,13 @@ export type GatewayConfig = { get(key: string): any; set(key: string, value: unk
 /**
  * A configuration as --print-config prints it and the admin listener serves it: JSON, every
  * setting the schema marks sensitive masked (convict's `[Sensitive]`, set or not), and the
- * userinfo of every URL in any other setting too (a root URL, a RelengAPI route's base URL or
- * an allowed host may carry `user:password@`, which the start accepts and the services use).
+ * credentials of every URL in any other setting too (a root URL, a RelengAPI route's base URL or
+ * an allowed host may carry `user:password@`, a database or Redis URL `?password=`, which the
+ * start accepts and the services use).
  */
 export function printableConfig(config: GatewayConfig): string {
   // each string masked alone: a pattern run over the whole text could join two values
-  const masked = JSON.parse(config.toString(), (_key, value: unknown) => typeof value === 'string' ? withoutUserinfo(value, SENSITIVE) : value);
+  const masked = JSON.parse(config.toString(), (_key, value: unknown) => typeof value === 'string' ? withoutUrlCredentials(value, SENSITIVE) : value);
   return JSON.stringify(masked, null, 2) + '\n';
 }
 

@@ -51,6 +51,19 @@ t.test('--print-config masks the credentials of every URL, in a list too', async
   t.same(printed.proxy.allowedHosts, ['https://[Sensitive]@x.example']);
 });
 
+t.test('--print-config masks credentials carried in a URL\'s query, the rest of the query as written', async (t) => {
+  const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', 'https://tc.example/?access_token=pw-root&region=eu',
+    '--relengapi-url', 'https://api.example/tokenauth/tokens?Token=pw-token-url', '--relengapi-route', '/tooltool=https://tooltool.example/?sig=pw-route&b%65wit=pw-bewit&v=1',
+    '--proxy-allowed-hosts', 'https://x.example/?api_key=pw-host']);
+  t.equal(run.code, 0);
+  t.notMatch(run.stdout, /pw-/, 'no token from a query');
+  const printed = JSON.parse(run.stdout);
+  t.equal(printed.taskcluster.rootUrl, 'https://tc.example/?access_token=[Sensitive]&region=eu');
+  t.equal(printed.relengapi.tokenUrl, 'https://api.example/tokenauth/tokens?Token=[Sensitive]');
+  t.same(printed.relengapi.routes, ['/tooltool=https://tooltool.example/?sig=[Sensitive]&b%65wit=[Sensitive]&v=1']);
+  t.same(printed.proxy.allowedHosts, ['https://x.example/?api_key=[Sensitive]']);
+});
+
 t.test('a URL setting refused at start is quoted without its credentials', async (t) => {
   const relengapi = ['--plugins', 'relengapi', '--relengapi-token', 't', '--relengapi-task-id', 'fN1SbArXTPSVFNUvaOlinQ', '--root-url', 'http://127.0.0.1:1'];
   const cases = [
