@@ -38,30 +38,23 @@ t.test('--print-config masks secrets', async (t) => {
   t.notMatch(run.stdout, /do-not-print-me/);
 });
 
-t.test('--print-config masks the credentials of every URL, in a list too', async (t) => {
-  const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', 'https://ops:pw-root@tc.example',
-    '--relengapi-url', 'https://ops:pw-token-url@api.example/tokenauth/tokens', '--relengapi-route', '/tooltool=https://ops:pw-route@tooltool.example',
-    '--proxy-allowed-hosts', 'https://ops:pw-host@x.example']);
-  t.equal(run.code, 0);
-  t.notMatch(run.stdout, /pw-/, 'no URL\'s password');
-  const printed = JSON.parse(run.stdout);
-  t.equal(printed.taskcluster.rootUrl, 'https://[Sensitive]@tc.example');
-  t.equal(printed.relengapi.tokenUrl, 'https://[Sensitive]@api.example/tokenauth/tokens');
-  t.same(printed.relengapi.routes, ['/tooltool=https://[Sensitive]@tooltool.example']);
-  t.same(printed.proxy.allowedHosts, ['https://[Sensitive]@x.example']);
-});
-
-t.test('--print-config masks credentials carried in a URL\'s query, the rest of the query as written', async (t) => {
-  const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', 'https://tc.example/?access_token=pw-root&region=eu',
-    '--relengapi-url', 'https://api.example/tokenauth/tokens?Token=pw-token-url', '--relengapi-route', '/tooltool=https://tooltool.example/?sig=pw-route&b%65wit=pw-bewit&v=1',
-    '--proxy-allowed-hosts', 'https://x.example/?api_key=pw-host']);
-  t.equal(run.code, 0);
-  t.notMatch(run.stdout, /pw-/, 'no token from a query');
-  const printed = JSON.parse(run.stdout);
-  t.equal(printed.taskcluster.rootUrl, 'https://tc.example/?access_token=[Sensitive]&region=eu');
-  t.equal(printed.relengapi.tokenUrl, 'https://api.example/tokenauth/tokens?Token=[Sensitive]');
-  t.same(printed.relengapi.routes, ['/tooltool=https://tooltool.example/?sig=[Sensitive]&b%65wit=[Sensitive]&v=1']);
-  t.same(printed.proxy.allowedHosts, ['https://x.example/?api_key=[Sensitive]']);
+t.test('--print-config masks the credentials of every URL, in its userinfo or its query, in a list too', async (t) => {
+  // the root URL, the token URL, a RelengAPI route and an allowed host: given, then as printed
+  const cases = [
+    ['userinfo',
+      ['https://ops:pw-root@tc.example', 'https://ops:pw-token-url@api.example/tokenauth/tokens', '/tooltool=https://ops:pw-route@tooltool.example', 'https://ops:pw-host@x.example'],
+      ['https://[Sensitive]@tc.example', 'https://[Sensitive]@api.example/tokenauth/tokens', '/tooltool=https://[Sensitive]@tooltool.example', 'https://[Sensitive]@x.example']],
+    ['query',
+      ['https://tc.example/?access_token=pw-root&region=eu', 'https://api.example/tokenauth/tokens?Token=pw-token-url', '/tooltool=https://tooltool.example/?sig=pw-route&b%65wit=pw-bewit&v=1', 'https://x.example/?api_key=pw-host'],
+      ['https://tc.example/?access_token=[Sensitive]&region=eu', 'https://api.example/tokenauth/tokens?Token=[Sensitive]', '/tooltool=https://tooltool.example/?sig=[Sensitive]&b%65wit=[Sensitive]&v=1', 'https://x.example/?api_key=[Sensitive]']],
+  ] as const;
+  for (const [what, [rootUrl, tokenUrl, route, host], expected] of cases) {
+    const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', rootUrl, '--relengapi-url', tokenUrl, '--relengapi-route', route, '--proxy-allowed-hosts', host]);
+    t.equal(run.code, 0);
+    t.notMatch(run.stdout, /pw-/, `${what}: no URL's password or token`);
+    const printed = JSON.parse(run.stdout);
+    t.same([printed.taskcluster.rootUrl, printed.relengapi.tokenUrl, ...printed.relengapi.routes, ...printed.proxy.allowedHosts], expected, `${what}: only the credentials replaced`);
+  }
 });
 
 t.test('a URL setting refused at start is quoted without its credentials', async (t) => {
