@@ -14,6 +14,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS, errorBody, GatewayError, type ErrorCode } from '../core/errors.js';
 import { redactUrl } from '../log.js';
+import { originForm } from '../net/request-target.js';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'InputError',
@@ -44,11 +45,12 @@ const INPUT_FREE_MESSAGES: Readonly<Record<string, string>> = {
 };
 
 /**
- * A request URL as an error message may quote it: its path only, bearer material in it (a
- * bootstrap token, `&bewit=`, an embedded URL's userinfo) replaced as the logs show it.
+ * A request URL as an error message may quote it: its path only (of an absolute-form target, the
+ * path the router read), bearer material in it (a bootstrap token, `&bewit=`, an embedded URL's
+ * userinfo) replaced as the logs show it.
  */
 export function quotedPath(url: string): string {
-  return redactUrl(url.split('?')[0]!);
+  return redactUrl((originForm(url) ?? url).split('?')[0]!);
 }
 
 /** The one 404 for a method and URL no route serves. */
