@@ -24,7 +24,7 @@ import { docsPage } from './fastify/api-docs/docs-page.js';
 import { openApiDocument } from './fastify/api-docs/openapi.js';
 import { taskclusterServices } from './fastify/api-docs/taskcluster-references.js';
 import { refuseWhileClosing } from './fastify/closing.js';
-import { answerClientError, errorRenderer, renderError } from './fastify/errors.js';
+import { answerClientError, answerConnect, errorRenderer, renderError } from './fastify/errors.js';
 import { jsonBody } from './fastify/json-body.js';
 import { loadShedding, type LoadSheddingSettings } from './fastify/load-shedding.js';
 import { OneLinePerRequest, requestLogFields } from './fastify/request-log.js';
@@ -232,6 +232,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
         // as taskcluster-proxy: with --allowed-network, the worker still reaches 127.0.0.1:<port>
         const twin = createServer((req, res) => app.routing(req, res));
         twin.on('clientError', answerClientError);
+        twin.on('connect', answerConnect);
         boundRequestTime(twin, app.server.requestTimeout);
         verifier.attach(twin, options.log);
         loopbackServers.push(twin);

@@ -30,6 +30,9 @@ const bearerPaths = (prefix: string) => [
   `${prefix}/thing?%62ewit=${BEWIT}`,
   `${prefix}/thing?access_token=${ACCESS}&Token=${ACCESS}`,
   `${prefix}/https://user:${PASSWORD}@allowed.invalid/thing`,
+  // a signed URL passed escaped, as a path segment or a query value
+  `${prefix}/thing/${encodeURIComponent(`https://queue.invalid/x?bewit=${BEWIT}`)}`,
+  `${prefix}/thing?next=${encodeURIComponent(`https://user:${PASSWORD}@queue.invalid/x?token=${ACCESS}`)}`,
 ];
 
 /** GET with the path sent exactly as written (no URL normalisation). */

@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 // `taskcluster-gateway`: see src/cli/programs/gateway.ts for its flags and commands.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { fail, launch } from './launch.js';
-import { launchOptions, overridesOf, runProgram } from './program.js';
+import { launchOptions, overridesOf, presetOf, runProgram } from './program.js';
 import { commandOf, gatewayProgram as program } from './programs/gateway.js';
-import { quickstartOverrides } from './quickstart.js';
 import { keysStatus, rotateKeys } from './secrets-admin.js';
 
 
@@ -30,17 +27,7 @@ void runProgram(program, process.argv.slice(2), async (parsed) => {
     }
     return;
   }
-  const quickstart = parsed.own.quickstart === true;
-  let notes: string[] = [];
-  if (quickstart) {
-    const { core } = loadConfig({ ...options, overrides });
-    const dataDir = resolve(core.dataDir);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const preset = quickstartOverrides(core, dataDir, program.modules);
-    Object.assign(overrides, preset.overrides);
-    notes = preset.notes;
-  }
-  // the quick start says where things are in one line; its logs only warn unless asked for more
-  const defaults = quickstart ? { logLevel: 'warn', ...options.defaults } : options.defaults;
-  await launch(overrides, { ...options, defaults, quickstart, onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')) });
+  // --quickstart's listeners, root client and log level, as --print-config shows them too
+  const { overrides: started, defaults, notes } = presetOf(program, parsed, true);
+  await launch(started, { ...options, defaults, quickstart: parsed.own.quickstart === true, onListening: () => notes.forEach((line) => process.stdout.write(line + '\n')) });
 });

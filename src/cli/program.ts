@@ -4,17 +4,33 @@
  * service not answering within startupWaitMs, exits 2 with one line; any other start failure 1.
  */
 import { loadConfig, printableConfig } from '../config/load.js';
+import type { CoreSettings } from '../config/schema.js';
 import { ConfigError } from '../config/settings.js';
 import { WaitExpired } from '../core/wait.js';
 import { parseProgramArgs, UsageError, type ParsedArgs, type ProgramSpec } from './args.js';
 import { helpText } from './help.js';
 import { fail, type LaunchOptions } from './launch.js';
 
+/** What an own flag of a program (the gateway's --quickstart) puts on top of the configuration. */
+export interface Preset {
+  overrides: Record<string, unknown>;
+  /** Defaults in place of the program's. */
+  defaults?: Record<string, unknown>;
+  /** Lines to print once listening. */
+  notes: string[];
+}
+
 export interface Program extends ProgramSpec {
   /** The --version line. */
   version(): string;
   /** Settings from the command line beyond its setting flags (positionals, own flags). */
   settings?(parsed: ParsedArgs): Record<string, unknown>;
+  /**
+   * What the command line's own flags put on top of the configuration `base` gives, read by a
+   * start and by --print-config alike, so that both show one configuration; `making` false
+   * (--print-config) creates nothing.
+   */
+  preset?(parsed: ParsedArgs, base: CoreSettings, making: boolean): Preset | undefined;
 }
 
 /** The command line's settings on top of the program's fixed ones: launch()'s overrides. */
@@ -27,6 +43,16 @@ export function launchOptions(program: Program): Pick<LaunchOptions, 'program' |
   return { program: program.name, modules: program.modules, configName: program.configName, defaults: program.defaults };
 }
 
+/** The overrides and defaults of a start (or of --print-config: `making` false), the program's preset applied. */
+export function presetOf(program: Program, parsed: ParsedArgs, making: boolean, env: NodeJS.ProcessEnv = process.env): { overrides: Record<string, unknown>; defaults: Record<string, unknown> | undefined; notes: string[] } {
+  const overrides = overridesOf(program, parsed);
+  if (!program.preset) return { overrides, defaults: program.defaults, notes: [] };
+  const { core } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides });
+  const preset = program.preset(parsed, core, making);
+  if (!preset) return { overrides, defaults: program.defaults, notes: [] };
+  return { overrides: { ...overrides, ...preset.overrides }, defaults: { ...preset.defaults, ...program.defaults }, notes: preset.notes };
+}
+
 /**
  * The configuration as --print-config shows it: what the files, the environment and the flags
  * say now, which is what a start would load, and a reload too. A running gateway may have another
@@ -36,7 +62,9 @@ export function launchOptions(program: Program): Pick<LaunchOptions, 'program' |
  * one runs or not (and one run by systemd has an environment of its own).
  */
 export function printedConfig(program: Program, parsed: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string {
-  const { config } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides: overridesOf(program, parsed) });
+  // what the program's own flags put on top too (--quickstart's listeners, clients, log level)
+  const { overrides, defaults } = presetOf(program, parsed, false, env);
+  const { config } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults, overrides });
   return printableConfig(config);
 }
 

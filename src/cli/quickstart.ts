@@ -42,10 +42,31 @@ function shown(path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : path;
 }
 
-/** Settings the quick start puts on top of the configuration, and the one line to print once listening. */
-export function quickstartOverrides(settings: CoreSettings, dataDir: string, modules: readonly PluginModule<any>[]): { overrides: Record<string, unknown>; notes: string[] } {
+/**
+ * The root client as the quick start would use it, making nothing (--print-config): its token is
+ * the file's when there is one, else '' (a sensitive setting, printed masked either way).
+ */
+export function plannedRootClient(dataDir: string): { file: string; clientId: string; accessToken: string; created: boolean } {
+  const file = join(dataDir, 'clients.json');
+  let accessToken = '';
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as ClientsFile;
+    accessToken = parsed.clients.find((c) => c.clientId === QUICKSTART_CLIENT_ID)?.accessToken ?? '';
+  } catch {
+    // no file yet, or one the start would replace: a start makes the token
+  }
+  return { file, clientId: QUICKSTART_CLIENT_ID, accessToken, created: false };
+}
+
+/** The quick start's log level unless the configuration asks for another: its logs only warn. */
+export const QUICKSTART_DEFAULTS = { logLevel: 'warn' } as const;
+
+/**
+ * Settings the quick start puts on top of the configuration, and the one line to print once
+ * listening; `root` is the client it signs with (made by ensureRootClient for a start).
+ */
+export function quickstartOverrides(settings: CoreSettings, dataDir: string, modules: readonly PluginModule<any>[], root: ReturnType<typeof ensureRootClient>): { overrides: Record<string, unknown>; notes: string[] } {
   const available = (names: string[]) => names.filter((n) => modules.some((m) => m.name === n));
-  const root = ensureRootClient(dataDir);
   const apiPort = settings.port + 1;
   const rootUrl = `http://127.0.0.1:${apiPort}`;
   const listeners: ListenerSpec[] = [

@@ -14,6 +14,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS, errorBody, GatewayError, type ErrorCode } from '../core/errors.js';
 import { redactUrl } from '../log.js';
+import { originForm } from '../net/request-target.js';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'InputError',
@@ -44,11 +45,12 @@ const INPUT_FREE_MESSAGES: Readonly<Record<string, string>> = {
 };
 
 /**
- * A request URL as an error message may quote it: its path only, bearer material in it (a
- * bootstrap token, `&bewit=`, an embedded URL's userinfo) replaced as the logs show it.
+ * A request URL as an error message may quote it: its path only (of an absolute-form target, the
+ * path the router read), bearer material in it (a bootstrap token, `&bewit=`, an embedded URL's
+ * userinfo) replaced as the logs show it.
  */
 export function quotedPath(url: string): string {
-  return redactUrl(url.split('?')[0]!);
+  return redactUrl((originForm(url) ?? url).split('?')[0]!);
 }
 
 /** The one 404 for a method and URL no route serves. */
@@ -116,13 +118,27 @@ function methodOf(rawPacket: unknown): string {
 export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex): void {
   // a reset connection has no one to answer
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
-    const error = clientError(err);
-    const body = JSON.stringify(errorBody(error, { method: methodOf(err.rawPacket) }));
-    const status = ERROR_STATUS[error.code];
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  }
+  if (socket.writable) writeRefusal(socket, clientError(err), methodOf(err.rawPacket));
   socket.destroy(err);
+}
+
+/** An answer written straight to a socket that has no request to reply to, which then closes. */
+function writeRefusal(socket: Duplex, error: GatewayError, method: string): void {
+  const body = JSON.stringify(errorBody(error, { method }));
+  const status = ERROR_STATUS[error.code];
+  socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * A server's 'connect' listener: CONNECT asks for a tunnel, which no listener opens; Node hands it
+ * to this event instead of the request handler, and with no listener closed the connection
+ * without an answer. Refused in Taskcluster's shape, as every other request no route serves.
+ */
+export function answerConnect(_request: unknown, socket: Duplex): void {
+  if (socket.destroyed) return;
+  socket.on('error', () => {});
+  if (socket.writable) writeRefusal(socket, new GatewayError('MethodNotAllowed', 'CONNECT is not served: this gateway opens no tunnels; send the request itself to it'), 'CONNECT');
+  socket.end();
 }
 
 /** The renderer's plugin name, which every capability plugin declares as its dependency. */
@@ -138,6 +154,8 @@ export const errorRenderer = fp(
     app.setNotFoundHandler((request, reply) =>
       renderError(noRoute(request.method, request.url), request, reply),
     );
+    // CONNECT never reaches the router (Node emits it apart): answered here, once per server
+    if (!app.server.listeners('connect').includes(answerConnect)) app.server.on('connect', answerConnect);
   },
   { name: ERROR_RENDERER, fastify: '5.x' },
 );

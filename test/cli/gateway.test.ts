@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewaySchema, schemaFlags } from '../../src/config/load.js';
@@ -91,6 +91,33 @@ t.test('quick start: one line saying where it listens and where the token and ke
   gateway.child.kill('SIGTERM');
   const result = await gateway.result;
   t.equal(result.code, 0, 'exit 0 after SIGTERM');
+});
+
+t.test('quick start: --print-config prints the configuration it runs with (its admin /config), and makes nothing', async (t) => {
+  // --quickstart was ignored by --print-config: no listeners, no root URL or client, log level
+  // info, so the README's diff of /config against --print-config reported a reload due
+  const fresh = join(mkdtempSync(join(tmpdir(), 'gw-quickstart-')), 'data');
+  const port = await freePort();
+  const adminPort = await freePort();
+  const args = ['--quickstart', '--port', String(port), '--admin-port', String(adminPort)];
+  const before = await runBin('gateway', [...args, '--print-config'], { GATEWAY_DATA_DIR: fresh });
+  t.equal(before.code, 0, before.stderr);
+  t.notOk(existsSync(fresh), 'the data directory is not made');
+  const printed = JSON.parse(before.stdout);
+  t.same(printed.listeners, [
+    { name: 'api', host: '127.0.0.1', port: port + 1, plugins: ['secrets'] },
+    { name: 'proxy', host: '127.0.0.1', port, plugins: ['proxy', 'bewit', 'credentials'] },
+  ]);
+  t.same([printed.adminPort, printed.taskcluster.rootUrl, printed.taskcluster.clientId, printed.taskcluster.accessToken, printed.secrets.authClients, printed.logLevel],
+    [adminPort, `http://127.0.0.1:${port + 1}`, 'root', '[Sensitive]', join(fresh, 'clients.json'), 'warn']);
+
+  const gateway = startBin('gateway', args, { GATEWAY_DATA_DIR: fresh });
+  t.teardown(() => gateway.child.kill('SIGKILL'));
+  await waitForOutput(gateway.output, (o) => o.includes('taskcluster-gateway quick start:'));
+  const inForce = await (await fetch(`http://127.0.0.1:${adminPort}/config`)).text();
+  const after = await runBin('gateway', [...args, '--print-config'], { GATEWAY_DATA_DIR: fresh });
+  t.equal(after.stdout, inForce, 'with its files made, --print-config prints /config exactly');
+  t.same(JSON.parse(after.stdout), printed, 'and what it printed before they were');
 });
 
 t.test('secrets rotate-keys re-encrypts stored rows under the newest key', async (t) => {

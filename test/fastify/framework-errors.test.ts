@@ -56,6 +56,8 @@ const httpRows: Row[] = [
   { name: 'two Content-Lengths', raw: request('POST /nowhere HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2'), status: 400, code: 'InputError', message: 'Malformed HTTP request: Duplicate Content-Length', method: 'POST' },
   { name: 'Content-Length with chunked', raw: request('POST /nowhere HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked'), status: 400, code: 'InputError', message: "Malformed HTTP request: Transfer-Encoding can't be present with Content-Length", method: 'POST' },
   { name: 'garbage request line', raw: 'no http here\r\n\r\n', status: 400, code: 'InputError', message: 'Malformed HTTP request: Invalid method encountered', method: '' },
+  // Node hands CONNECT to a 'connect' listener, and with none closed the connection unanswered
+  { name: 'CONNECT (a tunnel asked for)', raw: request('CONNECT tc.example.com:443 HTTP/1.1'), status: 405, code: 'MethodNotAllowed', message: 'CONNECT is not served: this gateway opens no tunnels; send the request itself to it', method: 'CONNECT' },
 ];
 
 /** Failures in body parsing and routing where the listener's root context answers. */

@@ -6,9 +6,12 @@
  *   taskcluster-gateway secrets rotate-keys [flags]   re-encrypt stored secrets under the newest key
  *   taskcluster-gateway secrets keys status [flags]   rows per key id, and the live gateways' key ids
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pluginModules } from '../../plugins/registry.js';
 import { versionInfo } from '../../routes/dockerflow.js';
 import type { Program } from '../program.js';
+import { ensureRootClient, plannedRootClient, QUICKSTART_DEFAULTS, quickstartOverrides } from '../quickstart.js';
 
 /** The admin commands, as the words that name them. */
 export const COMMANDS = { 'secrets rotate-keys': 'rotate-keys', 'secrets keys status': 'keys-status' } as const;
@@ -37,6 +40,15 @@ export const gatewayProgram: Program = {
     },
   },
   own: [{ flag: 'quickstart', type: 'boolean', doc: 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)' }],
+  // --quickstart on top of the configuration: for a start (its data directory and root client
+  // made) and for --print-config (nothing made), so both show the one configuration
+  preset: (parsed, core, making) => {
+    if (parsed.own.quickstart !== true) return undefined;
+    const dataDir = resolve(core.dataDir);
+    if (making) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const root = making ? ensureRootClient(dataDir) : plannedRootClient(dataDir);
+    return { ...quickstartOverrides(core, dataDir, pluginModules, root), defaults: QUICKSTART_DEFAULTS };
+  },
   positionals: {
     name: 'command',
     min: 0,

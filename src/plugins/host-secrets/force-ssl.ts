@@ -12,6 +12,7 @@
 import type { onRequestHookHandler, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { addressedHeaders, publicOrigin } from '../../fastify/addressed-origin.js';
+import { originForm } from '../../net/request-target.js';
 import type { TrustedProxies } from '../../net/trusted-proxies.js';
 
 /** 180 days, the usual HSTS lifetime; browsers and clients only heed it over https. */
@@ -34,14 +35,6 @@ function arrivedOverHttps(request: FastifyRequest, options: ForceSslOptions): bo
   return proto?.toLowerCase() === 'https';
 }
 
-/** The path and query of a request target; an absolute-form one (`http://host/path`) names its host in vain. */
-function originForm(target: string): string {
-  if (target.startsWith('/')) return target;
-  const url = URL.parse(target);
-  if (!url) throw new GatewayError('InputError', 'The request target is not a path or an absolute URL');
-  return url.pathname + url.search;
-}
-
 export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
   const addressing = options.trustedProxies.trusts;
   return async (request, reply) => {
@@ -54,7 +47,10 @@ export function forceSslHook(options: ForceSslOptions): onRequestHookHandler {
       const origin = new URL(publicOrigin(request, reply, addressing, options.publicOrigin));
       origin.protocol = 'https:';
       // joined, not resolved: a path such as `//evil.example/` stays a path on this host
-      return reply.redirect(`${origin.origin}${originForm(request.url)}`, 301);
+      // an absolute-form target names its host in vain: its path, as the router read it
+      const path = originForm(request.url);
+      if (path === undefined) throw new GatewayError('InputError', 'The request target is not a path or an absolute URL');
+      return reply.redirect(`${origin.origin}${path}`, 301);
     }
     throw new GatewayError('ForbiddenRequest', 'Please use HTTPS when submitting data to this server');
   };

@@ -10,6 +10,7 @@ import type { IdentityHeaders } from '../../core/identity-headers.js';
 import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
 import type { Forwarder } from '../../net/forwarder/forwarder.js';
 import { forward } from '../../net/forwarder/forward.js';
+import { originForm } from '../../net/request-target.js';
 import { clientResponseHeaders } from './response-headers.js';
 import type { Target, TargetResolver } from './target.js';
 
@@ -40,7 +41,9 @@ export function proxyHandler({ resolver, forwarder, holder, headersFor }: ProxyH
   return (request: FastifyRequest, reply: FastifyReply): void => {
     let target: Target;
     try {
-      target = resolver.resolve(request.raw.url ?? '/');
+      // an absolute-form target goes where its path says, as the router read it
+      const rawUrl = request.raw.url ?? '/';
+      target = resolver.resolve(originForm(rawUrl) ?? rawUrl);
     } catch (err) {
       return failed(reply, err as Error);
     }

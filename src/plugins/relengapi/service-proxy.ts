@@ -10,6 +10,7 @@ import { writeForwardedHead } from '../../fastify/forwarded-answer.js';
 import type { CredentialSource, Forwarder, ForwardingOptions } from '../../net/forwarder/forwarder.js';
 import { forward } from '../../net/forwarder/forward.js';
 import { forwardableRawHeaders } from '../../net/hop-headers.js';
+import { originForm } from '../../net/request-target.js';
 import { resolveUpstream, type ServiceRoute, type UpstreamTarget } from './service-routes.js';
 import type { TemporaryTokenManager } from './token-manager.js';
 
@@ -29,7 +30,9 @@ export function temporaryTokens(tokens: TemporaryTokenManager): CredentialSource
 
 export function serviceProxyHandler(routes: readonly ServiceRoute[], forwarder: Forwarder<UpstreamTarget, string>) {
   return function proxyToService(request: FastifyRequest, reply: FastifyReply): void {
-    const rawUrl = request.raw.url ?? '/';
+    // an absolute-form target goes where its path says, as the router read it
+    const requestTarget = request.raw.url ?? '/';
+    const rawUrl = originForm(requestTarget) ?? requestTarget;
     const target = resolveUpstream(routes, rawUrl);
     if (!target) {
       // the router matched a decoded path; only a literal prefix is proxied
