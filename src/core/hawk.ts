@@ -4,7 +4,7 @@
  * library's (`crypto.calculateMac`); only the header string is assembled here, because
  * `client.header` re-parses the URL and costs ~2.5x per request (see performance.md).
  */
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { constantTimeEqual } from './constant-time.js';
 import hawk from 'hawk';
 import { parseCertificate, type Credentials } from './credentials.js';
@@ -140,10 +140,24 @@ function verifyHeader(req: IncomingRequest, attributes: HeaderAttributes, direct
   return checkHeader(req, attributes, resolved, nonceCache, now);
 }
 
+/**
+ * Each resolution's key as a KeyObject, made once: hawk hands the key to createHmac, which
+ * otherwise imports the key string anew for every MAC (~0.6-0.9 µs of each, measured); the MAC
+ * stays hawk's `calculateMac`, as HawkSigner's does.
+ */
+const macKeys = new WeakMap<ResolvedCredentials, KeyObject>();
+
+function macKey(resolved: ResolvedCredentials): string {
+  let key = macKeys.get(resolved);
+  if (!key) macKeys.set(resolved, (key = createSecretKey(Buffer.from(resolved.key, 'utf8'))));
+  // hawk's types say string; createHmac takes the KeyObject as it is
+  return key as unknown as string;
+}
+
 function checkHeader(req: IncomingRequest, attributes: HeaderAttributes, resolved: ResolvedCredentials, nonceCache: NonceStore | undefined, now: number): AuthenticatedCaller | Promise<AuthenticatedCaller> {
   const { id, ts, nonce, mac, hash, ext } = attributes;
   const artifacts = { method: req.method, host: req.host, port: req.port, resource: req.resource, ts, nonce, hash, ext, app: attributes.app, dlg: attributes.dlg };
-  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key: resolved.key, algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
+  if (!constantTimeEqual(hawk.crypto.calculateMac('header', { id, key: macKey(resolved), algorithm: 'sha256' }, artifacts), mac)) throw new GatewayError('AuthenticationFailed', 'Bad mac');
   if (hash && req.payload !== undefined && !constantTimeEqual(hawk.crypto.calculatePayloadHash(req.payload, 'sha256', req.contentType ?? ''), hash)) {
     throw new GatewayError('AuthenticationFailed', 'Bad payload hash');
   }

@@ -10,6 +10,11 @@ import { scanHawkHeader } from '../../src/core/hawk-header.js';
 
 type Reading = { attributes: Record<string, string> } | { error: string };
 
+/** hawk's attributes for a header it accepts. */
+function hawkAttributes(header: string): Record<string, string> {
+  return hawk.utils.parseAuthorizationHeader(header);
+}
+
 function hawkReading(header: string): Reading {
   try {
     return { attributes: { ...hawk.utils.parseAuthorizationHeader(header) } };
@@ -86,9 +91,9 @@ t.test('every header, read or not by the scan, gets hawk\'s verdict from the gat
 t.test('the headers clients send are read by the scan', async (t) => {
   const signer = new HawkSigner({ clientId: 'project/root', accessToken: 'r'.repeat(44) }, ['secrets:get:x']);
   const ours = signer.header({ method: 'GET', host: 'gw.test', port: 443, resource: '/x' });
-  t.same(scanned(ours), hawkReading(ours).attributes, "core HawkSigner's header (with ext)");
+  t.same(scanned(ours), hawkAttributes(ours), "core HawkSigner's header (with ext)");
   const { header: theirs } = hawk.client.header('https://gw.test/x', 'POST', { credentials: { id: 'project/root', key: 'k', algorithm: 'sha256' }, ext: 'some ext', payload: '{}', contentType: 'application/json' });
-  t.same(scanned(theirs), hawkReading(theirs).attributes, "hawk's client header (with hash and ext)");
+  t.same(scanned(theirs), hawkAttributes(theirs), "hawk's client header (with hash and ext)");
   t.same(scanned('Hawk id="a", ts="1", nonce="n", mac="m", '), { id: 'a', ts: '1', nonce: 'n', mac: 'm' }, 'a trailing comma, as hawk allows');
   t.equal(scanned(`Hawk id="${'a'.repeat(4100)}"`), undefined, "over hawk's length limit: left to hawk");
   t.match(hawkReading(`Hawk id="${'a'.repeat(4100)}"`), { error: 'Header length too long' });
