@@ -19,6 +19,7 @@
 import hawk from 'hawk';
 import { CLIENT_ID } from './credentials.js';
 import { GatewayError } from './errors.js';
+import { scanHawkHeader, type HawkHeaderAttributes } from './hawk-header.js';
 
 export interface IncomingRequest {
   method: string;
@@ -82,13 +83,19 @@ function singleAuthorization(authorization: IncomingRequest['authorization']): s
   return authorization[0] || undefined;
 }
 
-function parseHeader(header: string): HeaderAttributes {
-  let attributes: Record<string, string | undefined>;
+/** hawk's reading of the header: scanned in one pass when plainly written, by hawk's parser otherwise (see hawk-header.ts). */
+function readHeader(header: string): Partial<HawkHeaderAttributes> {
+  const scanned = scanHawkHeader(header);
+  if (scanned) return scanned;
   try {
-    attributes = hawk.utils.parseAuthorizationHeader(header);
+    return hawk.utils.parseAuthorizationHeader(header);
   } catch (err) {
     throw refuse((err as Error).message || 'Invalid Authorization header');
   }
+}
+
+function parseHeader(header: string): HeaderAttributes {
+  const attributes = readHeader(header);
   const { id, ts, nonce, mac } = attributes;
   if (!id || !ts || !nonce || !mac) throw refuse('Missing attributes');
   if (!CLIENT_ID.test(id)) throw refuse('Invalid id: not a client id');

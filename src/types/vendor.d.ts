@@ -34,6 +34,8 @@ declare module 'hawk' {
     };
     utils: {
       parseAuthorizationHeader(header: string, keys?: string[]): Record<string, string>;
+      /** maxMatchLength: the longest header or URI hawk's regexes are run on. */
+      limits: { maxMatchLength: number };
       parseHost(req: { headers: Record<string, string | undefined>; connection?: { encrypted?: boolean } }, hostHeaderName?: string): { name: string; port: string | number } | null;
     };
   };
