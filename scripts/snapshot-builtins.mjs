@@ -84,8 +84,14 @@ export function lazyBuiltins(facts) {
   };
 }
 
-/** undici's Agent, evaluated on first use (see above). */
+/**
+ * undici's Agent, evaluated on first use (see above). While the snapshot is taken, the start's
+ * path runs once (src/cli/snapshot-warm-up.ts) and makes the forwarder's Agent: it gets an inert
+ * one, which it only destroys, and which the snapshot keeps nowhere but in this getter.
+ */
 export const LAZY_UNDICI_AGENT = [
   'let Agent;',
-  "Object.defineProperty(exports, 'Agent', { enumerable: true, get: () => (Agent ??= require('undici/lib/dispatcher/agent.js')) });",
+  'class InertAgent { dispatch() { throw new Error("undici Agent used while the start-up snapshot is taken"); } async close() {} async destroy() {} }',
+  "const building = () => require('node:v8').startupSnapshot.isBuildingSnapshot();",
+  "Object.defineProperty(exports, 'Agent', { enumerable: true, get: () => (building() ? InertAgent : (Agent ??= require('undici/lib/dispatcher/agent.js'))) });",
 ].join('\n');
