@@ -11,12 +11,12 @@
  *     come from the Node that the executable ships, read by `builtinFacts` at build time: the same
  *     binary gives the same values when it runs. Any other read while the snapshot is taken fails
  *     the build, naming the builtin and the property;
- *   - undici (its Agent, scripts/bundle-proxy.mjs) is evaluated on the first use of Agent: its top
- *     level reads node:http's IncomingMessage class and the process's --max-http-header-size.
+ *   - undici's two reads of node:http at its top level wait until they are used (UNDICI_REWRITES).
  * A builtin the code never uses at run time is never loaded (node:http2 unless an HTTP/2 origin,
  * node:tls and node:https unless an https origin).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export const LAZY_BUILTINS = ['http', 'https', 'http2', 'tls'];
 /** Plain data that modules read at their top level, the same for every run of one Node binary. */
@@ -85,13 +85,35 @@ export function lazyBuiltins(facts) {
 }
 
 /**
- * undici's Agent, evaluated on first use (see above). While the snapshot is taken, the start's
- * path runs once (src/cli/snapshot-warm-up.ts) and makes the forwarder's Agent: it gets an inert
- * one, which it only destroys, and which the snapshot keeps nowhere but in this getter.
+ * undici's two reads of node:http at its top level, deferred to their use at run time, so that
+ * undici is evaluated in the snapshot too: core/util.js keeps node:http's IncomingMessage class
+ * to compare a stream's with; dispatcher/client.js decides once how to read the process's
+ * `http.maxHeaderSize` (a constant of the process: reading it when a client is made gives what
+ * undici's read gives). The build fails if undici's source no longer has these lines.
  */
-export const LAZY_UNDICI_AGENT = [
-  'let Agent;',
-  'class InertAgent { dispatch() { throw new Error("undici Agent used while the start-up snapshot is taken"); } async close() {} async destroy() {} }',
-  "const building = () => require('node:v8').startupSnapshot.isBuildingSnapshot();",
-  "Object.defineProperty(exports, 'Agent', { enumerable: true, get: () => (building() ? InertAgent : (Agent ??= require('undici/lib/dispatcher/agent.js'))) });",
-].join('\n');
+const UNDICI_REWRITES = {
+  'lib/core/util.js': [
+    ["const { IncomingMessage } = require('node:http')\n", ''],
+    ['.constructor === IncomingMessage)', ".constructor === require('node:http').IncomingMessage)"],
+  ],
+  'lib/dispatcher/client.js': [[
+    "const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }\n",
+    "const getDefaultNodeMaxHeaderSize = () => {\n  if (http && http.maxHeaderSize && Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0) return http.maxHeaderSize\n  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')\n}\n",
+  ]],
+};
+
+/** The plugin for UNDICI_REWRITES. */
+export const undiciForSnapshot = {
+  name: 'undici-for-snapshot',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/undici\/lib\/(core\/util|dispatcher\/client)\.js$/ }, (args) => {
+      const file = Object.keys(UNDICI_REWRITES).find((f) => args.path.endsWith(`/undici/${f}`));
+      let contents = readFileSync(args.path, 'utf8');
+      for (const [from, to] of UNDICI_REWRITES[file]) {
+        if (!contents.includes(from)) throw new Error(`snapshot-builtins: undici's ${file} changed; update UNDICI_REWRITES (${JSON.stringify(from.slice(0, 60))})`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
