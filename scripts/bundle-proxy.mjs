@@ -18,7 +18,7 @@ import module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { lazyBuiltins, undiciForSnapshot } from './snapshot-builtins.mjs';
+import { lazyBuiltins, lazyDebug, undiciForSnapshot } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(repo, 'src/cli/taskcluster-proxy.ts');
@@ -74,7 +74,7 @@ export async function bundleProxy(outfile, target, { snapshot } = {}) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [inlinePackageJson, undiciDispatcherOnly, ...(snapshot ? [lazyBuiltins(snapshot), undiciForSnapshot] : [])],
+    plugins: [inlinePackageJson, undiciDispatcherOnly, ...(snapshot ? [lazyBuiltins(snapshot), undiciForSnapshot, lazyDebug] : [])],
     // the bundle's file (in the single executable, the executable, whose __filename a snapshot
     // would keep from the build): paths the sources make relative to their own file
     // (config/<name>.yml, two levels up from dist/cli) stay as they are.

@@ -17,6 +17,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const LAZY_BUILTINS = ['http', 'https', 'http2', 'tls'];
 /** Plain data that modules read at their top level, the same for every run of one Node binary. */
@@ -115,5 +119,39 @@ export const undiciForSnapshot = {
       }
       return { contents, loader: 'js' };
     });
+  },
+};
+
+/**
+ * The `debug` package, evaluated when it first writes or is asked, at run time: it reads DEBUG,
+ * every DEBUG_* variable and the terminal's colours when it is evaluated, and the snapshot's
+ * warm-up (src/cli/snapshot-warm-up.ts) requires it (@fastify/swagger's json-schema-resolver, on
+ * registration) without writing anything: evaluated then, it would keep the build's environment
+ * and ignore the executable's. Its use while the snapshot is taken fails the build.
+ */
+const LAZY_DEBUG = `
+let real;
+const load = () => {
+  if (require('node:v8').startupSnapshot.isBuildingSnapshot()) throw new Error('debug used while the start-up snapshot is taken (scripts/snapshot-builtins.mjs)');
+  return (real ??= require('debug'));
+};
+const forward = (target) => ({
+  apply: (_, self, args) => Reflect.apply(target(), self, args),
+  get: (_, key) => target()[key],
+  set: (_, key, value) => { target()[key] = value; return true; },
+});
+module.exports = new Proxy(function createDebug() {}, {
+  ...forward(load),
+  apply: (_, self, args) => {
+    let instance;
+    return new Proxy(function debug() {}, forward(() => (instance ??= load()(...args))));
+  },
+});`;
+
+export const lazyDebug = {
+  name: 'lazy-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) => (args.namespace === 'lazy-debug' ? undefined : { path: 'debug', namespace: 'lazy-debug' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-debug' }, () => ({ contents: LAZY_DEBUG, resolveDir: repo, loader: 'js' }));
   },
 };
