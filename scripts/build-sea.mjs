@@ -13,7 +13,14 @@
  *      read trapped: pino's clock for its isoTimeNano timestamps (unused: the log writes epoch
  *      milliseconds), yargs-parser's minimum-Node check, Node's FORCE_COLOR; no random value, no
  *      argv, no other environment variable. Math.random and the crypto pools are reseeded by Node
- *      when the snapshot is deserialized (test/deploy/sea.test.ts checks nonces between runs);
+ *      when the snapshot is deserialized (test/deploy/sea.test.ts checks nonces between runs).
+ *      Then the start's path runs once on a fixed configuration and is closed
+ *      (src/cli/snapshot-warm-up.ts), so that the snapshot holds its compiled code and the modules
+ *      it loads on first use; audited the same way: avvio's clock and Math.random for its plugin
+ *      timings (per app, dropped with it), one log line's time (written nowhere), and the debug
+ *      package's DEBUG, which is why that package waits for its first use
+ *      (scripts/snapshot-builtins.mjs; the test builds with credentials and DEBUG set and finds
+ *      none of them in the executable);
  *   3. postject injects the blob into a copy of that node binary: build/sea/taskcluster-proxy.
  * The executable ships Node 24: steps 2 and 3 use the official Node 24 build that
  * scripts/node-line.sh fetches (or the binary named by SEA_NODE), whichever node runs this script.

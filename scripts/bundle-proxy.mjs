@@ -18,7 +18,7 @@ import module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { LAZY_UNDICI_AGENT, lazyBuiltins } from './snapshot-builtins.mjs';
+import { lazyBuiltins, lazyDebug, undiciForSnapshot } from './snapshot-builtins.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(repo, 'src/cli/taskcluster-proxy.ts');
@@ -43,20 +43,19 @@ const inlinePackageJson = {
 /**
  * `undici` is, for the gateway, its Agent and the dispatch API under it (src/net/forwarder): the
  * package's index also evaluates fetch, WebSocket, cookies, caches and mocks, a third of the
- * proxy's start-up. Any other name imported from undici fails the build. For a start-up
- * snapshot, the Agent is evaluated on first use (scripts/snapshot-builtins.mjs).
+ * proxy's start-up. Any other name imported from undici fails the build.
  */
-const undiciDispatcherOnly = (snapshot) => ({
+const undiciDispatcherOnly = {
   name: 'undici-dispatcher-only',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-dispatcher-only' }));
     b.onLoad({ filter: /.*/, namespace: 'undici-dispatcher-only' }, () => ({
-      contents: snapshot ? LAZY_UNDICI_AGENT : "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
+      contents: "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
       resolveDir: repo,
       loader: 'js',
     }));
   },
-});
+};
 
 /**
  * Writes the bundle to `outfile` (node `target`, e.g. 'node24'). With `snapshot` (builtinFacts()
@@ -75,7 +74,7 @@ export async function bundleProxy(outfile, target, { snapshot } = {}) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [inlinePackageJson, undiciDispatcherOnly(snapshot), ...(snapshot ? [lazyBuiltins(snapshot)] : [])],
+    plugins: [inlinePackageJson, undiciDispatcherOnly, ...(snapshot ? [lazyBuiltins(snapshot), undiciForSnapshot, lazyDebug] : [])],
     // the bundle's file (in the single executable, the executable, whose __filename a snapshot
     // would keep from the build): paths the sources make relative to their own file
     // (config/<name>.yml, two levels up from dist/cli) stay as they are.

@@ -11,12 +11,16 @@
  *     come from the Node that the executable ships, read by `builtinFacts` at build time: the same
  *     binary gives the same values when it runs. Any other read while the snapshot is taken fails
  *     the build, naming the builtin and the property;
- *   - undici (its Agent, scripts/bundle-proxy.mjs) is evaluated on the first use of Agent: its top
- *     level reads node:http's IncomingMessage class and the process's --max-http-header-size.
+ *   - undici's two reads of node:http at its top level wait until they are used (UNDICI_REWRITES).
  * A builtin the code never uses at run time is never loaded (node:http2 unless an HTTP/2 origin,
  * node:tls and node:https unless an https origin).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const LAZY_BUILTINS = ['http', 'https', 'http2', 'tls'];
 /** Plain data that modules read at their top level, the same for every run of one Node binary. */
@@ -84,8 +88,70 @@ export function lazyBuiltins(facts) {
   };
 }
 
-/** undici's Agent, evaluated on first use (see above). */
-export const LAZY_UNDICI_AGENT = [
-  'let Agent;',
-  "Object.defineProperty(exports, 'Agent', { enumerable: true, get: () => (Agent ??= require('undici/lib/dispatcher/agent.js')) });",
-].join('\n');
+/**
+ * undici's two reads of node:http at its top level, deferred to their use at run time, so that
+ * undici is evaluated in the snapshot too: core/util.js keeps node:http's IncomingMessage class
+ * to compare a stream's with; dispatcher/client.js decides once how to read the process's
+ * `http.maxHeaderSize` (a constant of the process: reading it when a client is made gives what
+ * undici's read gives). The build fails if undici's source no longer has these lines.
+ */
+const UNDICI_REWRITES = {
+  'lib/core/util.js': [
+    ["const { IncomingMessage } = require('node:http')\n", ''],
+    ['.constructor === IncomingMessage)', ".constructor === require('node:http').IncomingMessage)"],
+  ],
+  'lib/dispatcher/client.js': [[
+    "const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }\n",
+    "const getDefaultNodeMaxHeaderSize = () => {\n  if (http && http.maxHeaderSize && Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0) return http.maxHeaderSize\n  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')\n}\n",
+  ]],
+};
+
+/** The plugin for UNDICI_REWRITES. */
+export const undiciForSnapshot = {
+  name: 'undici-for-snapshot',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/undici\/lib\/(core\/util|dispatcher\/client)\.js$/ }, (args) => {
+      const file = Object.keys(UNDICI_REWRITES).find((f) => args.path.endsWith(`/undici/${f}`));
+      let contents = readFileSync(args.path, 'utf8');
+      for (const [from, to] of UNDICI_REWRITES[file]) {
+        if (!contents.includes(from)) throw new Error(`snapshot-builtins: undici's ${file} changed; update UNDICI_REWRITES (${JSON.stringify(from.slice(0, 60))})`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The `debug` package, evaluated when it first writes or is asked, at run time: it reads DEBUG,
+ * every DEBUG_* variable and the terminal's colours when it is evaluated, and the snapshot's
+ * warm-up (src/cli/snapshot-warm-up.ts) requires it (@fastify/swagger's json-schema-resolver, on
+ * registration) without writing anything: evaluated then, it would keep the build's environment
+ * and ignore the executable's. Its use while the snapshot is taken fails the build.
+ */
+const LAZY_DEBUG = `
+let real;
+const load = () => {
+  if (require('node:v8').startupSnapshot.isBuildingSnapshot()) throw new Error('debug used while the start-up snapshot is taken (scripts/snapshot-builtins.mjs)');
+  return (real ??= require('debug'));
+};
+const forward = (target) => ({
+  apply: (_, self, args) => Reflect.apply(target(), self, args),
+  get: (_, key) => target()[key],
+  set: (_, key, value) => { target()[key] = value; return true; },
+});
+module.exports = new Proxy(function createDebug() {}, {
+  ...forward(load),
+  apply: (_, self, args) => {
+    let instance;
+    return new Proxy(function debug() {}, forward(() => (instance ??= load()(...args))));
+  },
+});`;
+
+export const lazyDebug = {
+  name: 'lazy-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) => (args.namespace === 'lazy-debug' ? undefined : { path: 'debug', namespace: 'lazy-debug' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-debug' }, () => ({ contents: LAZY_DEBUG, resolveDir: repo, loader: 'js' }));
+  },
+};

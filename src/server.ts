@@ -65,6 +65,14 @@ export interface Gateway {
 export interface BuildOptions {
   log: Logger;
   quickstart?: boolean;
+  /**
+   * Makes each app's server in place of node:http (Fastify's option): the single executable's
+   * build boots the gateway without one, as node:http cannot be in its start-up snapshot
+   * (src/cli/snapshot-warm-up.ts).
+   */
+  serverFactory?: FastifyServerOptions['serverFactory'];
+  /** The registry to count into; by default a new one, with the process's metrics (createMetrics). */
+  metrics?: GatewayMetrics;
 }
 
 /** Redis shared by replicas, when configured (its settings checked by checkCoreSettings). */
@@ -127,7 +135,7 @@ function isLoopbackOrAny(host: string): boolean {
 export async function gatewayApp(
   log: Logger,
   listener: string,
-  { loadShedding: shedding, events, ...options }: Pick<FastifyServerOptions, 'trustProxy'> & { loadShedding?: LoadSheddingSettings; events?: GatewayEvents } = {},
+  { loadShedding: shedding, events, ...options }: Pick<FastifyServerOptions, 'trustProxy' | 'serverFactory'> & { loadShedding?: LoadSheddingSettings; events?: GatewayEvents } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
@@ -155,7 +163,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
   const events = new GatewayEvents();
   const services = gatewayServices(loaded, options, new TrustedProxies(trustedProxies), shared, events);
   const created = new Map<string, CreatedPlugin>();
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   eventMetrics(metrics, events);
   if (shared) redisGauge(metrics, shared);
   const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
@@ -179,7 +187,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     // in function form, so that request.ip and request.host follow the list a reload swaps
     const trustProxy = services.trustedProxies.trusts;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events, serverFactory: options.serverFactory });
       await app.register(requestMetrics, { metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);
@@ -199,7 +207,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
       }
     }
     if (loaded.core.adminPort > 0) {
-      const adminApp = await gatewayApp(options.log, 'admin');
+      const adminApp = await gatewayApp(options.log, 'admin', { serverFactory: options.serverFactory });
       await adminApp.register(dockerflowRoutes);
       await adminApp.register(metricsRoute, { metrics });
       await adminApp.register(configurationRoute, { inForce: reloader.inForce });

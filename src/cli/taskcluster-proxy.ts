@@ -12,6 +12,7 @@ import { fetchTaskScopes } from '../core/task.js';
 import { createLogger, redactUrl } from '../log.js';
 import { versionInfo } from '../routes/dockerflow.js';
 import { launch } from './launch.js';
+import { warmUp } from './snapshot-warm-up.js';
 import { launchOptions, overridesOf, runProgram } from './program.js';
 import { authorizedScopesFor, REQUIRED, taskclusterProxyProgram as program, taskIdOf } from './programs/taskcluster-proxy.js';
 
@@ -39,5 +40,11 @@ const main = () => void runProgram(program, process.argv.slice(2), async (parsed
   });
 });
 
-if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(main);
-else main();
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(main);
+  // the start's path compiled into the snapshot; a failure fails the build
+  warmUp(program).catch((err: unknown) => {
+    process.stderr.write(`taskcluster-proxy: the snapshot's warm-up failed: ${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+} else main();

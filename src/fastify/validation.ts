@@ -16,7 +16,9 @@ function makeAjv(coerceTypes: boolean): Ajv {
 }
 
 export function strictValidatorCompiler(): FastifySchemaCompiler<any> {
-  const bodies = makeAjv(false);
-  const text = makeAjv(true);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(schema as object);
+  // each made on its first schema: every routes table has a compiler, most tables no schema of
+  // one kind or either, and an Ajv costs milliseconds of a sidecar's start (bench/results/startup-steps.md)
+  let bodies: Ajv | undefined;
+  let text: Ajv | undefined;
+  return ({ schema, httpPart }) => (httpPart === 'body' ? (bodies ??= makeAjv(false)) : (text ??= makeAjv(true))).compile(schema as object);
 }

@@ -24,9 +24,10 @@ interface Tally {
   count: number;
 }
 
-export function createMetrics(): GatewayMetrics {
+/** With `processMetrics`, prom-client's metrics of the process too (its event-loop histogram is a native handle). */
+export function createMetrics({ processMetrics = true } = {}): GatewayMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
   // Answers are tallied in a plain map and added to the counter when it is read: prom-client's
   // inc() builds, validates and hashes its labels on every call, several times the cost of this.
   const unreported = new Map<string, Tally>();

@@ -13,11 +13,17 @@ import { runAsGenericWorker } from './generic-worker.js';
 import { freePort, repo, start, waitForPort } from './processes.js';
 
 t.test('generic-worker runs the single executable taskcluster-proxy', async (t) => {
-  const built = execFileSync('npm', ['run', 'build:sea', '--silent'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
+  // credentials and DEBUG (read by the debug package when evaluated) in the build's environment:
+  // the snapshot (the warm-up boots the gateway while it is taken, src/cli/snapshot-warm-up.ts)
+  // must keep none of them
+  const buildEnv = { ...process.env, TASKCLUSTER_CLIENT_ID: 'build-env-client-7f3a', TASKCLUSTER_ACCESS_TOKEN: 'build-env-token-7f3a', TASKCLUSTER_ROOT_URL: 'http://build-env-root-7f3a.example', DEBUG: 'build-env-debug-7f3a' };
+  const built = execFileSync('npm', ['run', 'build:sea', '--silent'], { cwd: repo, env: buildEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
   t.match(built, /\(linux-\w+, node v24\.\d+\.\d+\)/, 'the executable ships Node 24, whichever node built it');
   const bundle = readFileSync(join(repo, 'build/sea/taskcluster-proxy.cjs'), 'utf8');
   t.notMatch(bundle, /better-sqlite3|require\("pg"\)/, 'no storage code in the executable');
 
+  const image = readFileSync(join(repo, 'build/sea/taskcluster-proxy'));
+  t.equal(image.indexOf('build-env-'), -1, 'nothing of the build\'s environment in the executable (its snapshot)');
   const dir = mkdtempSync(join(tmpdir(), 'gateway-sea-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const executable = join(dir, 'taskcluster-proxy');
