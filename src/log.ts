@@ -49,9 +49,6 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /** A path segment `bootstrap` joined to its token by an escaped slash (`bootstrap%2F<token>`). */
 const JOINED_SEGMENT = /^(.+?%2f)(.*)$/i;
-/** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
-const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
-
 /**
  * How a bootstrap token appears in logs: enough to correlate lines (the request line and the
  * secrets audit line carry the same one), useless to claim with.
@@ -88,48 +85,9 @@ function redactBootstrapTokens(path: string): string {
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q)).replace(BEWIT_IN_PATH, `$1${CENSOR}`);
-  // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form) or a query value
-  const plain = withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, CENSOR);
-  return plain.includes('%') ? withoutEscapedCredentials(plain) : plain;
-}
-
-/** How many percent-decodings a piece of a URL is looked through: a URL embedded in it, and one embedded in that. */
-const ESCAPED_DEPTH = 3;
-
-/** The bearer material a URL's own reading finds: credential query parameters, `&bewit=`, userinfo. */
-function hasUrlCredentials(text: string): boolean {
-  BEWIT_IN_PATH.lastIndex = 0;
-  return BEWIT_IN_PATH.test(text) || withoutUrlCredentials(text, CENSOR) !== text;
-}
-
-/** Whether a piece of a URL, once or more percent-decoded, is a URL holding bearer material. */
-function hidesCredentials(piece: string): boolean {
-  let text = piece;
-  for (let i = 0; i < ESCAPED_DEPTH && text.includes('%'); i++) {
-    const decoded = safeDecode(text);
-    if (decoded === text) return false;
-    if (hasUrlCredentials(decoded)) return true;
-    text = decoded;
-  }
-  return false;
-}
-
-/**
- * A URL passed percent-encoded inside another (a signed URL as a path segment or as a query
- * value) carries its bewit or token escaped, where no reading above sees a `?`, an `&` or a `//`:
- * such a path segment or query value is replaced whole. The rest as written.
- */
-function withoutEscapedCredentials(url: string): string {
-  const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).split('/').map((segment) => (hidesCredentials(segment) ? CENSOR : segment)).join('/');
-  if (q < 0) return path;
-  const query = url.slice(q + 1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq < 0) return hidesCredentials(pair) ? CENSOR : pair;
-    return hidesCredentials(pair.slice(eq + 1)) ? `${pair.slice(0, eq + 1)}${CENSOR}` : pair;
-  });
-  return `${path}?${query.join('&')}`;
+  const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q));
+  // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form), a query value, or escaped in either
+  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, CENSOR);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }

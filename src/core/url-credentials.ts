@@ -43,11 +43,60 @@ export function withoutQueryCredentials(query: string, censor: string): string {
     .join('&');
 }
 
+/** `&bewit=` before any `?`: hawk finds a bewit there too (its regex looks anywhere in the resource). */
+const BEWIT_IN_PATH = /(&bewit=)[^&?#/]*/gi;
+
+/** Userinfo anywhere, `&bewit=` in the path, credential parameters in the query (what follows the first `?`). */
+function withoutPlainCredentials(text: string, censor: string): string {
+  const q = text.indexOf('?');
+  const path = (q < 0 ? text : text.slice(0, q)).replace(BEWIT_IN_PATH, `$1${censor}`);
+  return withoutUserinfo(q < 0 ? path : `${path}?${withoutQueryCredentials(text.slice(q + 1), censor)}`, censor);
+}
+
+/** How many percent-decodings a piece of a URL is looked through: a URL embedded in it, and one embedded in that. */
+const ESCAPED_DEPTH = 3;
+
+/** The credentials a URL's plain reading finds: credential query parameters, `&bewit=`, userinfo. */
+function hasPlainCredentials(text: string, censor: string): boolean {
+  BEWIT_IN_PATH.lastIndex = 0;
+  return BEWIT_IN_PATH.test(text) || withoutPlainCredentials(text, censor) !== text;
+}
+
+/** Whether a piece of a URL, once or more percent-decoded, is a URL holding credentials. */
+function hidesCredentials(piece: string, censor: string): boolean {
+  let text = piece;
+  for (let i = 0; i < ESCAPED_DEPTH && text.includes('%'); i++) {
+    const decoded = safeDecode(text);
+    if (decoded === text) return false;
+    if (hasPlainCredentials(decoded, censor)) return true;
+    text = decoded;
+  }
+  return false;
+}
+
 /**
- * A text holding a URL with both kinds of credentials replaced by `censor`: userinfo anywhere, and
- * credential parameters in the query (what follows the first `?`).
+ * A URL passed percent-encoded inside another (a signed URL as a path segment or as a query
+ * value) carries its bewit or token escaped, where the plain reading sees no `?`, `&` or `//`:
+ * such a path segment or query value is replaced whole. The rest as written.
+ */
+function withoutEscapedCredentials(url: string, censor: string): string {
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).split('/').map((segment) => (hidesCredentials(segment, censor) ? censor : segment)).join('/');
+  if (q < 0) return path;
+  const query = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return hidesCredentials(pair, censor) ? censor : pair;
+    return hidesCredentials(pair.slice(eq + 1), censor) ? `${pair.slice(0, eq + 1)}${censor}` : pair;
+  });
+  return `${path}?${query.join('&')}`;
+}
+
+/**
+ * A text holding a URL with its credentials replaced by `censor`: userinfo anywhere, `&bewit=` in
+ * the path, credential parameters in the query, and a path segment or query value that is itself
+ * a URL holding any of these, percent-encoded (replaced whole).
  */
 export function withoutUrlCredentials(text: string, censor: string): string {
-  const q = text.indexOf('?');
-  return withoutUserinfo(q < 0 ? text : `${text.slice(0, q)}?${withoutQueryCredentials(text.slice(q + 1), censor)}`, censor);
+  const plain = withoutPlainCredentials(text, censor);
+  return plain.includes('%') ? withoutEscapedCredentials(plain, censor) : plain;
 }

@@ -47,6 +47,9 @@ t.test('--print-config masks the credentials of every URL, in its userinfo or it
     ['query',
       ['https://tc.example/?access_token=pw-root&region=eu', 'https://api.example/tokenauth/tokens?Token=pw-token-url', '/tooltool=https://tooltool.example/?sig=pw-route&b%65wit=pw-bewit&v=1', 'https://x.example/?api_key=pw-host'],
       ['https://tc.example/?access_token=[Sensitive]&region=eu', 'https://api.example/tokenauth/tokens?Token=[Sensitive]', '/tooltool=https://tooltool.example/?sig=[Sensitive]&b%65wit=[Sensitive]&v=1', 'https://x.example/?api_key=[Sensitive]']],
+    ['a URL percent-encoded in a query value',
+      ['https://tc.example/?next=https%3A%2F%2Fq.example%2F%3Ftoken%3Dpw-root', 'https://api.example/tokenauth/tokens?back=https%3A%2F%2Fops%3Apw-token-url%40q.example', '/tooltool=https://tooltool.example/?u=https%253A%252F%252Fq%252F%253Fbewit%253Dpw-route&v=1', 'https://x.example/'],
+      ['https://tc.example/?next=[Sensitive]', 'https://api.example/tokenauth/tokens?back=[Sensitive]', '/tooltool=https://tooltool.example/?u=[Sensitive]&v=1', 'https://x.example/']],
   ] as const;
   for (const [what, [rootUrl, tokenUrl, route, host], expected] of cases) {
     const run = await runBin('gateway', ['--print-config', '--plugins', 'proxy,relengapi', '--root-url', rootUrl, '--relengapi-url', tokenUrl, '--relengapi-route', route, '--proxy-allowed-hosts', host]);
