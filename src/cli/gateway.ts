@@ -4,16 +4,17 @@ import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { fail, launch } from './launch.js';
-import { launchOptions, overridesOf, presetOf, runProgram } from './program.js';
+import { launchOptions, presetOf, runProgram } from './program.js';
 import { commandOf, gatewayProgram as program } from './programs/gateway.js';
 import { keysStatus, rotateKeys } from './secrets-admin.js';
 
 
 void runProgram(program, process.argv.slice(2), async (parsed) => {
   const options = launchOptions(program);
-  const overrides = overridesOf(program, parsed);
   const admin = commandOf(parsed.positionals);
   if (admin !== undefined) {
+    // with --quickstart, the quick start's keys file and database (nothing made)
+    const { overrides } = presetOf(program, parsed, false);
     const { config, core } = loadConfig({ ...options, overrides });
     // a database that is not there at once is waited for, saying so on stderr (stdout is the answer)
     const wait = { boundMs: core.startupWaitMs, log: createLogger(core.logLevel, pino.destination({ dest: 2, sync: true })) };

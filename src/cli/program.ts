@@ -28,9 +28,9 @@ export interface Program extends ProgramSpec {
   /**
    * What the command line's own flags put on top of the configuration `base` gives, read by a
    * start and by --print-config alike, so that both show one configuration; `making` false
-   * (--print-config) creates nothing.
+   * (--print-config) creates nothing; `configured` reads any other setting `base` came with.
    */
-  preset?(parsed: ParsedArgs, base: CoreSettings, making: boolean): Preset | undefined;
+  preset?(parsed: ParsedArgs, base: CoreSettings, making: boolean, configured: (path: string) => unknown): Preset | undefined;
 }
 
 /** The command line's settings on top of the program's fixed ones: launch()'s overrides. */
@@ -47,8 +47,8 @@ export function launchOptions(program: Program): Pick<LaunchOptions, 'program' |
 export function presetOf(program: Program, parsed: ParsedArgs, making: boolean, env: NodeJS.ProcessEnv = process.env): { overrides: Record<string, unknown>; defaults: Record<string, unknown> | undefined; notes: string[] } {
   const overrides = overridesOf(program, parsed);
   if (!program.preset) return { overrides, defaults: program.defaults, notes: [] };
-  const { core } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides });
-  const preset = program.preset(parsed, core, making);
+  const { config, core } = loadConfig({ env, modules: program.modules, configName: program.configName, defaults: program.defaults, overrides });
+  const preset = program.preset(parsed, core, making, (path) => config.get(path as never));
   if (!preset) return { overrides, defaults: program.defaults, notes: [] };
   return { overrides: { ...overrides, ...preset.overrides }, defaults: { ...preset.defaults, ...program.defaults }, notes: preset.notes };
 }

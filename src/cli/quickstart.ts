@@ -7,7 +7,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, relative } from 'node:path';
-import { QUICKSTART_KEYS_FILE } from '../plugins/secrets/quickstart.js';
 import type { CoreSettings, ListenerSpec } from '../config/schema.js';
 import type { PluginModule } from '../fastify/capability.js';
 
@@ -65,7 +64,7 @@ export const QUICKSTART_DEFAULTS = { logLevel: 'warn' } as const;
  * Settings the quick start puts on top of the configuration, and the one line to print once
  * listening; `root` is the client it signs with (made by ensureRootClient for a start).
  */
-export function quickstartOverrides(settings: CoreSettings, dataDir: string, modules: readonly PluginModule<any>[], root: ReturnType<typeof ensureRootClient>): { overrides: Record<string, unknown>; notes: string[] } {
+export function quickstartOverrides(settings: CoreSettings, modules: readonly PluginModule<any>[], root: ReturnType<typeof ensureRootClient>, keysFile: string): { overrides: Record<string, unknown>; notes: string[] } {
   const available = (names: string[]) => names.filter((n) => modules.some((m) => m.name === n));
   const apiPort = settings.port + 1;
   const rootUrl = `http://127.0.0.1:${apiPort}`;
@@ -81,12 +80,12 @@ export function quickstartOverrides(settings: CoreSettings, dataDir: string, mod
     'taskcluster.certificate': '',
     adminPort: settings.adminPort || settings.port + 2,
   };
-  if (modules.some((m) => m.name === 'secrets')) overrides['secrets.authClients'] = root.file;
+  if (modules.some((m) => m.name === 'secrets')) Object.assign(overrides, { 'secrets.authClients': root.file, 'secrets.keys': keysFile });
   // one line: where it listens, where the token and the keys are kept (never the token), how to stop
   const notes = [
     `taskcluster-gateway quick start: proxy on http://127.0.0.1:${settings.port} signing as client "${root.clientId}" (scopes: *) for the secrets API on ${rootUrl}, `
     + `metrics on http://127.0.0.1:${overrides.adminPort}/metrics; the root client's token is in ${shown(root.file)}${root.created ? ' (just generated)' : ''}, `
-    + `the secrets encryption keys in ${shown(join(dataDir, QUICKSTART_KEYS_FILE))} (back it up); stop with Ctrl-C`,
+    + `the secrets encryption keys in ${shown(keysFile)} (back it up); stop with Ctrl-C`,
   ];
   return { overrides, notes };
 }

@@ -111,8 +111,8 @@ t.test('quick start: --print-config prints the configuration it runs with (its a
     { name: 'api', host: '127.0.0.1', port: port + 1, plugins: ['secrets'] },
     { name: 'proxy', host: '127.0.0.1', port, plugins: ['proxy', 'bewit', 'credentials'] },
   ]);
-  t.same([printed.adminPort, printed.taskcluster.rootUrl, printed.taskcluster.clientId, printed.taskcluster.accessToken, printed.secrets.authClients, printed.logLevel],
-    [adminPort, `http://127.0.0.1:${port + 1}`, 'root', '[Sensitive]', join(fresh, 'clients.json'), 'warn']);
+  t.same([printed.adminPort, printed.taskcluster.rootUrl, printed.taskcluster.clientId, printed.taskcluster.accessToken, printed.secrets.authClients, printed.secrets.keys, printed.logLevel],
+    [adminPort, `http://127.0.0.1:${port + 1}`, 'root', '[Sensitive]', join(fresh, 'clients.json'), join(fresh, 'secrets-keys.json'), 'warn']);
 
   const gateway = startBin('gateway', args, { GATEWAY_DATA_DIR: fresh });
   t.teardown(() => gateway.child.kill('SIGKILL'));
@@ -121,6 +121,16 @@ t.test('quick start: --print-config prints the configuration it runs with (its a
   const after = await runBin('gateway', [...args, '--print-config'], { GATEWAY_DATA_DIR: fresh });
   t.equal(after.stdout, inForce, 'with its files made, --print-config prints /config exactly');
   t.same(JSON.parse(after.stdout), printed, 'and what it printed before they were');
+
+  // the admin commands read the quick start's keys file and database with --quickstart alone
+  const keyId = (JSON.parse(readFileSync(join(fresh, 'secrets-keys.json'), 'utf8')) as { keys: Array<{ id: string }> }).keys[0]!.id;
+  const status = await runBin('gateway', ['secrets', 'keys', 'status', '--quickstart'], { GATEWAY_DATA_DIR: fresh });
+  t.equal(status.code, 0, status.stderr);
+  t.match(status.stdout, `keys file: "${keyId}"`);
+  t.match(status.stdout, new RegExp(`live gateways:\\n  \\S+: holds "${keyId}"`), 'the running quick start is seen in its database');
+  const withoutIt = await runBin('gateway', ['secrets', 'keys', 'status'], { GATEWAY_DATA_DIR: fresh });
+  t.equal(withoutIt.code, 2, 'without --quickstart the keys file must be named');
+  t.match(withoutIt.stderr, /secrets\.keys/);
 });
 
 t.test('secrets rotate-keys re-encrypts stored rows under the newest key', async (t) => {

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pluginModules } from '../../plugins/registry.js';
 import { versionInfo } from '../../routes/dockerflow.js';
 import type { Program } from '../program.js';
+import { quickstartKeysFile } from '../../plugins/secrets/quickstart.js';
 import { ensureRootClient, plannedRootClient, QUICKSTART_DEFAULTS, quickstartOverrides } from '../quickstart.js';
 
 /** The admin commands, as the words that name them. */
@@ -42,12 +43,13 @@ export const gatewayProgram: Program = {
   own: [{ flag: 'quickstart', type: 'boolean', doc: 'Self-contained setup: secrets API with local auth and SQLite, proxy in front of it (npm start)' }],
   // --quickstart on top of the configuration: for a start (its data directory and root client
   // made) and for --print-config (nothing made), so both show the one configuration
-  preset: (parsed, core, making) => {
+  preset: (parsed, core, making, configured) => {
     if (parsed.own.quickstart !== true) return undefined;
     const dataDir = resolve(core.dataDir);
     if (making) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const root = making ? ensureRootClient(dataDir) : plannedRootClient(dataDir);
-    return { ...quickstartOverrides(core, dataDir, pluginModules, root), defaults: QUICKSTART_DEFAULTS };
+    const keys = configured('secrets.keys') || quickstartKeysFile(dataDir, making).file;
+    return { ...quickstartOverrides(core, pluginModules, root, keys as string), defaults: QUICKSTART_DEFAULTS };
   },
   positionals: {
     name: 'command',

@@ -15,7 +15,6 @@ import { definePluginModule, NOT_SERVED, type CheckServices, type GatewayService
 
 import { secretsPlugin, secretsTables, type SecretsPluginOptions } from './index.js';
 import { followKeyRing } from './key-ring.js';
-import { quickstartKeys } from './quickstart.js';
 import { startSweeper } from './sweep.js';
 import { DATABASE_TIMEOUT_MS, READ_CACHE_DEFAULTS, checkStoreSettings, loadKeyRing, openSecretStore, type KeyRing, type OpenOptions } from './store/index.js';
 
@@ -111,23 +110,23 @@ interface SecretsAuth {
   use?(directory: ClientDirectory): void;
 }
 
-/** What the checks read: the local clients (local auth) and the keys file (none: the quick start makes one). */
+/** What the checks read: the local clients (local auth) and the keys file. */
 interface Checked {
   directory?: ClientDirectory;
-  keys?: { ring: KeyRing; file: string };
+  keys: { ring: KeyRing; file: string };
 }
 
 /** Every check of the settings a start makes before it opens or reaches anything, a reload's too. */
 function checkSettings({ secrets: settings }: SecretsSettings, services: CheckServices): Checked {
-  const checked: Checked = {};
+  let directory: ClientDirectory | undefined;
   if (settings.auth === 'remote') requireSetting(services.settings.taskcluster.rootUrl, 'taskcluster.rootUrl', 'TASKCLUSTER_ROOT_URL; needed by --auth remote');
-  else checked.directory = authClients(settings);
+  else directory = authClients(settings);
   if (settings.keysHeartbeatSec < 1) throw new ConfigError('secrets.keysHeartbeatSec (--secrets-keys-heartbeat-sec) must be at least 1');
-  if (settings.keys) checked.keys = { ring: loadKeyRing(settings.keys), file: settings.keys };
-  else if (!services.quickstart) throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
+  if (!settings.keys) throw new ConfigError('missing required setting secrets.keys (--secrets-keys / GATEWAY_SECRETS_KEYS): the secrets encryption keys file');
+  const keys = { ring: loadKeyRing(settings.keys), file: settings.keys };
   // the data directory as configured: only the URL's form is checked, nothing is made
   checkStoreSettings(secretsDatabaseUrl(settings, () => services.settings.dataDir), { timeoutMs: settings.databaseTimeoutMs, ...readCacheOptions(settings) });
-  return checked;
+  return { directory, keys };
 }
 
 function authenticator(settings: SecretsSettings['secrets'], services: GatewayServices, checked: Checked): SecretsAuth {
@@ -152,7 +151,7 @@ export const secretsModule = definePluginModule({
     const wait = { boundMs: services.settings.startupWaitMs, log: services.log };
     if (settings.secrets.auth === 'remote') await reachAuthService(services.settings.taskcluster.rootUrl, wait);
     const heartbeatSec = settings.secrets.keysHeartbeatSec;
-    const keys = checked.keys ?? quickstartKeys(services.dataDir(), services.log);
+    const { keys } = checked;
     const gateway = { id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, heartbeatSec };
     const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, services.dataDir), keys.ring, {
       gateway, timeoutMs: settings.secrets.databaseTimeoutMs, wait, events: services.events, ...readCacheOptions(settings.secrets),

@@ -4,15 +4,16 @@
  * client it serves is made by src/cli/quickstart.ts, which also signs the proxy with it.)
  */
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { loadOrGenerateKeyFile, type KeyRing } from './store/index.js';
+import { loadOrGenerateKeyFile } from './store/index.js';
 
 /** The keys file's name in the data directory. */
 export const QUICKSTART_KEYS_FILE = 'secrets-keys.json';
 
-export function quickstartKeys(dataDir: string, log: Logger): { ring: KeyRing; file: string } {
+/**
+ * The quick start's keys file, `<dataDir>/secrets-keys.json`: made (mode 0600) when `making` and
+ * missing, so a start, --print-config and the admin commands all name the same file.
+ */
+export function quickstartKeysFile(dataDir: string, making: boolean): { file: string; generated: boolean } {
   const file = join(dataDir, QUICKSTART_KEYS_FILE);
-  const { ring, generated } = loadOrGenerateKeyFile(file);
-  log.info({ file }, generated ? 'quick start: generated a secrets encryption key (keep this file; secrets cannot be read without it)' : 'quick start: using the secrets keys file');
-  return { ring, file };
+  return { file, generated: making && loadOrGenerateKeyFile(file).generated };
 }
