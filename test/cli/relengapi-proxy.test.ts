@@ -27,6 +27,12 @@ t.test("the original's command line", async (t) => {
   t.equal(run(['--port=8081', '--', TASK_ID]).get('port'), 8081);
   t.equal(run(['--relengapi-host', 'api.pub.build.mozilla.org', '--', TASK_ID]).get('relengapi.tokenUrl'), 'https://api.pub.build.mozilla.org/tokenauth/tokens');
   t.equal(run(['--relengapi-host=http://127.0.0.1:5000/', '--', TASK_ID]).get('relengapi.tokenUrl'), 'http://127.0.0.1:5000/tokenauth/tokens');
+  // a host and nothing else: the permanent token goes to what this names
+  for (const bad of ['evil.example/steal?x=', 'user:pw@host.example', 'host.example#frag', 'host.example/path', 'ftp://host.example', 'http://', 'https://host.example?q', 'host.example\\x']) {
+    t.throws(() => run(['--relengapi-host', bad, '--', TASK_ID]), { name: 'UsageError', message: /^--relengapi-host: expected a host name/ }, bad);
+  }
+  t.throws(() => run(['--relengapi-host', 'user:pw-secret@host.example', '--', TASK_ID]), { message: /^(?!.*pw-secret)/ }, 'a password in it is not quoted');
+  t.equal(run(['--relengapi-host', 'relengapi.example:8443', '--', TASK_ID]).get('relengapi.tokenUrl'), 'https://relengapi.example:8443/tokenauth/tokens');
   t.match(helpText(relengapiProxyProgram), /relengapi-proxy \[flags\] -- <taskId>/);
   t.equal(relengapiProxyProgram.version(), `RelengAPI proxy ${packageJson.version}`);
 });

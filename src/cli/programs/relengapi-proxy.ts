@@ -6,14 +6,26 @@
  * plus every setting of the relengapi capability (token file, token URL, service routes, root URL).
  */
 import { relengapiModule } from '../../plugins/relengapi/capability.js';
+import { redactUrl } from '../../log.js';
 import { versionInfo } from '../../routes/dockerflow.js';
-import type { ParsedArgs } from '../args.js';
+import { UsageError, type ParsedArgs } from '../args.js';
 import type { Program } from '../program.js';
 
 /** Before its tokens service moved, RelengAPI issued tokens at <host>/tokenauth/tokens, over https. */
 function tokenUrlOfHost(host: string): string {
   const base = host.includes('://') ? host : `https://${host}`;
-  return `${base.replace(/\/+$/, '')}/tokenauth/tokens`;
+  const tokenUrl = `${base.replace(/\/+$/, '')}/tokenauth/tokens`;
+  // a host and nothing else: a path, query, fragment or userinfo would send the permanent token elsewhere
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(tokenUrl);
+  } catch {
+    // refused below
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== '/tokenauth/tokens') {
+    throw new UsageError(`--relengapi-host: expected a host name (<host>[:<port>], or http(s)://<host>[:<port>]), got ${JSON.stringify(redactUrl(base))}`);
+  }
+  return tokenUrl;
 }
 
 export const relengapiProxyProgram: Program = {
