@@ -96,7 +96,7 @@ async function check(t: Test, url: string, rows: Row[], listener: string): Promi
 }
 
 t.test('every listener kind of a gateway', async (t) => {
-  const dir = t.testdir({ 'clients.json': JSON.stringify({ clients: [], roles: [] }) });
+  const dir = t.testdir({ 'clients.json': JSON.stringify({ clients: [], roles: [] }), 'keys.json': JSON.stringify({ keys: [{ id: 'k1', key: Buffer.alloc(32, 7).toString('base64') }] }) });
   const lines: string[] = [];
   const log = createLogger('info', new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } }));
   const listeners = [
@@ -105,7 +105,7 @@ t.test('every listener kind of a gateway', async (t) => {
     { name: 'tc', host: '127.0.0.1', port: 0, plugins: ['credentials', 'bewit', 'proxy'] },
   ];
   const loaded = loadConfig({
-    argv: ['--listeners', JSON.stringify(listeners), '--data-dir', dir, '--root-url', 'http://tc.invalid', '--secrets-sweep-interval-sec', '0', '--auth-clients', `${dir}/clients.json`, ...inProcessFlags([])],
+    argv: ['--listeners', JSON.stringify(listeners), '--data-dir', dir, '--root-url', 'http://tc.invalid', '--secrets-sweep-interval-sec', '0', '--auth-clients', `${dir}/clients.json`, '--secrets-keys', `${dir}/keys.json`, ...inProcessFlags([])],
     env: { TASKCLUSTER_CLIENT_ID: 'c', TASKCLUSTER_ACCESS_TOKEN: 't'.repeat(44) },
     modules: pluginModules,
   });
