@@ -124,9 +124,9 @@ export const undiciForSnapshot = {
 
 /**
  * The `debug` package, evaluated when it first writes or is asked, at run time: it reads DEBUG,
- * every DEBUG_* variable and the terminal's colours when it is evaluated, and the snapshot's
- * warm-up (src/cli/snapshot-warm-up.ts) requires it (@fastify/swagger's json-schema-resolver, on
- * registration) without writing anything: evaluated then, it would keep the build's environment
+ * every DEBUG_* variable and the terminal's colours when it is evaluated, and @fastify/swagger's
+ * json-schema-resolver requires it on registration without writing anything: were a warm-up
+ * (src/cli/snapshot-warm-up.ts) ever to register swagger, it would keep the build's environment
  * and ignore the executable's. Its use while the snapshot is taken fails the build.
  */
 const LAZY_DEBUG = `

@@ -19,9 +19,6 @@ import { ConfigError, configuredOrigin, PUBLIC_URL_SETTING, requireCredentials }
 import type { LoadedConfig } from './config/load.js';
 import type { CoreSettings, ListenerSpec } from './config/schema.js';
 import { routeCatalog } from './fastify/api-docs/catalog.js';
-import { apiReferences } from './fastify/api-docs/references-routes.js';
-import { docsPage } from './fastify/api-docs/docs-page.js';
-import { openApiDocument } from './fastify/api-docs/openapi.js';
 import { taskclusterServices } from './fastify/api-docs/taskcluster-references.js';
 import { refuseWhileClosing } from './fastify/closing.js';
 import { answerClientError, answerConnect, errorRenderer, renderError } from './fastify/errors.js';
@@ -36,8 +33,7 @@ import { sharedRateLimitStore } from './fastify/shared-rate-limit.js';
 import { dockerflowRoutes, versionInfo, type HeartbeatCheck } from './routes/dockerflow.js';
 import { checkCoreSettings, configuredCredentials, moduleSettings } from './configuration-checks.js';
 import { configurationReloader, type Reload, type Reloader } from './reconfigure.js';
-import { configurationRoute } from './routes/configuration.js';
-import { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics, type GatewayMetrics } from './routes/metrics.js';
+import type { GatewayMetrics } from './routes/metrics.js';
 
 export interface GatewayListener {
   spec: ListenerSpec;
@@ -47,7 +43,8 @@ export interface GatewayListener {
 export interface Gateway {
   listeners: GatewayListener[];
   admin: FastifyInstance | undefined;
-  metrics: GatewayMetrics;
+  /** Every listener's requests and the gateway's events, counted; undefined when not instrumented (BuildOptions.instrumentation). */
+  metrics: GatewayMetrics | undefined;
   services: GatewayServices;
   /** Re-read the files the plugins follow (the secrets keys file), without reloading the configuration; undefined when none do. */
   reload: (() => Promise<void>) | undefined;
@@ -71,8 +68,14 @@ export interface BuildOptions {
    * (src/cli/snapshot-warm-up.ts).
    */
   serverFactory?: FastifyServerOptions['serverFactory'];
-  /** The registry to count into; by default a new one, with the process's metrics (createMetrics). */
-  metrics?: GatewayMetrics;
+  /**
+   * When the gateway counts requests into a metrics registry (`Gateway.metrics`) and keeps each
+   * listener's OpenAPI document: `always` (the default), or `with-admin`, only when an admin
+   * listener serves them (/metrics, /docs). The sidecars' choice: a proxy that a worker starts
+   * for every task loads nothing it does not serve, and prom-client, its process metrics and
+   * @fastify/swagger cost that start time and memory (bench/results/startup-steps.md).
+   */
+  instrumentation?: 'always' | 'with-admin';
 }
 
 /** Redis shared by replicas, when configured (its settings checked by checkCoreSettings). */
@@ -113,6 +116,19 @@ export function gatewayServices(loaded: LoadedConfig<PluginModule>, options: Bui
   };
 }
 
+/**
+ * The gateway's metrics registry, counting its events (and Redis's availability), with the
+ * plugins that count each listener's requests into it and serve it. prom-client is loaded here
+ * only: a sidecar without an admin listener never evaluates it.
+ */
+async function countedMetrics(events: GatewayEvents, shared: SharedState | undefined) {
+  const { createMetrics, eventMetrics, metricsRoute, redisGauge, requestMetrics } = await import('./routes/metrics.js');
+  const metrics = createMetrics();
+  eventMetrics(metrics, events);
+  if (shared) redisGauge(metrics, shared);
+  return { metrics, requestMetrics, metricsRoute };
+}
+
 /** /__heartbeat__ checks of the plugins a listener serves, by plugin name. */
 function heartbeatChecks(created: Map<string, CreatedPlugin>, names: string[]): Record<string, HeartbeatCheck> {
   const checks: Record<string, HeartbeatCheck> = {};
@@ -135,7 +151,12 @@ function isLoopbackOrAny(host: string): boolean {
 export async function gatewayApp(
   log: Logger,
   listener: string,
-  { loadShedding: shedding, events, ...options }: Pick<FastifyServerOptions, 'trustProxy' | 'serverFactory'> & { loadShedding?: LoadSheddingSettings; events?: GatewayEvents } = {},
+  { loadShedding: shedding, events, documented = true, ...options }: Pick<FastifyServerOptions, 'trustProxy' | 'serverFactory'> & {
+    loadShedding?: LoadSheddingSettings;
+    events?: GatewayEvents;
+    /** With its OpenAPI document (@fastify/swagger, loaded only then), which the admin listener's /docs serves. */
+    documented?: boolean;
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...options,
@@ -147,7 +168,10 @@ export async function gatewayApp(
   });
   await app.register(requestLogFields);
   await app.register(routeCatalog);
-  await app.register(openApiDocument, { title: `taskcluster-gateway: ${listener}`, version: versionInfo.version });
+  if (documented) {
+    const { openApiDocument } = await import('./fastify/api-docs/openapi.js');
+    await app.register(openApiDocument, { title: `taskcluster-gateway: ${listener}`, version: versionInfo.version });
+  }
   await app.register(errorRenderer);
   await app.register(refuseWhileClosing);
   // before every other hook: a shed request costs as little as it can
@@ -163,9 +187,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
   const events = new GatewayEvents();
   const services = gatewayServices(loaded, options, new TrustedProxies(trustedProxies), shared, events);
   const created = new Map<string, CreatedPlugin>();
-  const metrics = options.metrics ?? createMetrics();
-  eventMetrics(metrics, events);
-  if (shared) redisGauge(metrics, shared);
+  const instrumented = options.instrumentation !== 'with-admin' || loaded.core.adminPort > 0;
+  const counted = instrumented ? await countedMetrics(events, shared) : undefined;
   const sharedCheck: Record<string, HeartbeatCheck> = shared ? { redis: () => shared.check() } : {};
   const listeners: GatewayListener[] = [];
   let admin: FastifyInstance | undefined;
@@ -187,8 +210,8 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
     // in function form, so that request.ip and request.host follow the list a reload swaps
     const trustProxy = services.trustedProxies.trusts;
     for (const spec of specs) {
-      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events, serverFactory: options.serverFactory });
-      await app.register(requestMetrics, { metrics, listener: spec.name });
+      const app = await gatewayApp(options.log, spec.name, { trustProxy, loadShedding: loaded.core.loadShedding, events, serverFactory: options.serverFactory, documented: instrumented });
+      if (counted) await app.register(counted.requestMetrics, { metrics: counted.metrics, listener: spec.name });
       await app.register(dockerflowRoutes, { checks: { ...heartbeatChecks(created, spec.plugins), ...sharedCheck } });
       verifier?.attach(app.server, options.log);
       listeners.push({ spec, app });
@@ -198,7 +221,10 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
           await app.register(plugin.plugin, plugin.options);
         }
         // a listener serving a Taskcluster API serves its references, as a deployment does
-        if (taskclusterServices(app.declaredRoutes()).size > 0) await app.register(apiReferences, { trustedProxies: services.trustedProxies, publicOrigin: services.publicOrigin });
+        if (taskclusterServices(app.declaredRoutes()).size > 0) {
+          const { apiReferences } = await import('./fastify/api-docs/references-routes.js');
+          await app.register(apiReferences, { trustedProxies: services.trustedProxies, publicOrigin: services.publicOrigin });
+        }
         await app.ready();
         boundRequestTime(app.server, requestTimeoutFor(app.declaredRoutes()));
       } catch (err) {
@@ -206,10 +232,12 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
         throw new ConfigError(`listener ${spec.name}: ${(err as Error).message}`);
       }
     }
-    if (loaded.core.adminPort > 0) {
+    if (counted && loaded.core.adminPort > 0) {
+      // what only the admin listener serves, loaded only for it
+      const [{ configurationRoute }, { docsPage }] = await Promise.all([import('./routes/configuration.js'), import('./fastify/api-docs/docs-page.js')]);
       const adminApp = await gatewayApp(options.log, 'admin', { serverFactory: options.serverFactory });
       await adminApp.register(dockerflowRoutes);
-      await adminApp.register(metricsRoute, { metrics });
+      await adminApp.register(counted.metricsRoute, { metrics: counted.metrics });
       await adminApp.register(configurationRoute, { inForce: reloader.inForce });
       const documented = { admin: adminApp, ...Object.fromEntries(listeners.map(({ spec, app }) => [spec.name, app])) };
       await adminApp.register(docsPage, { listeners: documented });
@@ -225,7 +253,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
   return {
     listeners,
     admin,
-    metrics,
+    metrics: counted?.metrics,
     services,
     reload: reloads.length > 0 ? async () => void (await Promise.all(reloads.map((reload) => reload()))) : undefined,
     reconfigure: reloader.reload,

@@ -26,7 +26,7 @@ t.test('listeners serve Dockerflow, errors in Taskcluster shape, metrics on the 
   t.equal(missing.status, 404);
   t.match(await missing.json(), { code: 'ResourceNotFound', message: 'No route for GET /nowhere', requestInfo: { method: 'GET' } });
   t.notOk(gateway.admin, 'no admin listener with adminPort 0');
-  t.ok((await gateway.metrics.registry.getSingleMetricAsString('gateway_requests_total')).includes('status="404"'), 'requests counted');
+  t.ok((await gateway.metrics!.registry.getSingleMetricAsString('gateway_requests_total')).includes('status="404"'), 'requests counted');
 });
 
 t.test('route conflicts between plugins on one listener fail at start', async (t) => {
@@ -79,4 +79,24 @@ t.test('authorizedScopes restrict every signature of the gateway, /bewit include
   const bewit = new URL(res.headers.get('location')!).searchParams.get('bewit')!;
   const ext = Buffer.from(bewit, 'base64url').toString().split('\\')[3]!;
   t.same(JSON.parse(Buffer.from(ext, 'base64').toString()), { authorizedScopes: ['queue:get-artifact:x'] });
+});
+
+t.test('instrumentation with-admin: no metrics and no API documents without an admin listener to serve them', async (t) => {
+  const listeners = ['--listeners', JSON.stringify([{ name: 'one', host: '127.0.0.1', port: 0, plugins: [] }])];
+  const bare = await buildGateway(loadConfig({ argv: [...listeners, '--admin-port', '0'] }), { log: silent, quickstart: true, instrumentation: 'with-admin' });
+  t.teardown(() => bare.close());
+  t.equal(bare.metrics, undefined, 'no registry');
+  t.notOk(bare.listeners[0]!.app.hasDecorator('swagger'), 'no OpenAPI document');
+  const urls = await bare.listen();
+  t.equal((await fetch(`${urls.one}/__lbheartbeat__`)).status, 200);
+
+  const loaded = loadConfig({ argv: listeners });
+  loaded.core.adminPort = 1; // any non-zero port enables it; bound below on an ephemeral one
+  const observed = await buildGateway(loaded, { log: silent, quickstart: true, instrumentation: 'with-admin' });
+  t.teardown(() => observed.close());
+  const one = await observed.listeners[0]!.app.listen({ host: '127.0.0.1', port: 0 });
+  const adminUrl = await observed.admin!.listen({ host: '127.0.0.1', port: 0 });
+  t.equal((await fetch(`${one}/__lbheartbeat__`)).status, 200);
+  t.match(await (await fetch(`${adminUrl}/metrics`)).text(), /gateway_requests_total\{listener="one",method="GET",status="200"\} 1/);
+  t.equal((await fetch(`${adminUrl}/openapi/one.json`)).status, 200);
 });

@@ -6,7 +6,7 @@
  * Exit codes: 2 for configuration errors (one line naming the setting) and for a service that
  * did not answer within startupWaitMs (one line naming it), 1 for other start failures.
  */
-import { buildGateway, type Gateway } from '../server.js';
+import { buildGateway, type BuildOptions, type Gateway } from '../server.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { PluginModule } from '../fastify/capability.js';
 import { ConfigError } from '../config/settings.js';
@@ -24,6 +24,7 @@ export interface LaunchOptions {
   /** The capabilities this program can enable. */
   modules: readonly PluginModule<any>[];
   quickstart?: boolean;
+  instrumentation?: BuildOptions['instrumentation'];
   /** Called once listening, e.g. to print where things are. */
   onListening?(urls: Record<string, string>, gateway: Gateway): void;
 }
@@ -69,7 +70,7 @@ export async function launch(overrides: Record<string, unknown>, options: Launch
     reloadConfig = load;
     log = createLogger(loaded.core.logLevel);
     timeoutMs = loaded.core.shutdownTimeoutMs;
-    gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false });
+    gateway = await buildGateway(loaded, { log, quickstart: options.quickstart ?? false, instrumentation: options.instrumentation });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof WaitExpired) fail(options.program, err.message, 2);
     throw err;

@@ -5,6 +5,7 @@
  */
 import { loadConfig, printableConfig } from '../config/load.js';
 import type { CoreSettings } from '../config/schema.js';
+import type { BuildOptions } from '../server.js';
 import { ConfigError } from '../config/settings.js';
 import { WaitExpired } from '../core/wait.js';
 import { parseProgramArgs, UsageError, type ParsedArgs, type ProgramSpec } from './args.js';
@@ -31,6 +32,8 @@ export interface Program extends ProgramSpec {
    * (--print-config) creates nothing; `configured` reads any other setting `base` came with.
    */
   preset?(parsed: ParsedArgs, base: CoreSettings, making: boolean, configured: (path: string) => unknown): Preset | undefined;
+  /** When it counts requests and documents its listeners (BuildOptions.instrumentation; default always). */
+  instrumentation?: BuildOptions['instrumentation'];
 }
 
 /** The command line's settings on top of the program's fixed ones: launch()'s overrides. */
@@ -39,8 +42,8 @@ export function overridesOf(program: Program, parsed: ParsedArgs): Record<string
 }
 
 /** What launch() and loadConfig() need to know of the program. */
-export function launchOptions(program: Program): Pick<LaunchOptions, 'program' | 'modules' | 'configName' | 'defaults'> {
-  return { program: program.name, modules: program.modules, configName: program.configName, defaults: program.defaults };
+export function launchOptions(program: Program): Pick<LaunchOptions, 'program' | 'modules' | 'configName' | 'defaults' | 'instrumentation'> {
+  return { program: program.name, modules: program.modules, configName: program.configName, defaults: program.defaults, instrumentation: program.instrumentation };
 }
 
 /** The overrides and defaults of a start (or of --print-config: `making` false), the program's preset applied. */

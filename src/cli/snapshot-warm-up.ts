@@ -1,7 +1,7 @@
 /**
  * The start's path, run once while the single executable's start-up snapshot is taken
  * (scripts/build-sea.mjs): V8 keeps in the snapshot what it compiled and the modules the path
- * loaded on first use (Fastify's schema compilers, @fastify/swagger's YAML), so the executable's
+ * loaded on first use (Fastify's schema compilers), so the executable's
  * start does not compile or load them again (bench/results/startup-steps.md).
  *
  * It must leave nothing of the build in the heap: the command line and the configuration are
@@ -12,7 +12,6 @@
 import { EventEmitter } from 'node:events';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
-import { createMetrics } from '../routes/metrics.js';
 import { buildGateway } from '../server.js';
 import { parseProgramArgs } from './args.js';
 import { launchOptions, overridesOf, type Program } from './program.js';
@@ -40,11 +39,11 @@ const NO_LOAD_SHEDDING = {
 };
 
 export async function warmUp(program: Program): Promise<void> {
-  // without the event loop's delay histograms (load shedding's, the process metrics'): native
-  // handles, which a snapshot cannot hold
+  // without the event loop's delay histogram (load shedding's): a native handle, which a
+  // snapshot cannot hold; the program counts no metrics without an admin listener
   const overrides = { ...overridesOf(program, parseProgramArgs(program, WARM_UP_ARGV)), ...NO_LOAD_SHEDDING };
   const loaded = loadConfig({ ...launchOptions(program), overrides, env: {} });
   const log = createLogger('info', { write() {} });
-  const gateway = await buildGateway(loaded, { log, serverFactory: () => new InertServer() as never, metrics: createMetrics({ processMetrics: false }) });
+  const gateway = await buildGateway(loaded, { log, serverFactory: () => new InertServer() as never, instrumentation: program.instrumentation });
   await gateway.close();
 }

@@ -24,10 +24,10 @@ interface Tally {
   count: number;
 }
 
-/** With `processMetrics`, prom-client's metrics of the process too (its event-loop histogram is a native handle). */
-export function createMetrics({ processMetrics = true } = {}): GatewayMetrics {
+/** A registry with prom-client's metrics of the process and the gateway's request counters. */
+export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
+  collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
   // Answers are tallied in a plain map and added to the counter when it is read: prom-client's
   // inc() builds, validates and hashes its labels on every call, several times the cost of this.
   const unreported = new Map<string, Tally>();

@@ -14,7 +14,7 @@ import { WELL_FORMED_CERTIFICATE as CERTIFICATE } from '../helpers/certificate.j
 import { fetchTaskScopes } from '../../src/core/task.js';
 import { startFakeTaskcluster } from '../helpers/fake-taskcluster.js';
 import { clients, temporary } from '../plugins/proxy/gateway.js';
-import { BIN_TEST_ENV } from '../helpers/spawn-bin.js';
+import { BIN_TEST_ENV, freePort } from '../helpers/spawn-bin.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/taskcluster-proxy.ts', import.meta.url));
 const base = ['--root-url', 'https://tc-tests.example.com', '--client-id', 'abc', '--access-token', 'ghi'];
@@ -99,12 +99,12 @@ function startBin(argv: string[], env: Record<string, string>): Started {
   return { exit, stdout: () => stdout, stderr: () => stderr, kill: () => void child.kill('SIGTERM') };
 }
 
-/** The URL the started bin listens on, from its JSON log line. */
-async function listening(started: Started): Promise<string> {
+/** The URL the started bin's `listener` listens on, from its JSON log line. */
+async function listening(started: Started, listener = 'main'): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     for (const line of started.stdout().split('\n')) {
-      const url = line.startsWith('{') ? JSON.parse(line).listeners?.main : undefined;
+      const url = line.startsWith('{') ? JSON.parse(line).listeners?.[listener] : undefined;
       if (url) return url;
     }
     if (Date.now() > deadline) throw new Error(`did not listen: ${started.stdout()} ${started.stderr()}`);
@@ -195,4 +195,23 @@ t.test('the bin as generic-worker runs it', async (t) => {
 
   proxy.kill();
   t.equal(await proxy.exit, 0, 'SIGTERM: clean exit');
+});
+
+t.test('with --admin-port, the admin listener counts the requests and documents the listener', async (t) => {
+  const tc = await startFakeTaskcluster({ clients: Object.values(clients) });
+  t.teardown(() => tc.close());
+  const proxy = startBin(['--port', '0', '--root-url', tc.rootUrl, '--ip-address', '127.0.0.1', '--admin-port', String(await freePort()), '--admin-ip-address', '127.0.0.1'], {
+    TASKCLUSTER_CLIENT_ID: clients.worker.clientId, TASKCLUSTER_ACCESS_TOKEN: clients.worker.accessToken,
+  });
+  const url = await listening(proxy);
+  const admin = await listening(proxy, 'admin');
+  t.equal((await fetch(`${url}/queue/v1/ping`)).status, 200);
+  const metrics = await (await fetch(`${admin}/metrics`)).text();
+  t.match(metrics, /gateway_requests_total\{listener="main",method="GET",status="200"\} 1/, 'the listener\'s requests counted');
+  t.match(metrics, /gateway_process_cpu_user_seconds_total/, 'the process\'s metrics');
+  const document = (await (await fetch(`${admin}/openapi/main.json`)).json()) as { paths: Record<string, unknown> };
+  t.ok(['/bewit', '/credentials', '/__lbheartbeat__'].every((path) => path in document.paths), 'the listener\'s OpenAPI document');
+  t.equal((await fetch(`${url}/references/queue/v1/api.json`)).status, 200, 'references still forwarded upstream');
+  proxy.kill();
+  t.equal(await proxy.exit, 0);
 });

@@ -49,6 +49,16 @@ export async function runAsGenericWorker(t: Test, command: string, prefix: strin
   t.equal(first.path, '/api/queue/v1/task/abc/artifacts');
   t.same(first.scopes.filter((s) => s !== 'assume:anonymous').sort(), [...scopes].sort(), 'restricted to the scopes on the command line');
 
+  // it serves what the Go proxy serves and Dockerflow's routes, nothing of its own beside them:
+  // references, schemas and the gateway's other routes' paths are a deployment's, forwarded as the Go proxy does
+  // (the shortcut form's <service>/<version>/<rest>: with no rest, taskcluster-lib-urls ends the URL with a slash)
+  const upstream = [
+    ['/references/manifest.json', '/api/references/manifest.json/'], ['/references/queue/v1/api.json', '/api/references/queue/v1/api.json'],
+    ['/schemas/queue/v1/task.json', '/api/schemas/queue/v1/task.json'], ['/openapi/main.json', '/api/openapi/main.json/'],
+    ['/metrics/v1/x', '/api/metrics/v1/x'], ['/docs/static/index.html', '/api/docs/static/index.html'],
+  ];
+  for (const [path, forwarded] of upstream) t.equal((await proxied(port, path!)).path, forwarded, `${path} forwarded upstream`);
+
   // on reclaim: new temporary task credentials, issued by the queue
   const reclaimed = reclaimedTaskCredentials(queue);
   t.equal(await putCredentials(port, JSON.stringify(reclaimed)), 200, 'PUT /credentials without Content-Type accepted');

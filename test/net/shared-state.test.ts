@@ -44,7 +44,7 @@ async function statuses(authorization: string, replicas: LoggedGateway[]): Promi
   return answers;
 }
 const redisWarnings = (replica: LoggedGateway) => replica.logs.filter((l) => l.level === 40 && /^Redis unavailable/.test(l.msg));
-const gauge = async (replica: LoggedGateway) => /^gateway_redis_up (\d)$/m.exec(await replica.gateway.metrics.registry.metrics())?.[1];
+const gauge = async (replica: LoggedGateway) => /^gateway_redis_up (\d)$/m.exec(await replica.gateway.metrics!.registry.metrics())?.[1];
 
 /** Polls /__heartbeat__ until its redis check reads `want`: how long Redis takes to come back is not the test's to fix. */
 async function untilRedis(replica: LoggedGateway, want: string): Promise<{ status: number; body: unknown }> {

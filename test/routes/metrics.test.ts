@@ -40,7 +40,7 @@ t.test('every metric follows Prometheus naming: counters end in _total, duration
   // the registry of a gateway as server.ts composes it, with the gauge it adds when Redis is configured
   const gateway = await buildGateway(loadConfig({ argv: ['--listeners', JSON.stringify([{ name: 'one', host: '127.0.0.1', port: 0, plugins: [] }])] }), { log: createLogger('silent'), quickstart: true });
   t.teardown(() => gateway.close());
-  const { metrics } = gateway;
+  const metrics = gateway.metrics!;
   redisGauge(metrics, { available: true });
   // prom-client's default metrics name three gauges with _total, a legacy it keeps for compatibility
   const legacyGauges = new Set(['gateway_nodejs_active_handles_total', 'gateway_nodejs_active_requests_total', 'gateway_nodejs_active_resources_total']);

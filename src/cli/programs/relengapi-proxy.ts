@@ -35,6 +35,8 @@ export const relengapiProxyProgram: Program = {
     + 'permanent token given here, so it can never hold more than that one.',
   usage: ['[flags] -- <taskId>', '-h|--help', '--version'],
   modules: [relengapiModule],
+  // a per-task sidecar as taskcluster-proxy is: metrics and API documents only with an admin listener
+  instrumentation: 'with-admin',
   fixed: { plugins: ['relengapi'], listeners: [] },
   // the original answered the task's container across the docker network
   defaults: { ipAddress: '' },

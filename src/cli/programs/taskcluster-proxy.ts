@@ -45,6 +45,9 @@ export const taskclusterProxyProgram: Program = {
   usage: ['[flags] [<scope>...]', '-h|--help', '--version', '--short-version'],
   // only these three: the native sidecar binary carries no storage code
   modules: [proxyModule, bewitModule, credentialsModule],
+  // the sidecar serves what the Go proxy serves and Dockerflow's routes, and loads nothing more:
+  // metrics and API documents only with an admin listener (--admin-port) to serve them
+  instrumentation: 'with-admin',
   configName: 'taskcluster-proxy',
   fixed: { plugins: ['proxy', 'bewit', 'credentials'], listeners: [] },
   defaults: { ipAddress: '' },
