@@ -10,9 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { safeDecode, withoutUrlCredentials } from './core/url-credentials.js';
+import { REDACTED, safeDecode, withoutUrlCredentials, withoutUserinfo } from './core/url-credentials.js';
 
-const CENSOR = '[REDACTED]';
+const CENSOR = REDACTED;
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
 const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
 /** Deeper than anything the gateway logs; what lies beyond is dropped rather than walked. */
@@ -100,6 +100,18 @@ export function requestSerializer(req: LoggedRequest): Record<string, unknown> {
   return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress };
 }
 
+/**
+ * An error's message and stack with the userinfo of any URL they quote removed: fetch's own
+ * errors quote the URL they were given whole ("Request cannot be constructed from a URL that
+ * includes credentials: https://user:password@..."), and a cause's text is part of both.
+ */
+function withoutQuotedUserinfo(err: Record<string, unknown>): Record<string, unknown> {
+  for (const key of ['message', 'stack'] as const) {
+    if (typeof err[key] === 'string') err[key] = withoutUserinfo(err[key] as string, CENSOR);
+  }
+  return err;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -109,7 +121,7 @@ export function loggerOptions(level: string): LoggerOptions {
     serializers: {
       req: requestSerializer,
       // the standard serializer's result has a prototype of its own: copied to be walked
-      err: (err: Error) => redact({ ...pino.stdSerializers.err(err) }),
+      err: (err: Error) => redact(withoutQuotedUserinfo({ ...pino.stdSerializers.err(err) })),
     },
   };
 }

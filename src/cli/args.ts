@@ -135,6 +135,7 @@ const EXPECTED: Record<string, string> = {
   fraction: 'a number from 0 to 1',
   'listener-list': 'a JSON list of {name, host, port, plugins}',
   'optional-scope-list': 'a JSON array of scopes',
+  'taskcluster-client-id': 'a Taskcluster clientId (letters, digits and !@/:.+|_-)',
   'taskcluster-certificate': 'a Taskcluster certificate as JSON, or empty for permanent credentials',
 };
 

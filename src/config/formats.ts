@@ -3,7 +3,7 @@
  * imported, so every schema user (the loader, a test building a convict config) has them.
  */
 import convict from 'convict';
-import { certificateShapeProblem } from '../core/credentials.js';
+import { certificateShapeProblem, CLIENT_ID } from '../core/credentials.js';
 import { validScopeList } from '../core/scopes.js';
 
 convict.addFormat({
@@ -36,6 +36,13 @@ convict.addFormat({
 });
 // '' = permanent credentials; else a certificate of temporary credentials, checked for shape
 // (its signature cannot be checked here), so a wrong one stops the start instead of failing every request
+// what the auth service allows: it goes into every Hawk header and every identity header
+convict.addFormat({
+  name: 'taskcluster-client-id',
+  validate: (value: unknown) => {
+    if (value !== '' && !CLIENT_ID.test(String(value))) throw new Error('must be a Taskcluster clientId (letters, digits and !@/:.+|_-)');
+  },
+});
 convict.addFormat({
   name: 'taskcluster-certificate',
   validate: (value: unknown) => {

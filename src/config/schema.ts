@@ -51,7 +51,7 @@ export const coreSchema = {
   },
   taskcluster: {
     rootUrl: { doc: 'Taskcluster root URL', format: String, default: '', env: 'TASKCLUSTER_ROOT_URL', arg: 'root-url' },
-    clientId: { doc: 'Taskcluster clientId the gateway acts as', format: String, default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
+    clientId: { doc: 'Taskcluster clientId the gateway acts as', format: 'taskcluster-client-id', default: '', env: 'TASKCLUSTER_CLIENT_ID', arg: 'client-id' },
     accessToken: { doc: 'Access token of that client', format: String, default: '', env: 'TASKCLUSTER_ACCESS_TOKEN', arg: 'access-token', sensitive: true },
     certificate: { doc: 'Certificate (JSON) when the credentials are temporary; empty = permanent', format: 'taskcluster-certificate', default: '', env: 'TASKCLUSTER_CERTIFICATE', arg: 'certificate', sensitive: true },
     authorizedScopes: {

@@ -4,6 +4,7 @@
  * verifier in the gateway and by the test fakes of Taskcluster services, so both follow one rule.
  */
 import { constantTimeEqual } from './constant-time.js';
+import { BoundedMemo, listWeight } from './bounded-memo.js';
 import { certificateShapeProblem, MAX_TEMPORARY_LIFETIME_MS, signCertificate, temporaryAccessToken, type Certificate } from './credentials.js';
 import { GatewayError } from './errors.js';
 import { satisfiesExpression, validScopeList } from './scopes.js';
@@ -130,7 +131,13 @@ interface ExtResolution {
   certificate: Pick<Certificate, 'start' | 'expiry'> | undefined;
 }
 const EXT_RESOLUTIONS_KEPT = 10_000;
-const extResolutions = new WeakMap<ClientDirectory, Map<string, ExtResolution>>();
+/**
+ * And at most this many characters (keys and scopes): an ext is up to 4 KB of the caller's
+ * choosing, resolved to hundreds of scopes, and 10,000 of them held ~200 MB; typical
+ * certificates (~1 KB, a few dozen scopes) still fit by the thousand.
+ */
+const EXT_RESOLUTIONS_WEIGHT = 16 * 1024 * 1024;
+const extResolutions = new WeakMap<ClientDirectory, BoundedMemo<ExtResolution>>();
 /**
  * An ext is resolved before its MAC can be checked (the key depends on it), so a resolution is
  * kept only once a MAC made with its key verified (confirmResolved): anyone knowing a clientId
@@ -167,7 +174,7 @@ export function resolveCredentialsEagerly(directory: ClientDirectory, hawkId: st
 
 async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: string, now: number): Promise<ResolvedCredentials> {
   let kept = extResolutions.get(directory);
-  if (!kept) extResolutions.set(directory, (kept = new Map()));
+  if (!kept) extResolutions.set(directory, (kept = new BoundedMemo(EXT_RESOLUTIONS_KEPT, EXT_RESOLUTIONS_WEIGHT)));
   // a pair no separator can forge: an id or ext holding the separator cannot alias another pair
   const cacheKey = JSON.stringify([hawkId, ext]);
   const hit = kept.get(cacheKey);
@@ -177,8 +184,7 @@ async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: s
   }
   const { issuer, resolved, certificate } = await resolveExt(directory, hawkId, parseExt(ext), now);
   unconfirmed.set(resolved, () => {
-    if (kept.size >= EXT_RESOLUTIONS_KEPT) kept.clear();
-    kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } });
+    kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } }, listWeight(resolved.scopes));
   });
   return resolved;
 }

@@ -123,7 +123,8 @@ export function createTemporaryCredentials(options: TemporaryCredentialOptions):
 export function checkCredentials(value: unknown): Credentials {
   if (!value || typeof value !== 'object') throw new GatewayError('InputError', 'credentials must be a JSON object');
   const { clientId, accessToken, certificate } = value as Record<string, unknown>;
-  if (typeof clientId !== 'string' || clientId === '') throw new GatewayError('InputError', 'clientId must be a non-empty string');
+  // it goes into every Hawk header and identity header: what no Taskcluster client can be named is refused here
+  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new GatewayError('InputError', 'clientId must be a Taskcluster clientId (letters, digits and !@/:.+|_-)');
   if (typeof accessToken !== 'string' || accessToken === '') throw new GatewayError('InputError', 'accessToken must be a non-empty string');
   if (certificate !== undefined && certificate !== null && typeof certificate !== 'string' && typeof certificate !== 'object') {
     throw new GatewayError('InputError', 'certificate must be a JSON string or object');

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
+import { BoundedMemo, listWeight } from './bounded-memo.js';
 import { ConfigError } from './errors.js';
 import type { ClientDirectory, ClientRecord } from './auth.js';
 import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceStore } from './hawk.js';
@@ -15,6 +16,11 @@ import { validScope, validScopeList } from './scopes.js';
 
 /** Expansions kept; callers repeat the same few scope sets (clients, certificates, anonymous). */
 const EXPANSION_CACHE_SIZE = 10_000;
+/**
+ * And the characters they hold at most: a certificate's scopes are its maker's choice (anyone
+ * holding credentials mints certificates without asking anyone), hundreds of them in 4 KB.
+ */
+const EXPANSION_CACHE_WEIGHT = 16 * 1024 * 1024;
 
 function fail(file: string, problem: string): never {
   throw new ConfigError(`auth clients file ${file}: ${problem}`);
@@ -42,15 +48,14 @@ function parseRole(file: string, entry: unknown, index: number): Role {
 
 /** A ClientDirectory over fixed clients and roles; expansions are memoized. */
 export function localDirectory(clients: Array<Omit<ClientRecord, 'scopes'> & { scopes: string[] }>, roleSet: RoleSet): ClientDirectory {
-  const expansions = new Map<string, string[]>();
+  const expansions = new BoundedMemo<string[]>(EXPANSION_CACHE_SIZE, EXPANSION_CACHE_WEIGHT);
   const expand = (scopes: string[], remember = true): string[] => {
     const key = scopes.join('\n');
     let expanded = expansions.get(key);
     if (!expanded) {
       expanded = roleSet.expand(scopes);
       if (!remember) return expanded;
-      if (expansions.size >= EXPANSION_CACHE_SIZE) expansions.clear();
-      expansions.set(key, expanded);
+      expansions.set(key, expanded, listWeight(expanded));
     }
     return expanded;
   };

@@ -10,6 +10,7 @@ import { constantTimeEqual } from './constant-time.js';
 import { GatewayError } from './errors.js';
 import { refuseUnlessAdmitted, type AuthenticatedCaller, type NonceStore } from './hawk.js';
 import { hawkMaterial, type HawkMaterial, type IncomingRequest } from './hawk-material.js';
+import { quotableUrl } from './url-credentials.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 export interface RemoteAuthOptions {
@@ -104,6 +105,6 @@ export async function reachAuthService(rootUrl: string, wait: Pick<WaitOptions, 
     const response = await fetch(url, { signal });
     await response.body?.cancel();
     // any answer but a server error means the service is there
-    if (response.status >= 500) throw new Error(`${url} answered ${response.status}`);
-  }, { ...wait, what: `the Taskcluster auth service at ${rootUrl}` });
+    if (response.status >= 500) throw new Error(`${quotableUrl(url)} answered ${response.status}`);
+  }, { ...wait, what: `the Taskcluster auth service at ${quotableUrl(rootUrl)}` });
 }

@@ -3,6 +3,7 @@
  * taskcluster-proxy's --task-id and relengapi-proxy do at start; waiting for the queue
  * (./wait.ts) while it does not answer.
  */
+import { quotableUrl, REDACTED, withoutUserinfo } from './url-credentials.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 /** The queue answered that the task does not exist (or refused to show it): not worth waiting for. */
@@ -22,17 +23,17 @@ export async function fetchTaskScopes(rootUrl: string, taskId: string, wait: Tas
   const { default: taskcluster } = await import('taskcluster-client');
   // one request per attempt: waitFor retries with its own backoff and bound
   const queue = new taskcluster.Queue({ rootUrl, credentials: {}, retries: 0 });
-  const failure = `Could not fetch Taskcluster task '${taskId}' from ${rootUrl}`;
+  const failure = `Could not fetch Taskcluster task '${taskId}' from ${quotableUrl(rootUrl)}`;
   const task = await waitFor(async () => {
     try {
       return (await queue.task(taskId)) as { scopes?: unknown };
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      const why = status === 404 ? 'task not found' : (err as Error).message;
+      const why = status === 404 ? 'task not found' : withoutUserinfo((err as Error).message, REDACTED);
       if (status !== undefined && status < 500) throw new TaskNotReadable(`${failure}: ${why}`, status, { cause: err });
       throw new Error(`${failure}: ${why}`, { cause: err });
     }
-  }, { ...wait, what: `task ${taskId} from the queue at ${rootUrl}`, retryable: (err) => !(err instanceof TaskNotReadable) });
+  }, { ...wait, what: `task ${taskId} from the queue at ${quotableUrl(rootUrl)}`, retryable: (err) => !(err instanceof TaskNotReadable) });
   const scopes = task.scopes ?? [];
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new Error(`task '${taskId}' has scopes that are not a list of strings`);
   return scopes;

@@ -91,6 +91,17 @@ function withoutEscapedCredentials(url: string, censor: string): string {
   return `${path}?${query.join('&')}`;
 }
 
+/** What logs and error messages show in place of a credential. */
+export const REDACTED = '[REDACTED]';
+
+/**
+ * A configured URL as an error message or a log line may quote it: without its credentials. A
+ * message naming the service it could not reach goes to the caller and to the log alike.
+ */
+export function quotableUrl(url: string): string {
+  return withoutUrlCredentials(url, REDACTED);
+}
+
 /**
  * A text holding a URL with its credentials replaced by `censor`: userinfo anywhere, `&bewit=` in
  * the path, credential parameters in the query, and a path segment or query value that is itself

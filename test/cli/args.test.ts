@@ -37,6 +37,7 @@ function wrongValue(flag: Flag): string | undefined {
   if (format === Boolean) return 'maybe';
   if (Array.isArray(format)) return 'nope';
   if (format === 'listener-list' || format === 'optional-scope-list' || format === 'taskcluster-certificate') return 'notjson';
+  if (format === 'taskcluster-client-id') return 'two words';
   if (flag.long === 'plugins') return 'nope';
   return undefined;
 }

@@ -20,6 +20,9 @@ t.test('every wait at start is bounded, says what it waits for, and exits 2 nami
     ['relengapi-proxy', ['-p', '0', '--relengapi-token', 'tok', '--root-url', `http://${dead}`, ...bound, '--', 'fN1SbArXTPSVFNUvaOlinQ'], `task fN1SbArXTPSVFNUvaOlinQ from the queue at http://${dead}`],
     ['taskcluster-proxy', ['-p', '0', '--root-url', `http://${dead}`, '--client-id', 'c', '--access-token', 't', '-t', 'fN1SbArXTPSVFNUvaOlinQ', ...bound], `task fN1SbArXTPSVFNUvaOlinQ from the queue at http://${dead}`],
     ['gateway', [...secrets, '--auth', 'remote', '--root-url', `http://${dead}`], `the Taskcluster auth service at http://${dead}`],
+    // probe 8: a root URL's userinfo was quoted whole, in the waiting line and the exit line (fetch's own error quoting it too)
+    ['taskcluster-proxy', ['-p', '0', '--root-url', `http://user:pass-not-shown@${dead}`, '--client-id', 'c', '--access-token', 't', '-t', 'fN1SbArXTPSVFNUvaOlinQ', ...bound], `task fN1SbArXTPSVFNUvaOlinQ from the queue at http://[REDACTED]@${dead}`],
+    ['gateway', [...secrets, '--auth', 'remote', '--root-url', `http://user:pass-not-shown@${dead}`], `the Taskcluster auth service at http://[REDACTED]@${dead}`],
     ['gateway', [...secrets, '--auth-clients', join(dir, 'clients.json'), '--secrets-database', `postgres://user:pass-not-shown@${dead}/test`], `the secrets database at ${dead}`],
     ['gateway', ['secrets', 'keys', 'status', '--secrets-keys', join(dir, 'keys.json'), '--secrets-database', `postgres://user:pass-not-shown@${dead}/test`, ...bound], `the secrets database at ${dead}`],
   ];

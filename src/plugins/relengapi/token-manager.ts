@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../core/errors.js';
+import { quotableUrl, REDACTED, withoutUserinfo } from '../../core/url-credentials.js';
 import type { GatewayEvents } from '../../core/events.js';
 
 export interface TokenManagerOptions {
@@ -103,7 +104,7 @@ export class TemporaryTokenManager {
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
     } catch (err) {
-      const error = new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} is unreachable: ${describeFetchFailure(err)}`, undefined, { cause: err });
+      const error = new GatewayError('UpstreamError', `RelengAPI token service ${quotableUrl(tokenUrl)} is unreachable: ${withoutUserinfo(describeFetchFailure(err), REDACTED)}`, undefined, { cause: err });
       return { error, transient: true };
     }
     const text = await response.text().catch(() => '');
@@ -113,7 +114,7 @@ export class TemporaryTokenManager {
       return { error, transient: response.status >= 500 };
     }
     const value = tokenOf(text);
-    if (value === undefined) return { error: new GatewayError('UpstreamError', `RelengAPI token service ${tokenUrl} answered without result.token`), transient: false };
+    if (value === undefined) return { error: new GatewayError('UpstreamError', `RelengAPI token service ${quotableUrl(tokenUrl)} answered without result.token`), transient: false };
     return { token: { value, renewAt: expires - renewBeforeMs } };
   }
 }

@@ -33,6 +33,14 @@ t.test('PUT /credentials', async (t) => {
       ['missing accessToken', JSON.stringify({ clientId: 'x' })],
       ['certificate of the wrong shape', JSON.stringify({ ...temp, certificate: JSON.stringify(badCert) })],
       ['certificate not JSON', JSON.stringify({ ...temp, certificate: '{nope' })],
+      // a clientId no Taskcluster client can have: it goes into every Hawk header and the identity
+      // headers of every answer. Found by attack (probe 8): a CR/LF one was installed, its PUT
+      // answered 500 in Fastify's own shape (the renderer's answer carried the bad header too), and
+      // every proxied request after it 400 ERR_INVALID_CHAR; a quote or non-ASCII one, 401 on each
+      ['clientId with CR LF', JSON.stringify({ ...permanent(clients.other), clientId: 'other\r\nX-Injected: 1' })],
+      ['clientId with a quote', JSON.stringify({ ...permanent(clients.other), clientId: 'oth"er' })],
+      ['clientId not ASCII', JSON.stringify({ ...permanent(clients.other), clientId: 'othér' })],
+      ['temporary clientId with a space', JSON.stringify({ ...temp, clientId: 'oth er' })],
     ];
     for (const [name, body] of bodies) {
       const res = await request(`${gw.url}/credentials`, { method: 'PUT', body });

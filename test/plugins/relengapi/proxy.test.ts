@@ -165,4 +165,17 @@ t.test('RelengAPI token failures are 502s', async (t) => {
   t.notOk(body.includes('a-wrong-permanent-token'), 'the permanent token is not in the answer');
   t.notOk(refused.logs().includes('a-wrong-permanent-token'), 'nor in the logs');
   t.equal(relengapi.served.length, 0, 'nothing reached the service');
+
+  // Found by attack (probe 8): a token URL's credentials (userinfo, which fetch refuses to send,
+  // or a query token) were quoted in the 502 the task received and in the log lines, the
+  // password twice (the message, and fetch's own error quoting the URL, stack included)
+  for (const [what, tokenUrl] of [['userinfo', `${dead.replace('//', '//tokuser:tok-url-password@')}/tokens`], ['a query token', `${dead}/tokens?token=tok-url-password`]]) {
+    const configured = await start({ 'relengapi.tokenUrl': tokenUrl });
+    const failed = await fetch(`${configured.url}/tooltool/x`);
+    const text = await failed.text();
+    t.equal(failed.status, 502, `${what}: 502`);
+    t.match(JSON.parse(text), { code: 'UpstreamError', message: /token service .* is unreachable/ }, `${what}: says what failed`);
+    t.notOk(text.includes('tok-url-password'), `${what}: not in the answer`);
+    t.notOk(configured.logs().includes('tok-url-password'), `${what}: nor in the logs`);
+  }
 });
