@@ -55,9 +55,20 @@ export function scanHawkHeader(header: string): HawkHeaderAttributes | undefined
       const c = header.charCodeAt(i);
       if (c < SPACE || c > TILDE || c === BACKSLASH) return undefined;
     }
-    if (name !== 'id' && name !== 'ts' && name !== 'nonce' && name !== 'hash' && name !== 'ext' && name !== 'mac' && name !== 'app' && name !== 'dlg') return undefined;
-    if (found[name] !== undefined) return undefined;
-    found[name] = header.slice(equals + 2, close);
+    const value = header.slice(equals + 2, close);
+    // one named store per attribute: found[name], its name varying, is a megamorphic keyed load
+    // and store in V8 (~5 % of a verification's instructions, callgrind)
+    switch (name) {
+      case 'id': if (found.id !== undefined) return undefined; found.id = value; break;
+      case 'ts': if (found.ts !== undefined) return undefined; found.ts = value; break;
+      case 'nonce': if (found.nonce !== undefined) return undefined; found.nonce = value; break;
+      case 'hash': if (found.hash !== undefined) return undefined; found.hash = value; break;
+      case 'ext': if (found.ext !== undefined) return undefined; found.ext = value; break;
+      case 'mac': if (found.mac !== undefined) return undefined; found.mac = value; break;
+      case 'app': if (found.app !== undefined) return undefined; found.app = value; break;
+      case 'dlg': if (found.dlg !== undefined) return undefined; found.dlg = value; break;
+      default: return undefined;
+    }
     at = skipSpaces(header, close + 1);
     if (at === header.length) break;
     if (header.charCodeAt(at) !== COMMA) return undefined;

@@ -98,3 +98,14 @@ t.test('the headers clients send are read by the scan', async (t) => {
   t.equal(scanned(`Hawk id="${'a'.repeat(4100)}"`), undefined, "over hawk's length limit: left to hawk");
   t.match(hawkReading(`Hawk id="${'a'.repeat(4100)}"`), { error: 'Header length too long' });
 });
+
+t.test('each attribute is read into its own name, and a repeated one is left to hawk', async (t) => {
+  for (const name of names) {
+    const once = `Hawk ${name}="v-${name}"`;
+    t.same(scanned(once), { [name]: `v-${name}` }, `${name} alone`);
+    t.same(scanned(once), hawkAttributes(once), `${name} alone, as hawk reads it`);
+    const twice = `Hawk ${name}="a", ${name}="b"`;
+    t.equal(scanned(twice), undefined, `${name} twice: left to hawk`);
+    t.same(hawkReading(twice), { error: `Duplicate attribute: ${name}` }, `${name} twice: hawk refuses it`);
+  }
+});
