@@ -36,7 +36,7 @@ export const coreSchema = {
     arg: 'listeners',
   },
   adminPort: {
-    doc: 'Port of the admin listener serving /metrics on adminIpAddress; 0 = none',
+    doc: 'Port of the admin listener on adminIpAddress, serving /metrics, the configuration in force at /config, and the API documents at /openapi/<listener>.json and /docs; 0 = none',
     format: 'port',
     default: 0,
     env: 'GATEWAY_ADMIN_PORT',

@@ -155,7 +155,7 @@ t.test('secrets rotate-keys re-encrypts stored rows under the newest key', async
   await newOnly.close();
   const missing = await runBin('gateway', ['secrets', 'rotate-keys', '--secrets-database', database]);
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /secrets\.keys/);
+  t.match(missing.stderr, /secrets\.keys \(--secrets-keys \/ GATEWAY_SECRETS_KEYS, or --quickstart for the quick start's\)/, 'names the flag, and --quickstart');
 });
 
 t.test('secrets keys status: rows per key id and the live gateways\' key ids; exit 1 when the keys file lacks a key in use', async (t) => {

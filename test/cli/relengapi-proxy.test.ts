@@ -32,6 +32,8 @@ t.test("the original's command line", async (t) => {
     t.throws(() => run(['--relengapi-host', bad, '--', TASK_ID]), { name: 'UsageError', message: /^--relengapi-host: expected a host name/ }, bad);
   }
   t.throws(() => run(['--relengapi-host', 'user:pw-secret@host.example', '--', TASK_ID]), { message: /^(?!.*pw-secret)/ }, 'a password in it is not quoted');
+  t.throws(() => run(['--relengapi-host', 'host.example/tokens', '--', TASK_ID]), { message: /got "host\.example\/tokens"$/ }, 'the value quoted as typed');
+  t.throws(() => run(['--relengapi-host', 'host.example?token=q-secret', '--', TASK_ID]), { message: /got "host\.example\?token=\[REDACTED\]"$/ }, 'as typed, its token masked');
   t.equal(run(['--relengapi-host', 'relengapi.example:8443', '--', TASK_ID]).get('relengapi.tokenUrl'), 'https://relengapi.example:8443/tokenauth/tokens');
   t.match(helpText(relengapiProxyProgram), /relengapi-proxy \[flags\] -- <taskId>/);
   t.equal(relengapiProxyProgram.version(), `RelengAPI proxy ${packageJson.version}`);

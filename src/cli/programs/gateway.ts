@@ -28,7 +28,8 @@ export const gatewayProgram: Program = {
   summary: 'The credential gateway for Taskcluster CI fleets: the plugins named by --plugins or --listeners, configured by the flags below.\n'
     + 'Commands:\n'
     + '  secrets rotate-keys   re-encrypt every stored secret under the newest key of --secrets-keys, then exit; refused while a live gateway does not encrypt with it yet\n'
-    + '  secrets keys status   print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use, or a key id names different keys',
+    + '  secrets keys status   print rows per key id and the key ids each live gateway holds; exit 1 when --secrets-keys lacks a key still in use, or a key id names different keys\n'
+    + '  (with --quickstart, both read the quick start\'s keys file and database)',
   usage: ['[flags]', '--quickstart [flags]', 'secrets rotate-keys [flags]', 'secrets keys status [flags]'],
   modules: pluginModules,
   names: {

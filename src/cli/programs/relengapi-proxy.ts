@@ -11,6 +11,11 @@ import { versionInfo } from '../../routes/dockerflow.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { Program } from '../program.js';
 
+/** The value as typed, with a userinfo's password or a query's token masked as redactUrl masks them. */
+function typedRedacted(host: string): string {
+  return host.includes('://') ? redactUrl(host) : redactUrl(`https://${host}`).slice('https://'.length);
+}
+
 /** Before its tokens service moved, RelengAPI issued tokens at <host>/tokenauth/tokens, over https. */
 function tokenUrlOfHost(host: string): string {
   const base = host.includes('://') ? host : `https://${host}`;
@@ -23,7 +28,7 @@ function tokenUrlOfHost(host: string): string {
     // refused below
   }
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== '/tokenauth/tokens') {
-    throw new UsageError(`--relengapi-host: expected a host name (<host>[:<port>], or http(s)://<host>[:<port>]), got ${JSON.stringify(redactUrl(base))}`);
+    throw new UsageError(`--relengapi-host: expected a host name (<host>[:<port>], or http(s)://<host>[:<port>]), got ${JSON.stringify(typedRedacted(host))}`);
   }
   return tokenUrl;
 }
