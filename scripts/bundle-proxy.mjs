@@ -74,11 +74,6 @@ export async function bundleProxy(outfile, target, { snapshot } = {}) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    // the admin listener's docs page (loaded only with --admin-port) reads @fastify/swagger-ui's
-    // static files relative to its own module: bundled, it looked for them beside the bundle
-    // (ENOENT dist/cli/static/logo.svg, and the sidecar exited), so it is required from
-    // node_modules where the package's files are
-    external: ['@fastify/swagger-ui'],
     plugins: [inlinePackageJson, undiciDispatcherOnly, ...(snapshot ? [lazyBuiltins(snapshot), undiciForSnapshot, lazyDebug] : [])],
     // the bundle's file (in the single executable, the executable, whose __filename a snapshot
     // would keep from the build): paths the sources make relative to their own file

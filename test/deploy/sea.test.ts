@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startFakeTaskcluster, type Echo } from '../helpers/fake-taskcluster.js';
+import { checkAdminListener } from './admin-listener.js';
 import { runAsGenericWorker } from './generic-worker.js';
 import { freePort, repo, start, waitForPort } from './processes.js';
 
@@ -31,6 +32,10 @@ t.test('generic-worker runs the single executable taskcluster-proxy', async (t) 
   execFileSync('chmod', ['755', executable]);
 
   await runAsGenericWorker(t, executable, [], dir);
+
+  // the admin listener's modules load on first use: in the executable, without node_modules,
+  // the docs page's package is not there and --admin-port exited at start
+  t.test('with --admin-port: /metrics, /config, the OpenAPI documents; no docs page, said so', (t) => checkAdminListener(t, executable, [], dir, false));
 
   t.test('each run reads its own command line, environment and config file; nonces differ between runs', async (t) => {
     const clients = [

@@ -1,10 +1,10 @@
 /**
  * The admin listener's API documentation: each listener's OpenAPI document at
  * `/openapi/<listener>.json` and a Swagger UI page at `/docs` offering them all, served from
- * @fastify/swagger-ui's own files (no CDN).
+ * @fastify/swagger-ui's own files (no CDN) where they are installed.
  */
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { declareRoutes, type ApiRoute } from '../routes.js';
 import { openApiOf } from './openapi.js';
@@ -36,8 +36,29 @@ export function openApiRoutes(listeners: Record<string, FastifyInstance>): ApiRo
   }];
 }
 
+/**
+ * @fastify/swagger-ui, or undefined where it is not installed: the single executable carries no
+ * node_modules, and the page's files cannot be bundled (the package reads them from its own
+ * directory), so there the admin listener serves the documents without the page.
+ */
+function swaggerUiPlugin(): FastifyPluginCallback<Record<string, unknown>> | undefined {
+  try {
+    // require, not import(): the executable's snapshot has no dynamic import; this module's own
+    // require reads node_modules as installed, beside the build (the package is CommonJS)
+    return createRequire(import.meta.url)('@fastify/swagger-ui') as FastifyPluginCallback<Record<string, unknown>>;
+  } catch (err) {
+    if (/^(?:ERR_)?MODULE_NOT_FOUND$/.test(String((err as NodeJS.ErrnoException).code))) return undefined;
+    throw err;
+  }
+}
+
 export const docsPage: FastifyPluginAsync<DocsPageOptions> = async (app, { listeners }) => {
   await declareRoutes(app, openApiRoutes(listeners));
+  const swaggerUi = swaggerUiPlugin();
+  if (!swaggerUi) {
+    app.log.info(`no ${DOCS_PREFIX}/ page: @fastify/swagger-ui is not installed beside this build; the documents are at /openapi/<listener>.json`);
+    return;
+  }
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: { urls: Object.keys(listeners).map((name) => ({ name, url: `/openapi/${name}.json` })) },
