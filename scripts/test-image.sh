@@ -40,6 +40,8 @@ skip() {
 mkdir -p "$cache" "$run_dir"
 exec 9>"$run_dir/lock"
 flock 9
+# (what this script starts in the background gets `9>&-`: an engine kept running by
+# TEST_IMAGE_KEEP_ENGINE=1 that inherited the descriptor held the lock, and the next run waited on it forever)
 
 pids=()
 started_engine=
@@ -61,7 +63,7 @@ engine_up() { docker info >/dev/null 2>&1; }
 start_engine() { # storage driver
   rm -f "$run_dir/dockerd.pid"
   dockerd --data-root "$cache/docker" --exec-root "$run_dir/exec" --pidfile "$run_dir/dockerd.pid" \
-    --host "$DOCKER_HOST" --storage-driver "$1" >"$run_dir/dockerd.log" 2>&1 &
+    --host "$DOCKER_HOST" --storage-driver "$1" >"$run_dir/dockerd.log" 2>&1 9>&- &
   local pid=$!
   for _ in $(seq 1 60); do
     engine_up && { started_engine=1; return 0; }
@@ -198,7 +200,7 @@ web:
 listen: 127.0.0.1:$registry_port
 log: { type: stdout, format: pretty, level: warn }
 EOF
-"$verdaccio_dir/node_modules/.bin/verdaccio" --config "$verdaccio_dir/config.yaml" >"$run_dir/verdaccio.log" 2>&1 &
+"$verdaccio_dir/node_modules/.bin/verdaccio" --config "$verdaccio_dir/config.yaml" >"$run_dir/verdaccio.log" 2>&1 9>&- &
 pids+=($!)
 for i in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$registry_port/-/ping" >/dev/null && break
