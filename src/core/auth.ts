@@ -3,10 +3,11 @@
  * of scopes (temporary/named certificates, authorizedScopes, the anonymous role). Used by every
  * verifier in the gateway and by the test fakes of Taskcluster services, so both follow one rule.
  */
+import { LRUCache } from 'lru-cache';
 import { constantTimeEqual } from './constant-time.js';
-import { BoundedMemo, listWeight } from './bounded-memo.js';
 import { certificateShapeProblem, MAX_TEMPORARY_LIFETIME_MS, signCertificate, temporaryAccessToken, type Certificate } from './credentials.js';
 import { GatewayError } from './errors.js';
+import { entryWeight } from './memo-weight.js';
 import { satisfiesExpression, validScopeList } from './scopes.js';
 
 export interface ClientRecord {
@@ -137,7 +138,17 @@ const EXT_RESOLUTIONS_KEPT = 10_000;
  * certificates (~1 KB, a few dozen scopes) still fit by the thousand.
  */
 const EXT_RESOLUTIONS_WEIGHT = 16 * 1024 * 1024;
-const extResolutions = new WeakMap<ClientDirectory, BoundedMemo<ExtResolution>>();
+
+/**
+ * The least recently used leave first; a resolution heavier than the whole budget is not kept
+ * (lru-cache refuses it, without throwing).
+ */
+const extResolutions = new WeakMap<ClientDirectory, LRUCache<string, ExtResolution>>();
+const newExtResolutions = () => new LRUCache<string, ExtResolution>({
+  max: EXT_RESOLUTIONS_KEPT,
+  maxSize: EXT_RESOLUTIONS_WEIGHT,
+  sizeCalculation: (kept, key) => entryWeight(key, kept.resolved.scopes),
+});
 /**
  * An ext is resolved before its MAC can be checked (the key depends on it), so a resolution is
  * kept only once a MAC made with its key verified (confirmResolved): anyone knowing a clientId
@@ -174,7 +185,7 @@ export function resolveCredentialsEagerly(directory: ClientDirectory, hawkId: st
 
 async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: string, now: number): Promise<ResolvedCredentials> {
   let kept = extResolutions.get(directory);
-  if (!kept) extResolutions.set(directory, (kept = new BoundedMemo(EXT_RESOLUTIONS_KEPT, EXT_RESOLUTIONS_WEIGHT)));
+  if (!kept) extResolutions.set(directory, (kept = newExtResolutions()));
   // a pair no separator can forge: an id or ext holding the separator cannot alias another pair
   const cacheKey = JSON.stringify([hawkId, ext]);
   const hit = kept.get(cacheKey);
@@ -184,7 +195,7 @@ async function resolveWithExt(directory: ClientDirectory, hawkId: string, ext: s
   }
   const { issuer, resolved, certificate } = await resolveExt(directory, hawkId, parseExt(ext), now);
   unconfirmed.set(resolved, () => {
-    kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } }, listWeight(resolved.scopes));
+    kept.set(cacheKey, { issuer, resolved, certificate: certificate && { start: certificate.start, expiry: certificate.expiry } });
   });
   return resolved;
 }

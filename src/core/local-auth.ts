@@ -6,11 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
-import { BoundedMemo, listWeight } from './bounded-memo.js';
+import { LRUCache } from 'lru-cache';
 import { ConfigError } from './errors.js';
 import type { ClientDirectory, ClientRecord } from './auth.js';
 import { verifyRequest, type AuthenticatedCaller, type IncomingRequest, type NonceStore } from './hawk.js';
 import { CLIENT_ID } from './credentials.js';
+import { entryWeight } from './memo-weight.js';
 import { RoleSet, type Role } from './roles.js';
 import { validScope, validScopeList } from './scopes.js';
 
@@ -48,14 +49,18 @@ function parseRole(file: string, entry: unknown, index: number): Role {
 
 /** A ClientDirectory over fixed clients and roles; expansions are memoized. */
 export function localDirectory(clients: Array<Omit<ClientRecord, 'scopes'> & { scopes: string[] }>, roleSet: RoleSet): ClientDirectory {
-  const expansions = new BoundedMemo<string[]>(EXPANSION_CACHE_SIZE, EXPANSION_CACHE_WEIGHT);
+  const expansions = new LRUCache<string, string[]>({
+    max: EXPANSION_CACHE_SIZE,
+    maxSize: EXPANSION_CACHE_WEIGHT,
+    sizeCalculation: (expanded, key) => entryWeight(key, expanded),
+  });
   const expand = (scopes: string[], remember = true): string[] => {
     const key = scopes.join('\n');
     let expanded = expansions.get(key);
     if (!expanded) {
       expanded = roleSet.expand(scopes);
       if (!remember) return expanded;
-      expansions.set(key, expanded, listWeight(expanded));
+      expansions.set(key, expanded);
     }
     return expanded;
   };

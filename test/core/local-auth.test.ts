@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError } from '../../src/config/settings.js';
 import { resolveCredentials } from '../../src/core/auth.js';
-import { loadAuthClients, parseAuthClients } from '../../src/core/local-auth.js';
+import { loadAuthClients, localDirectory, parseAuthClients } from '../../src/core/local-auth.js';
+import { RoleSet } from '../../src/core/roles.js';
 
 const token = 'T'.repeat(44);
 
@@ -58,4 +59,23 @@ t.test('bad files are ConfigErrors naming the file and the problem, never the to
   t.throws(() => loadAuthClients(join(dir, 'missing.json')), /missing\.json: cannot be read \(ENOENT\)/);
   writeFileSync(join(dir, 'empty.json'), '');
   t.throws(() => loadAuthClients(join(dir, 'empty.json')), /empty\.json: not valid JSON or YAML/);
+});
+
+t.test('expansions are remembered within ~16 M characters, an empty set too, and one past the budget is not', async (t) => {
+  const directory = localDirectory([], new RoleSet([{ roleId: 'r', scopes: ['queue:x'] }]));
+  const expand = (scopes: string[], remember?: boolean) => directory.expand(scopes, remember);
+  t.not(expand(['assume:r'], false), expand(['assume:r'], false), 'not remembered when asked not to');
+  t.equal(expand(['assume:r']), expand(['assume:r']), 'remembered: the same list');
+  t.equal(expand([]), expand([]), 'an empty set is remembered too (lru-cache throws on a size of 0)');
+
+  // a scope of just under 512 Ki characters, kept as the key and in the list: 16 Mi characters hold 16
+  const sets = Array.from({ length: 20 }, (_, i) => [`queue:${i}:${'q'.repeat(512 * 1024 - 64)}`]);
+  const first = sets.map((set) => expand(set));
+  // looked up without remembering, so the lookups evict nothing
+  const remembered = () => sets.flatMap((set, i) => (expand(set, false) === first[i] ? [i] : []));
+  t.same(remembered(), Array.from({ length: 16 }, (_, i) => 4 + i), 'the 16 most recent are remembered, the older ones gone');
+
+  const huge = [`queue:${'h'.repeat(9 * 1024 * 1024)}`];
+  t.ok(expand(huge) !== expand(huge), 'a set past the whole budget is not remembered, and nothing throws');
+  t.same(remembered(), Array.from({ length: 16 }, (_, i) => 4 + i), 'nor does it evict what was remembered');
 });
