@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { REDACTED, safeDecode, withoutUrlCredentials, withoutUserinfo } from './core/url-credentials.js';
 
-const CENSOR = REDACTED;
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
 const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
 /** Deeper than anything the gateway logs; what lies beyond is dropped rather than walked. */
@@ -26,7 +25,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 /** The value with every secret key's value censored; unchanged objects are returned as they are. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) return CENSOR;
+  if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -41,7 +40,7 @@ export function redact(value: unknown, depth = 0): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     const item = value[key];
-    const replaced = SECRET_KEYS.has(key.toLowerCase()) ? (item === undefined ? item : CENSOR) : redact(item, depth + 1);
+    const replaced = SECRET_KEYS.has(key.toLowerCase()) ? (item === undefined ? item : REDACTED) : redact(item, depth + 1);
     if (replaced !== item) (copy ??= { ...value })[key] = replaced;
   }
   return copy ?? value;
@@ -87,7 +86,7 @@ export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q));
   // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form), a query value, or escaped in either
-  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, CENSOR);
+  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, REDACTED);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }
@@ -107,7 +106,7 @@ export function requestSerializer(req: LoggedRequest): Record<string, unknown> {
  */
 function withoutQuotedUserinfo(err: Record<string, unknown>): Record<string, unknown> {
   for (const key of ['message', 'stack'] as const) {
-    if (typeof err[key] === 'string') err[key] = withoutUserinfo(err[key] as string, CENSOR);
+    if (typeof err[key] === 'string') err[key] = withoutUserinfo(err[key] as string, REDACTED);
   }
   return err;
 }
