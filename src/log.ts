@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { REDACTED, safeDecode, withoutUrlCredentials, withoutUserinfo } from './core/url-credentials.js';
+import { quotableMessage, REDACTED, safeDecode, withoutUrlCredentials } from './core/url-credentials.js';
 
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
 const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
@@ -100,15 +100,26 @@ export function requestSerializer(req: LoggedRequest): Record<string, unknown> {
 }
 
 /**
- * An error's message and stack with the userinfo of any URL they quote removed: fetch's own
- * errors quote the URL they were given whole ("Request cannot be constructed from a URL that
- * includes credentials: https://user:password@..."), and a cause's text is part of both.
+ * A serialized error as a plain object, its message and stack, and those of the errors it holds
+ * (an AggregateError's, an error-valued property; a cause is already part of both), quoting every
+ * URL without its credentials (quotableMessage): fetch's own errors quote the URL they were given
+ * whole ("Request cannot be constructed from a URL that includes credentials:
+ * https://user:password@..."), an upstream's answer may quote one with `?bewit=` or `?accessToken=`.
+ * Plain, so that redact walks the nested ones too.
  */
-function withoutQuotedUserinfo(err: Record<string, unknown>): Record<string, unknown> {
-  for (const key of ['message', 'stack'] as const) {
-    if (typeof err[key] === 'string') err[key] = withoutUserinfo(err[key] as string, REDACTED);
+function quotableError(serialized: Record<string, unknown>): Record<string, unknown> {
+  const err: Record<string, unknown> = { ...serialized };
+  for (const [key, value] of Object.entries(err)) {
+    if ((key === 'message' || key === 'stack') && typeof value === 'string') err[key] = quotableMessage(value);
+    else if (key === 'aggregateErrors' && Array.isArray(value)) err[key] = value.map((item) => (isSerializedError(item) ? quotableError(item) : item));
+    else if (isSerializedError(value)) err[key] = quotableError(value);
   }
   return err;
+}
+
+/** What pino's err serializer made of an error (its own prototype, not a plain object). */
+function isSerializedError(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isPlainObject(value) && 'stack' in value && 'type' in value;
 }
 
 export function loggerOptions(level: string): LoggerOptions {
@@ -119,8 +130,8 @@ export function loggerOptions(level: string): LoggerOptions {
     formatters: { log: (object) => redact(object) as Record<string, unknown> },
     serializers: {
       req: requestSerializer,
-      // the standard serializer's result has a prototype of its own: copied to be walked
-      err: (err: Error) => redact(withoutQuotedUserinfo({ ...pino.stdSerializers.err(err) })),
+      // the standard serializer's result has a prototype of its own: copied (quotableError) to be walked
+      err: (err: Error) => redact(quotableError(pino.stdSerializers.err(err) as unknown as Record<string, unknown>)),
     },
   };
 }
