@@ -10,9 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { REDACTED, safeDecode, withoutUrlCredentials, withoutUserinfo } from './core/url-credentials.js';
+import { quotableMessage, REDACTED, safeDecode, withoutUrlCredentials } from './core/url-credentials.js';
 
-const CENSOR = REDACTED;
 /** Keys whose values are secret wherever they appear (compared case-insensitively). */
 const SECRET_KEYS: ReadonlySet<string> = new Set(['accesstoken', 'certificate', 'signature', 'authorization', 'token', 'secret', 'bewit', 'password', 'data', 'x-relengapi-token', 'set-cookie']);
 /** Deeper than anything the gateway logs; what lies beyond is dropped rather than walked. */
@@ -26,7 +25,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 /** The value with every secret key's value censored; unchanged objects are returned as they are. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) return CENSOR;
+  if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -41,7 +40,7 @@ export function redact(value: unknown, depth = 0): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     const item = value[key];
-    const replaced = SECRET_KEYS.has(key.toLowerCase()) ? (item === undefined ? item : CENSOR) : redact(item, depth + 1);
+    const replaced = SECRET_KEYS.has(key.toLowerCase()) ? (item === undefined ? item : REDACTED) : redact(item, depth + 1);
     if (replaced !== item) (copy ??= { ...value })[key] = replaced;
   }
   return copy ?? value;
@@ -87,7 +86,7 @@ export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   const path = redactBootstrapTokens(q < 0 ? url : url.slice(0, q));
   // credentials of a URL embedded in the path (the proxy's `/https://user:pass@host/…` form), a query value, or escaped in either
-  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, CENSOR);
+  return withoutUrlCredentials(q < 0 ? path : `${path}${url.slice(q)}`, REDACTED);
 }
 
 interface LoggedRequest { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }
@@ -101,15 +100,26 @@ export function requestSerializer(req: LoggedRequest): Record<string, unknown> {
 }
 
 /**
- * An error's message and stack with the userinfo of any URL they quote removed: fetch's own
- * errors quote the URL they were given whole ("Request cannot be constructed from a URL that
- * includes credentials: https://user:password@..."), and a cause's text is part of both.
+ * A serialized error as a plain object, its message and stack, and those of the errors it holds
+ * (an AggregateError's, an error-valued property; a cause is already part of both), quoting every
+ * URL without its credentials (quotableMessage): fetch's own errors quote the URL they were given
+ * whole ("Request cannot be constructed from a URL that includes credentials:
+ * https://user:password@..."), an upstream's answer may quote one with `?bewit=` or `?accessToken=`.
+ * Plain, so that redact walks the nested ones too.
  */
-function withoutQuotedUserinfo(err: Record<string, unknown>): Record<string, unknown> {
-  for (const key of ['message', 'stack'] as const) {
-    if (typeof err[key] === 'string') err[key] = withoutUserinfo(err[key] as string, CENSOR);
+function quotableError(serialized: Record<string, unknown>): Record<string, unknown> {
+  const err: Record<string, unknown> = { ...serialized };
+  for (const [key, value] of Object.entries(err)) {
+    if ((key === 'message' || key === 'stack') && typeof value === 'string') err[key] = quotableMessage(value);
+    else if (key === 'aggregateErrors' && Array.isArray(value)) err[key] = value.map((item) => (isSerializedError(item) ? quotableError(item) : item));
+    else if (isSerializedError(value)) err[key] = quotableError(value);
   }
   return err;
+}
+
+/** What pino's err serializer made of an error (its own prototype, not a plain object). */
+function isSerializedError(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isPlainObject(value) && 'stack' in value && 'type' in value;
 }
 
 export function loggerOptions(level: string): LoggerOptions {
@@ -120,8 +130,8 @@ export function loggerOptions(level: string): LoggerOptions {
     formatters: { log: (object) => redact(object) as Record<string, unknown> },
     serializers: {
       req: requestSerializer,
-      // the standard serializer's result has a prototype of its own: copied to be walked
-      err: (err: Error) => redact(withoutQuotedUserinfo({ ...pino.stdSerializers.err(err) })),
+      // the standard serializer's result has a prototype of its own: copied (quotableError) to be walked
+      err: (err: Error) => redact(quotableError(pino.stdSerializers.err(err) as unknown as Record<string, unknown>)),
     },
   };
 }

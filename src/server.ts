@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { CredentialHolder } from './core/holder.js';
+import { quotableMessage } from './core/url-credentials.js';
 import { listenWithLoopbackTwin } from './fastify/loopback-twin.js';
 import { boundRequestTime, requestTimeoutFor } from './fastify/request-timeout.js';
 import { NonceCache, type NonceStore } from './core/hawk.js';
@@ -229,7 +230,7 @@ export async function buildGateway(loaded: LoadedConfig<PluginModule>, options: 
         boundRequestTime(app.server, requestTimeoutFor(app.declaredRoutes()));
       } catch (err) {
         // duplicated routes and invalid plugin options surface here: a configuration problem
-        throw new ConfigError(`listener ${spec.name}: ${(err as Error).message}`);
+        throw new ConfigError(`listener ${spec.name}: ${quotableMessage((err as Error).message)}`);
       }
     }
     if (counted && loaded.core.adminPort > 0) {

@@ -34,6 +34,25 @@ t.test('redaction reaches every depth, arrays and errors, and leaves the rest as
   t.equal(redact(untouched), untouched, 'an object without secrets is not copied');
 });
 
+t.test('an error\'s message and stack, its cause\'s and the errors it holds quote URLs without their credentials', async (t) => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+  const log = createLogger('info', sink);
+  // as taskcluster-client passes on an upstream's answer, and fetch quotes the URL it was given
+  const cause = new Error('upstream said: retry at https://q.example/x?accessToken=CAUSE-1');
+  const err = new Error('Is it up? GET https://q.example/task/T?bewit=MESSAGE-1 failed', { cause });
+  const aggregate = new AggregateError([new Error('https://u:AGG-1@q.example/ and https://q.example/?token=AGG-2')], 'both failed');
+  const held = Object.assign(new Error('outer'), { inner: new Error('https://q.example/?sig=HELD-1') });
+  log.error({ err }, 'failed');
+  log.error({ err: aggregate }, 'failed');
+  log.error({ err: held }, 'failed');
+  const all = lines.join('');
+  for (const leaked of ['CAUSE-1', 'MESSAGE-1', 'AGG-1', 'AGG-2', 'HELD-1']) t.notMatch(all, leaked, `${leaked} redacted`);
+  const first = JSON.parse(lines[0]!).err;
+  t.match(first.message, /^Is it up\? GET https:\/\/q\.example\/task\/T\?bewit=\[REDACTED\] failed: upstream said: retry at https:\/\/q\.example\/x\?accessToken=\[REDACTED\]$/, 'the rest of the message as it was');
+  t.match(first.stack, /bewit=\[REDACTED\]/, 'the stack too');
+});
+
 t.test('redactUrl: bearer query parameters, bootstrap tokens and embedded credentials; the rest as it was', async (t) => {
   const fingerprint = loggedToken('T0K EN');
   const cases: Array<[string, string]> = [

@@ -6,11 +6,26 @@ import convict from 'convict';
 import { certificateShapeProblem, CLIENT_ID } from '../core/credentials.js';
 import { validScopeList } from '../core/scopes.js';
 
+/**
+ * A setting's JSON text (from the environment or a flag) as its value, `empty` for a blank one;
+ * the text itself when it is not JSON, for validate to refuse: convict reports what a coerce
+ * throws as it is, without the setting or where its value came from.
+ */
+function parsedJson(value: unknown, empty: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (!value.trim()) return empty;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 convict.addFormat({
   name: 'listener-list',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : []) : value),
+  coerce: (value: unknown) => parsedJson(value, []),
   validate: (value: unknown) => {
-    if (!Array.isArray(value)) throw new Error('must be a list of {name, host, port, plugins}');
+    if (!Array.isArray(value)) throw new Error(`must be a ${typeof value === 'string' ? 'JSON ' : ''}list of {name, host, port, plugins}`);
     for (const l of value as Array<Record<string, unknown>>) {
       if (!l || typeof l.name !== 'string' || typeof l.host !== 'string' || !Number.isInteger(l.port) || !Array.isArray(l.plugins)) {
         throw new Error(`listener ${JSON.stringify(l)} must have name, host, port and plugins`);
@@ -21,7 +36,7 @@ convict.addFormat({
 // null = no restriction (the credentials' own scopes); [] = no authority at all
 convict.addFormat({
   name: 'optional-scope-list',
-  coerce: (value: unknown) => (typeof value === 'string' ? (value.trim() ? JSON.parse(value) : null) : value),
+  coerce: (value: unknown) => parsedJson(value, null),
   validate: (value: unknown) => {
     if (value !== null && !validScopeList(value)) throw new Error('must be null or a JSON array of valid scopes');
   },

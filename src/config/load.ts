@@ -2,7 +2,7 @@
  * Loading configuration: one convict schema (core + every plugin module's section), with values
  * from config/<name>.yml (its `defaults` section, then the DEPLOY_ENV section, as host-secrets
  * did), extra --config files, the environment and flags, in increasing precedence, then the
- * preset's overrides on top.
+ * preset's overrides on top. A value convict refuses is reported by its source (./origin.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,8 @@ import convict from 'convict';
 import { load as parseYaml } from 'js-yaml';
 import { coreSchema, type CoreSettings } from './schema.js';
 import { ConfigError } from './settings.js';
-import { withoutUrlCredentials } from '../core/url-credentials.js';
+import { refusalMessage, type ValueSources } from './origin.js';
+import { quotableMessage, withoutUrlCredentials } from '../core/url-credentials.js';
 
 /** convict's mask for a sensitive setting, used for a URL's credentials too. */
 const SENSITIVE = '[Sensitive]';
@@ -125,19 +126,27 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   return out;
 }
 
-/** Flags the schema knows, each with its convict path. */
-export function schemaFlags(schema: Record<string, unknown>): Map<string, { path: string; spec: Record<string, unknown> }> {
-  const flags = new Map<string, { path: string; spec: Record<string, unknown> }>();
+/** Every setting of the schema, by convict path, with its entry. */
+export function schemaSettings(schema: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  const settings = new Map<string, Record<string, unknown>>();
   const walk = (node: Record<string, unknown>, prefix: string) => {
     for (const [key, value] of Object.entries(node)) {
       const spec = value as Record<string, unknown>;
       const path = prefix ? `${prefix}.${key}` : key;
-      if (spec && typeof spec === 'object' && 'default' in spec) {
-        if (typeof spec.arg === 'string') flags.set(spec.arg, { path, spec });
-      } else if (spec && typeof spec === 'object') walk(spec, path);
+      if (spec && typeof spec === 'object' && 'default' in spec) settings.set(path, spec);
+      else if (spec && typeof spec === 'object') walk(spec, path);
     }
   };
   walk(schema, '');
+  return settings;
+}
+
+/** Flags the schema knows, each with its convict path. */
+export function schemaFlags(schema: Record<string, unknown>): Map<string, { path: string; spec: Record<string, unknown> }> {
+  const flags = new Map<string, { path: string; spec: Record<string, unknown> }>();
+  for (const [path, spec] of schemaSettings(schema)) {
+    if (typeof spec.arg === 'string') flags.set(spec.arg, { path, spec });
+  }
   return flags;
 }
 
@@ -160,6 +169,7 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
   checkFlags(argv, schemaFlags(schema));
   let config: GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
   let files: string[] = [];
+  const read: ValueSources['files'][number][] = [];
   try {
     config = (convict as any)(schema, { args: argv, env }) as GatewayConfig & { load(v: unknown): void; validate(o: unknown): void };
     // the section and the files to read can come from flags (overrides) too
@@ -168,7 +178,9 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
     files = [...(ownFile ? [ownFile] : []), ...((overrides.configFiles ?? config.get('configFiles')) as string[])];
     for (const file of files) {
       if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (setting configFiles)`);
-      config.load(readFileSection(file, deployEnv));
+      const values = readFileSection(file, deployEnv);
+      read.push({ file, values });
+      config.load(values);
     }
     for (const [key, value] of Object.entries(overrides)) {
       if (value !== undefined) config.set(key, value);
@@ -176,9 +188,11 @@ export function loadConfig<M extends SchemaOwner = never>(options: LoadOptions<M
     config.validate({ allowed: 'strict' });
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    // a value convict refuses: name the files it may come from
+    // a value convict refuses: named by where it came from (the variable, flag or file), as the user wrote it
+    const line = (err as Error).message.split('\n')[0]!;
+    const named = refusalMessage(line, schemaSettings(schema), { files: read, env, argv, overrides });
     const from = files.length > 0 ? ` (config files: ${files.join(', ')}; or the environment and flags)` : '';
-    throw new ConfigError(`${(err as Error).message.split('\n')[0]!}${from}`);
+    throw new ConfigError(named ?? quotableMessage(`${line}${from}`));
   }
   return { config, core: config.getProperties() as CoreSettings, modules, files };
 }

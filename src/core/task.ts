@@ -3,7 +3,7 @@
  * taskcluster-proxy's --task-id and relengapi-proxy do at start; waiting for the queue
  * (./wait.ts) while it does not answer.
  */
-import { quotableUrl, REDACTED, withoutUserinfo } from './url-credentials.js';
+import { quotableMessage, quotableUrl } from './url-credentials.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 /** The queue answered that the task does not exist (or refused to show it): not worth waiting for. */
@@ -29,7 +29,7 @@ export async function fetchTaskScopes(rootUrl: string, taskId: string, wait: Tas
       return (await queue.task(taskId)) as { scopes?: unknown };
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      const why = status === 404 ? 'task not found' : withoutUserinfo((err as Error).message, REDACTED);
+      const why = status === 404 ? 'task not found' : quotableMessage((err as Error).message);
       if (status !== undefined && status < 500) throw new TaskNotReadable(`${failure}: ${why}`, status, { cause: err });
       throw new Error(`${failure}: ${why}`, { cause: err });
     }

@@ -111,3 +111,18 @@ export function withoutUrlCredentials(text: string, censor: string): string {
   const plain = withoutPlainCredentials(text, censor);
   return plain.includes('%') ? withoutEscapedCredentials(plain, censor) : plain;
 }
+
+/** A word of a message: a URL quoted in prose holds no whitespace (fetch and undici quote it serialized, spaces escaped). */
+const WORD = /\S+/g;
+
+/**
+ * A lower layer's message (fetch's, undici's, taskcluster-client's, an upstream's answer) as an
+ * error or a log line may quote it: every URL in it without its credentials (withoutUrlCredentials:
+ * userinfo, credential query parameters such as `bewit` or `accessToken`, escaped ones), whatever
+ * the layer quoted. Word by word: withoutUrlCredentials reads its text as one URL, its query from
+ * the first `?`, so over a whole message a `?` in the prose, or a URL before it, would hide the
+ * query of the URL that follows. Userinfo is also looked for across the whole text, as before.
+ */
+export function quotableMessage(message: string): string {
+  return withoutUserinfo(message.replace(WORD, (word) => withoutUrlCredentials(word, REDACTED)), REDACTED);
+}

@@ -4,7 +4,7 @@
  * not there at once, one log line saying what is awaited and for how long; and WaitExpired naming
  * it and the last failure once the bound has passed (the bins exit 2 with that line).
  */
-import { REDACTED, withoutUserinfo } from './url-credentials.js';
+import { quotableMessage } from './url-credentials.js';
 
 /** The bound passed without an answer: the program cannot serve. */
 export class WaitExpired extends Error {
@@ -87,8 +87,8 @@ async function attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, options
       announce();
     }
     const left = deadline - Date.now();
-    // the last failure may be fetch's, which quotes the URL it was given whole
-    if (left <= 0) throw new WaitExpired(`gave up waiting for ${what} after ${seconds}: ${withoutUserinfo((failure as Error).message, REDACTED)}`, { cause: failure });
+    // the last failure may be fetch's, which quotes the URL it was given whole, or an upstream's answer quoting one
+    if (left <= 0) throw new WaitExpired(`gave up waiting for ${what} after ${seconds}: ${quotableMessage((failure as Error).message)}`, { cause: failure });
     await sleep(Math.min(pause, left));
     pause = Math.min(pause * 2, maxIntervalMs);
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewaySchema, schemaFlags } from '../../src/config/load.js';
@@ -28,6 +28,33 @@ t.test('wrong flags and values exit 2 with one line naming the setting', async (
     t.equal(run.code, 2, `${args.join(' ')} exits 2`);
     t.match(run.stderr, message);
     t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
+
+t.test('a wrong value from the environment or a config file exits 2 with one line naming the variable or the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bad-value-'));
+  const file = join(dir, 'site.yml');
+  writeFileSync(file, 'secrets:\n  cacheEntries: -5\n');
+  const secrets = ['--plugins', 'secrets', '--port', '0'];
+  const cases: Array<[string, NodeJS.ProcessEnv, string[], string]> = [
+    ['the environment', { GATEWAY_SECRETS_CACHE_ENTRIES: 'abc' }, secrets,
+      'GATEWAY_SECRETS_CACHE_ENTRIES (setting secrets.cacheEntries): must be a positive integer, got "abc"'],
+    ['a config file', {}, [...secrets, '--config', file],
+      `secrets.cacheEntries in config file ${file}: must be a positive integer, got -5`],
+    ['the environment above a config file', { GATEWAY_SECRETS_CACHE_ENTRIES: 'abc' }, [...secrets, '--config', file],
+      'GATEWAY_SECRETS_CACHE_ENTRIES (setting secrets.cacheEntries): must be a positive integer, got "abc"'],
+    ['a JSON setting that is not JSON', { GATEWAY_LISTENERS: '[{"name":' }, secrets,
+      'GATEWAY_LISTENERS (setting listeners): must be a JSON list of {name, host, port, plugins}, got "[{\\"name\\":"'],
+    ['a sensitive setting: its value never quoted', { TASKCLUSTER_CERTIFICATE: '{"signature":"SIG-NOT-SHOWN"' }, ['--plugins', 'proxy', '--port', '0'],
+      'TASKCLUSTER_CERTIFICATE (setting taskcluster.certificate): must be empty (permanent credentials) or a certificate as JSON, got something else (not shown: sensitive)'],
+  ];
+  // started together: each bin takes seconds to load
+  const runs = await Promise.all(cases.map(([, env, args]) => runBin('gateway', args, env)));
+  for (const [i, run] of runs.entries()) {
+    const [what, , , message] = cases[i]!;
+    t.equal(run.code, 2, `${what}: exit 2`);
+    t.equal(run.stderr, `taskcluster-gateway: ${message}\n`, `${what}: one line naming its source`);
+    t.notMatch(run.stdout + run.stderr, /NOT-SHOWN/, `${what}: no secret`);
   }
 });
 

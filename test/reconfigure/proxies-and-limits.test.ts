@@ -91,7 +91,7 @@ t.test('a bad trusted proxy or rate limit changes nothing', async (t) => {
   });
   t.equal(gw.lines.slice(before).filter((l) => l.level >= 50).length, 1, 'one error line');
   gw.writeConfig(-1, []);
-  t.match(await gw.reload(), { result: 'refused', error: /hostSecrets\.rateLimitPerMinute: must be a positive integer.*host-secrets\.yml/ });
+  t.match(await gw.reload(), { result: 'refused', error: /^hostSecrets\.rateLimitPerMinute in config file .*host-secrets\.yml: must be a positive integer, got -1$/ });
 
   t.same(await gw.ask(true), { status: 403, client: CLIENT }, 'the trusted proxies in force are the last applied');
   t.same(await gw.ask(true), { status: 403, client: CLIENT });

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors.js';
+import { quotableMessage } from '../../core/url-credentials.js';
 import { hasBody } from '../message-body.js';
 import { Exchange, type AttemptOwner } from './exchange.js';
 import type { Forwarder, ForwardTarget } from './forwarder.js';
@@ -26,7 +27,8 @@ const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UN
 /** The error answer for an attempt that got no answer: 504 for a timeout, else 502. */
 function upstreamFailure(err: unknown, target: ForwardTarget): GatewayError {
   const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message : String(err);
+  // to the client and the log: any URL undici quotes without its credentials
+  const message = quotableMessage(err instanceof Error ? err.message : String(err));
   // undici's messages do not always name the failure ("other side closed")
   const described = typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
   if (typeof code === 'string' && TIMEOUTS.has(code)) return new GatewayError('UpstreamTimeout', `Upstream ${target.label} did not answer in time: ${described}`, undefined, { cause: err });
@@ -37,7 +39,7 @@ function upstreamFailure(err: unknown, target: ForwardTarget): GatewayError {
 /** Credentials that could not be had: the plugin's own error, or a 502 naming the failure. */
 function credentialFailure(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  return new GatewayError('UpstreamError', `No credentials to forward with: ${(err as Error).message}`, undefined, { cause: err });
+  return new GatewayError('UpstreamError', `No credentials to forward with: ${quotableMessage((err as Error).message)}`, undefined, { cause: err });
 }
 
 const clientGone = (cause?: unknown) => new GatewayError('InputError', 'client went away', undefined, { cause });
@@ -131,7 +133,7 @@ class Forwarding<T extends ForwardTarget, C> implements AttemptOwner {
           return false;
         }
         // the body is spent: the refusal is the answer, and the next request has the new credentials
-        renewal.catch((err: Error) => this.log.warn({ upstream: this.target.label, error: err.message }, 'renewing credentials the upstream refused failed'));
+        renewal.catch((err: Error) => this.log.warn({ upstream: this.target.label, error: quotableMessage(err.message) }, 'renewing credentials the upstream refused failed'));
       }
     }
     this.writeHead(statusCode, rawHeaders, this.credentials!);
@@ -158,7 +160,7 @@ class Forwarding<T extends ForwardTarget, C> implements AttemptOwner {
       if (events && failure.code !== 'InputError') events.tally.count('upstream-error', events.plugin, failure.code === 'UpstreamTimeout' ? 'timeout' : 'connection');
       return this.fail(failure);
     }
-    this.log.warn({ upstream: this.target.label, error: err.message, retry: this.retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
+    this.log.warn({ upstream: this.target.label, error: quotableMessage(err.message), retry: this.retry + 1, delayMs: Math.round(wait) }, 'upstream unreachable; retrying');
     this.retryAfter(wait, 'connection');
   }
 

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../core/errors.js';
-import { quotableUrl, REDACTED, withoutUserinfo } from '../../core/url-credentials.js';
+import { quotableMessage, quotableUrl, REDACTED } from '../../core/url-credentials.js';
 import type { GatewayEvents } from '../../core/events.js';
 
 export interface TokenManagerOptions {
@@ -104,12 +104,13 @@ export class TemporaryTokenManager {
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
     } catch (err) {
-      const error = new GatewayError('UpstreamError', `RelengAPI token service ${quotableUrl(tokenUrl)} is unreachable: ${withoutUserinfo(describeFetchFailure(err), REDACTED)}`, undefined, { cause: err });
+      const error = new GatewayError('UpstreamError', `RelengAPI token service ${quotableUrl(tokenUrl)} is unreachable: ${quotableMessage(describeFetchFailure(err))}`, undefined, { cause: err });
       return { error, transient: true };
     }
     const text = await response.text().catch(() => '');
     if (response.status !== 200) {
-      const quoted = relengapiMessage(text).replaceAll(permanentToken, '[REDACTED]').slice(0, MAX_QUOTED_ERROR);
+      // its own words may quote a URL with a token in it, as any lower layer's may
+      const quoted = quotableMessage(relengapiMessage(text).replaceAll(permanentToken, REDACTED)).slice(0, MAX_QUOTED_ERROR);
       const error = new GatewayError('UpstreamError', `RelengAPI refused a temporary token (${response.status}): ${quoted}`);
       return { error, transient: response.status >= 500 };
     }

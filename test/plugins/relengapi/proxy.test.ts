@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadUrl, PERMANENT_TOKEN, setup, TASK_PERMISSIONS } from './gateway-setup.js';
@@ -178,4 +178,18 @@ t.test('RelengAPI token failures are 502s', async (t) => {
     t.notOk(text.includes('tok-url-password'), `${what}: not in the answer`);
     t.notOk(configured.logs().includes('tok-url-password'), `${what}: nor in the logs`);
   }
+
+  // the service's own words quoted a URL with a credential in its query: only userinfo was taken out
+  const quoting = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 503, name: 'Unavailable', description: 'Down? see https://r.example/tokens?token=QUOTED-TOKEN&x=1' } }));
+  });
+  await new Promise<void>((resolve) => quoting.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => quoting.close(resolve)));
+  const quoted = await start({ 'relengapi.tokenUrl': `http://127.0.0.1:${(quoting.address() as { port: number }).port}/tokens` });
+  const unavailable = await fetch(`${quoted.url}/tooltool/x`);
+  const answer = await unavailable.text();
+  t.equal(unavailable.status, 502);
+  t.match(JSON.parse(answer), { code: 'UpstreamError', message: 'RelengAPI refused a temporary token (503): Down? see https://r.example/tokens?token=[REDACTED]&x=1' }, 'the service\'s message, the token in its URL replaced');
+  t.notOk(quoted.logs().includes('QUOTED-TOKEN'), 'nor in the logs');
 });
