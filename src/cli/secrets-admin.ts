@@ -19,7 +19,7 @@ type AdminSettings = SecretsSettings & { dataDir: string; wait?: OpenOptions['wa
 
 async function withStore<T>(settings: AdminSettings, work: (store: KeyedSecretStore) => Promise<T>): Promise<T> {
   const file = requireSetting(settings.secrets.keys, 'secrets.keys', '--secrets-keys / GATEWAY_SECRETS_KEYS, or --quickstart for the quick start\'s');
-  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), loadKeyRing(file), { timeoutMs: settings.secrets.databaseTimeoutMs, wait: settings.wait });
+  const store = await openSecretStore(secretsDatabaseUrl(settings.secrets, () => resolve(settings.dataDir)), loadKeyRing(file), { timeoutMs: settings.secrets.databaseTimeoutMs, wait: settings.wait, existingOnly: true });
   try {
     return await work(store);
   } finally {

@@ -14,6 +14,7 @@ import { CLIENT_ID } from './credentials.js';
 import { entryWeight } from './memo-weight.js';
 import { RoleSet, type Role } from './roles.js';
 import { validScope, validScopeList } from './scopes.js';
+import { parseDateTime } from './date-time.js';
 
 /** Expansions kept; callers repeat the same few scope sets (clients, certificates, anonymous). */
 const EXPANSION_CACHE_SIZE = 10_000;
@@ -34,8 +35,9 @@ function parseClient(file: string, entry: unknown, index: number): Omit<ClientRe
   if (!validScopeList(scopes)) fail(file, `client ${clientId} needs "scopes", a list of valid scopes`);
   let expiry: Date | undefined;
   if (expires !== undefined) {
-    expiry = new Date(expires as string);
-    if (Number.isNaN(expiry.getTime())) fail(file, `client ${clientId} has an invalid "expires"`);
+    // YAML reads an unquoted timestamp as a Date; a string must name a date that exists
+    expiry = expires instanceof Date ? expires : typeof expires === 'string' ? parseDateTime(expires) : undefined;
+    if (!expiry || Number.isNaN(expiry.getTime())) fail(file, `client ${clientId} has an invalid "expires"`);
   }
   return { clientId, accessToken, scopes, ...(expiry ? { expires: expiry } : {}) };
 }

@@ -5,13 +5,11 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
-
-/** RFC 3339 date-time, the `format: date-time` of Taskcluster's schemas. */
-const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
+import { parseDateTime } from '../core/date-time.js';
 
 function makeAjv(coerceTypes: boolean): Ajv {
   const ajv = new Ajv({ allErrors: true, coerceTypes, useDefaults: true, removeAdditional: false, strict: true });
-  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)) });
+  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => parseDateTime(value) !== undefined });
   return ajv;
 }
 

@@ -217,6 +217,44 @@ t.test('secrets keys status: rows per key id and the live gateways\' key ids; ex
   t.equal(dropped.stderr, 'taskcluster-gateway: the keys file lacks keys still in use (key id "k1" still encrypts 2 stored rows): put them back first\n');
 });
 
+t.test('secrets keys status and rotate-keys open an existing database only: a missing one is named, exit 2, and not created', async (t) => {
+  const { generateKey } = await import('../../src/plugins/secrets/store/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const { randomBytes } = await import('node:crypto');
+  const pg = (await import('pg')).default;
+  const { postgresUrl } = await import('../plugins/secrets/store/postgres-backend.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-keys-missing-'));
+  const keysFile = join(dir, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify({ keys: [{ id: 'k1', key: generateKey().key.toString('base64') }] }));
+  // A mistyped path, and a command run where the gateway's ./data is not (the default data dir):
+  // each made a fresh empty database, printed "(no rows)" and exited 0, so the check the rotation
+  // procedure relies on before removing a key passed with a keys file lacking keys in use.
+  const typo = join(dir, 'nowhere', 'secrets.db');
+  for (const command of [['keys', 'status'], ['rotate-keys']]) {
+    const run = await runBin('gateway', ['secrets', ...command, '--secrets-database', `sqlite:${typo}`, '--secrets-keys', keysFile]);
+    t.equal(run.code, 2, `${command.join(' ')}: a mistyped database path`);
+    t.equal(run.stderr, `taskcluster-gateway: no secrets database at ${typo}: name the gateway's with --secrets-database sqlite:<path> (or --data-dir), or --quickstart for the quick start's\n`);
+    t.equal(run.stdout, '', 'nothing reported');
+    t.notOk(existsSync(join(dir, 'nowhere')), 'no directory or database made');
+    const elsewhere = join(dir, 'elsewhere');
+    const defaulted = await runBin('gateway', ['secrets', ...command, '--secrets-keys', keysFile], { GATEWAY_DATA_DIR: elsewhere });
+    t.equal(defaulted.code, 2, `${command.join(' ')}: no database in the default data dir`);
+    t.match(defaulted.stderr, `no secrets database at ${join(elsewhere, 'secrets.db')}`);
+    t.notOk(existsSync(elsewhere), 'nothing made there either');
+  }
+  // PostgreSQL: a schema without the store's tables (a mistyped ?schema=) is not migrated into one
+  const schema = `gw_missing_${randomBytes(6).toString('hex')}`;
+  const url = new URL(postgresUrl);
+  url.searchParams.set('schema', schema);
+  const run = await runBin('gateway', ['secrets', 'keys', 'status', '--secrets-database', url.toString(), '--secrets-keys', keysFile]);
+  t.equal(run.code, 2, 'a PostgreSQL schema without the tables');
+  t.equal(run.stderr, `taskcluster-gateway: no secrets tables in schema "${schema}" of the database at ${url.host}: name the gateway's database and schema (--secrets-database postgres://...?schema=<name>)\n`);
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  t.teardown(() => client.end());
+  t.same((await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema])).rows, [], 'the schema was not created');
+});
+
 t.test('secrets keys status and rotate-keys exit 1 when a key id names a different key than a live gateway\'s', async (t) => {
   const { generateKey, openSecretStore } = await import('../../src/plugins/secrets/store/index.js');
   const { writeFileSync } = await import('node:fs');

@@ -41,6 +41,9 @@ t.test('bad files are ConfigErrors naming the file and the problem, never the to
     ['short token', JSON.stringify({ clients: [client({ accessToken: 'short' })] }), /client c needs an accessToken of at least 22/],
     ['bad scopes', JSON.stringify({ clients: [client({ scopes: 'x' })] }), /client c needs "scopes"/],
     ['bad expires', JSON.stringify({ clients: [client({ expires: 'soon' })] }), /invalid "expires"/],
+    // new Date() rolled these over to 2030-03-02 and 2030-05-01: a client expiring days later than written
+    ['expires on a day that does not exist', JSON.stringify({ clients: [client({ expires: '2030-02-30T00:00:00Z' })] }), /invalid "expires"/],
+    ['expires on the 31st of a 30-day month', JSON.stringify({ clients: [client({ expires: '2030-04-31T00:00:00Z' })] }), /invalid "expires"/],
     ['duplicate', JSON.stringify({ clients: [client(), client()] }), /clientId c appears twice/],
     ['bad role', JSON.stringify({ roles: [{ roleId: 'r', scopes: [1] }] }), /role r needs "scopes"/],
     ['cycle', JSON.stringify({ roles: [{ roleId: 'a', scopes: ['assume:b'] }, { roleId: 'b', scopes: ['assume:c'] }, { roleId: 'c', scopes: ['assume:a'] }] }), /role cycle: a -> b -> c -> a/],

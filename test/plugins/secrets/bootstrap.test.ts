@@ -53,6 +53,8 @@ t.test('create with the scope, claim once without Hawk, discard, expire', async 
     ['both ttl and expires', { data: {}, ttl: 60, expires: new Date(Date.now() + 60_000).toJSON() }],
     ['ttl beyond a day', { data: {}, ttl: 86_401 }],
     ['expires in the past', { data: {}, expires: new Date(Date.now() - 1000).toJSON() }],
+    // within the day allowed once rolled over to the next midnight, as Date.parse did; not a time of day
+    ['expires at hour 24', { data: {}, expires: `${new Date().toJSON().slice(0, 10)}T24:00:00Z` }],
     ['no data', { ttl: 60 }],
     ['data not an object', { data: 'x' }],
   ] as const) {

@@ -48,6 +48,13 @@ export function inputTests(t: Test, backend: StoreBackend): void {
       ['extra field', { secret: {}, expires: expires(), other: 1 }, /additional/],
       ['secret not an object', { secret: 's3cr3t-value', expires: expires() }, /object/],
       ['expires not a date', { secret: {}, expires: 'tomorrow' }, /date-time/],
+      // Taskcluster's ajv-formats refuses dates that do not exist; Date.parse rolled them over
+      // (2030-02-30 was stored as 2030-03-02, 24:00 as the next day)
+      ['expires on February 30th', { secret: {}, expires: '2030-02-30T00:00:00Z' }, /date-time/],
+      ['expires on April 31st', { secret: {}, expires: '2030-04-31T00:00:00Z' }, /date-time/],
+      ['expires on February 29th of a common year', { secret: {}, expires: '2031-02-29T00:00:00Z' }, /date-time/],
+      ['expires at hour 24', { secret: {}, expires: '2030-01-01T24:00:00Z' }, /date-time/],
+      ['expires with an offset of 24 hours', { secret: {}, expires: '2030-01-01T00:00:00+24:00' }, /date-time/],
     ];
     for (const [name, body, message] of cases) {
       const res = await signedFetch(secret('x'), { method: 'PUT', body: JSON.stringify(body) });
@@ -56,6 +63,9 @@ export function inputTests(t: Test, backend: StoreBackend): void {
       t.match(res.body.message, message, name);
       t.notMatch(JSON.stringify(res.body), 's3cr3t-value', `${name}: requestInfo omits the secret`);
     }
+    const leapDay = await signedFetch(secret('leap'), { method: 'PUT', body: JSON.stringify({ secret: {}, expires: '2032-02-29T23:59:59+01:00' }) });
+    t.equal(leapDay.status, 200, 'a leap day and an offset are taken');
+    t.equal((await signedFetch(secret('leap'))).body.expires, '2032-02-29T22:59:59.000Z', 'and stored as the instant written');
     const omitted = await signedFetch(secret('x'), { method: 'PUT', body: JSON.stringify({ secret: { password: 's3cr3t-value' }, expires: 'never' }) });
     t.equal(omitted.body.requestInfo.payload.secret, '(OMITTED)');
     t.equal((await signedFetch(secret(''))).status, 400, 'empty name');

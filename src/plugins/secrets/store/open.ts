@@ -60,14 +60,14 @@ export async function openSecretStore(url: string, keys: KeyRing, options: OpenO
   if (url.startsWith('sqlite:')) {
     // each driver is loaded when its database is opened: a deployment needs only its own
     const { isSqliteOutage, openSqliteRows } = await import('./sqlite.js');
-    return sealed(reportingOutages(await openSqliteRows(sqlitePath(url), timeoutMs), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
+    return sealed(reportingOutages(await openSqliteRows(sqlitePath(url), timeoutMs, options.existingOnly), { timeoutMs, isOutage: isSqliteOutage, events: options.events }), keys, options);
   }
   const fromUrl = schemaFromUrl(url);
   const { isPostgresOutage, openPostgresRows } = await import('./postgres.js');
   const schema = options.schema ?? fromUrl.schema ?? 'public';
   const listenUrl = options.listenUrl ? schemaFromUrl(options.listenUrl).url : fromUrl.url;
   // named by host and port only: the URL may carry a password
-  const rows = await waitFor(() => openPostgresRows(fromUrl.url, schema, timeoutMs, listenUrl), {
+  const rows = await waitFor(() => openPostgresRows(fromUrl.url, schema, timeoutMs, listenUrl, options.existingOnly), {
     what: `the secrets database at ${new URL(fromUrl.url).host}`,
     retryable: isPostgresOutage,
     ...(options.wait ?? { boundMs: 0, log: { info() {} } }),

@@ -5,6 +5,7 @@
  * row), and the sweep runs only where pg_try_advisory_xact_lock succeeds.
  */
 import pg from 'pg';
+import { ConfigError } from '../../../config/settings.js';
 import type { Sealed } from './cipher.js';
 import { migrateSchema } from './postgres-schema.js';
 import { listenForChanges, listenerName, notifyChanged } from './postgres-listener.js';
@@ -54,17 +55,27 @@ function poolOptions(url: string, timeoutMs: number): pg.PoolConfig {
   return { ...connectionOptions(url, timeoutMs), idleTimeoutMillis: 10_000 };
 }
 
+/** Whether `schema` holds the store's tables (its version table, made by the first migration). */
+async function hasSecretsTables(pool: pg.Pool, schema: string): Promise<boolean> {
+  const { rows } = await pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`"${schema.replaceAll('"', '""')}".secrets_schema_version`]);
+  return rows[0]?.found != null;
+}
+
 /**
  * `schema` holds the tables (created when missing); it is quoted, and checked by migrateSchema.
  * Every change to a secret notifies the schema's channel in its transaction (postgres-listener.ts);
  * the change feed listens through `listenUrl`.
  */
-export async function openPostgresRows(url: string, schema: string, timeoutMs: number, listenUrl = url): Promise<RowStore> {
+export async function openPostgresRows(url: string, schema: string, timeoutMs: number, listenUrl = url, existingOnly = false): Promise<RowStore> {
   const pool = new pg.Pool(poolOptions(url, timeoutMs));
   // An idle client losing its connection emits 'error' on the pool; the pool drops that client
   // and the next query reports the outage, so there is nothing to do here but not crash.
   pool.on('error', () => {});
   try {
+    if (existingOnly && !(await hasSecretsTables(pool, schema))) {
+      // named by host and schema only: the URL may carry a password
+      throw new ConfigError(`no secrets tables in schema "${schema}" of the database at ${new URL(url).host}: name the gateway's database and schema (--secrets-database postgres://...?schema=<name>)`);
+    }
     await migrateSchema(pool, schema);
   } catch (err) {
     await pool.end();

@@ -7,6 +7,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from '../../../config/settings.js';
 import type { Sealed } from './cipher.js';
 import { databaseUnavailable } from './outage.js';
 import type { ChangeFeed, ChangeSink } from './read-cache.js';
@@ -125,12 +126,14 @@ function commitCounterFeed(counter: CommitCounter): ChangeFeed {
 }
 
 /**
- * `path` is a file (its directory is created) or `:memory:`. A call that finds another process
- * holding the lock is tried again until `timeoutMs`, then fails with SQLITE_BUSY.
+ * `path` is a file (its directory is created, unless `existingOnly`: then a missing file is a
+ * ConfigError) or `:memory:`. A call that finds another process holding the lock is tried again
+ * until `timeoutMs`, then fails with SQLITE_BUSY.
  */
-export async function openSqliteRows(path: string, timeoutMs: number): Promise<RowStore> {
+export async function openSqliteRows(path: string, timeoutMs: number, existingOnly = false): Promise<RowStore> {
   const inMemory = path === ':memory:';
   const isNew = !inMemory && !existsSync(path);
+  if (isNew && existingOnly) throw new ConfigError(`no secrets database at ${path}: name the gateway's with --secrets-database sqlite:<path> (or --data-dir), or --quickstart for the quick start's`);
   if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // timeout is busy_timeout: 0, so no call blocks the event loop waiting for a lock
   const db = new Database(path, { timeout: 0 });

@@ -137,6 +137,13 @@ export interface OpenOptions {
   listenUrl?: string;
   /** PostgreSQL: how long to wait at start for a server that does not answer (core/wait.ts); default: one attempt. */
   wait?: Pick<WaitOptions, 'boundMs' | 'log'>;
+  /**
+   * Open a store that exists, never create one (the admin commands): a mistyped path or schema,
+   * or a command run outside the gateway's working directory, must not find a fresh empty
+   * database and report "no rows", on which `keys status` passes a keys file lacking keys the
+   * real database still uses.
+   */
+  existingOnly?: boolean;
 }
 
 export interface GatewayIdentity {
