@@ -260,7 +260,8 @@ export function parseProgramArgs(program: ProgramSpec, argv: string[]): ParsedAr
   if (result.positionals.length < expected.min && !result.own.help && !result.own.version && !result.own['print-config']) {
     throw new UsageError(`missing ${expected.name} (see --help)`);
   }
-  const problem = expected.check?.(result.positionals);
+  // --help answers whatever words come with it (`secrets --help`): the help names the commands
+  const problem = result.own.help ? undefined : expected.check?.(result.positionals);
   if (problem) throw new UsageError(problem);
   return result;
 }

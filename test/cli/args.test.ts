@@ -196,6 +196,13 @@ t.test('commands are words: the words of a command given as one word are no comm
   t.equal(commandOf(['secrets']), undefined);
 });
 
+t.test('--help with a partial or unknown command is help, not a usage error', async (t) => {
+  for (const words of [['secrets'], ['secrets', 'keys'], ['bogus']]) {
+    t.equal(parseProgramArgs(gatewayProgram, [...words, '--help']).own.help, true, `${words.join(' ')} --help`);
+  }
+  t.equal(usage(gatewayProgram, ['secrets']), '"secrets": unknown command; commands: secrets rotate-keys, secrets keys status');
+});
+
 t.test('--help: only the program\'s flags, each with its environment variable and true default', async (t) => {
   for (const [program, positionals] of PROGRAMS) {
     const help = helpText(program);
