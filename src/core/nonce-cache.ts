@@ -96,8 +96,11 @@ export class NonceCache implements NonceStore {
    * a client hold more than it; looked for again among all once it holds none.
    */
   private heaviest: ClientEntries | undefined;
-  /** Per client: the latest timestamp (seconds) of a nonce forgotten while still live. */
-  private readonly floors = new Map<string, number>();
+  /**
+   * Per client: the latest timestamp (seconds) of a nonce forgotten while still live, and until
+   * when (ms) the latest of those would have been remembered: the floor guards no longer.
+   */
+  private readonly floors = new Map<string, { stamp: number; until: number }>();
   private floorsSweptAt = 0;
 
   constructor(
@@ -116,7 +119,7 @@ export class NonceCache implements NonceStore {
   admitNow(clientId: string, nonce: string, ts: string, now = Date.now()): boolean {
     const stamp = Number(ts);
     const floor = this.floors.get(clientId);
-    if (floor !== undefined && stamp <= floor) return false;
+    if (floor !== undefined && stamp <= floor.stamp && now < floor.until) return false;
     const print = this.fingerprint(clientId, nonce, ts);
     const high = parseInt(print.slice(0, 8), 16) >>> 0;
     const low = parseInt(print.slice(8, 16), 16) >>> 0;
@@ -216,15 +219,18 @@ export class NonceCache implements NonceStore {
     while (this.size >= this.maxEntries) {
       const own = this.heaviest ?? (this.heaviest = this.mostEntries());
       const slot = own.oldest;
-      const stamp = this.stamp[slot]!;
+      const held = this.floors.get(own.clientId);
+      this.floors.set(own.clientId, { stamp: Math.max(held?.stamp ?? -Infinity, this.stamp[slot]!), until: Math.max(held?.until ?? 0, this.expiresAt[slot]!) });
       this.forget(slot);
-      this.floors.set(own.clientId, Math.max(this.floors.get(own.clientId) ?? 0, stamp));
     }
-    // a floor older than any acceptable timestamp guards nothing; swept at most once a second,
-    // so admits after a flood do not walk every floor
+    // a floor stands as long as the entries it replaced would have: an admitted header stays
+    // refused for the whole window whatever its timestamp, not only when the caller's skew check
+    // runs first (a floor judged by its timestamp alone was swept while a replay of what it
+    // replaced was still inside the window); swept at most once a second, so admits after a
+    // flood do not walk every floor
     if (this.floors.size > 0 && now - this.floorsSweptAt >= 1000) {
       this.floorsSweptAt = now;
-      for (const [clientId, floor] of this.floors) if (floor * 1000 < now - this.windowMs) this.floors.delete(clientId);
+      for (const [clientId, floor] of this.floors) if (floor.until <= now) this.floors.delete(clientId);
     }
   }
 

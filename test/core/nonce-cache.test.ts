@@ -62,6 +62,17 @@ t.test('with fingerprints that collide, a replay is still never admitted; only f
   }
 });
 
+t.test('a header forgotten at the bound stays refused for the whole window, whatever its timestamp', async (t) => {
+  // fast-check's counterexample (seed -676960074): the floor that replaced the entry was swept by
+  // its timestamp, 20 s old, in the same admission, and the replay came straight back in
+  const cache = new NonceCache(1000, 1);
+  t.ok(cache.admitNow('a', '0', '80', 100_000));
+  t.ok(cache.admitNow('a', '0', '81', 100_000), 'the bound forgets the first, raising the floor to 80');
+  t.notOk(cache.admitNow('a', '0', '80', 100_000), 'the replay is refused');
+  t.notOk(cache.admitNow('a', '0', '80', 100_999), 'until the window of its admission has passed');
+  t.ok(cache.admitNow('a', '0', '80', 101_000), 'then the floor guards no longer (the skew check refuses such a header first)');
+});
+
 t.test('two triples of one fingerprint: the second is refused, the first stays refused, both are admitted after the window', async (t) => {
   const cache = new NonceCache(1000, 10, () => '0123456789abcdef');
   t.ok(cache.admitNow('a', 'n1', '5', 0));

@@ -7,7 +7,7 @@ interface Entry { clientId: string; nonce: string; ts: string; stamp: number; ex
 
 export class NonceModel {
   private entries: Entry[] = [];
-  private floors = new Map<string, number>();
+  private floors = new Map<string, { stamp: number; until: number }>();
   private floorsSweptAt = 0;
   private heaviest: string | undefined;
   private order = 0;
@@ -25,7 +25,7 @@ export class NonceModel {
   admit(clientId: string, nonce: string, ts: string, now: number): boolean {
     const stamp = Number(ts);
     const floor = this.floors.get(clientId);
-    if (floor !== undefined && stamp <= floor) return false;
+    if (floor !== undefined && stamp <= floor.stamp && now < floor.until) return false;
     const same = this.entries.find((e) => e.clientId === clientId && e.nonce === nonce && e.ts === ts);
     if (same) {
       if (same.expiresAt > now) return false;
@@ -47,11 +47,12 @@ export class NonceModel {
       const heaviest = this.heaviest!;
       const oldest = this.entries.filter((e) => e.clientId === heaviest).sort((a, b) => a.order - b.order)[0]!;
       this.remove(oldest);
-      this.floors.set(heaviest, Math.max(this.floors.get(heaviest) ?? 0, oldest.stamp));
+      const held = this.floors.get(heaviest);
+      this.floors.set(heaviest, { stamp: Math.max(held?.stamp ?? -Infinity, oldest.stamp), until: Math.max(held?.until ?? 0, oldest.expiresAt) });
     }
     if (this.floors.size > 0 && now - this.floorsSweptAt >= 1000) {
       this.floorsSweptAt = now;
-      for (const [id, f] of this.floors) if (f * 1000 < now - this.windowMs) this.floors.delete(id);
+      for (const [id, f] of this.floors) if (f.until <= now) this.floors.delete(id);
     }
     if (this.live(clientId) === 0) this.firstSeen.set(clientId, this.order);
     this.entries.push({ clientId, nonce, ts, stamp, expiresAt: now + this.windowMs, order: this.order++ });
