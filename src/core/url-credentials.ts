@@ -27,12 +27,12 @@ export function safeDecode(text: string): string {
 }
 
 /** The text with every embedded URL's userinfo replaced by `censor`. */
-export function withoutUserinfo(text: string, censor: string): string {
+function withoutUserinfo(text: string, censor: string): string {
   return text.replace(USERINFO, `$1${censor}@`);
 }
 
 /** A query string (without its `?`) with the value of every credential parameter replaced by `censor`; the rest as written. */
-export function withoutQueryCredentials(query: string, censor: string): string {
+function withoutQueryCredentials(query: string, censor: string): string {
   return query
     .split('&')
     .map((pair) => {
